@@ -1,0 +1,49 @@
+// Runs the test suites with node's own test runner, over the transpiled files in dist/test.
+//   node scripts/test.mjs unit   fast, pure logic with fakes: the inner loop
+//   node scripts/test.mjs all    everything: unit, then the real-world suites (netns, cnitool,
+//                                podman, Placement conformance, QEMU hardware lab)
+//   node scripts/test.mjs <dir>  one suite directory under test/ (integration, client, api, hardware)
+// Real-world suites need root and Debian packages; scripts/install-deps.sh installs what is
+// missing first, so a fresh machine needs nothing by hand.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const suites = ['unit', 'integration', 'client', 'api', 'hardware'];
+const which = process.argv[2] ?? 'unit';
+const chosen = which === 'all' ? suites : [which];
+
+function testFiles(dir) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) return testFiles(p);
+    return name.endsWith('.test.js') ? [p] : [];
+  }).sort();
+}
+
+if (chosen.some((s) => s !== 'unit')) {
+  const r = spawnSync('bash', [join(root, 'scripts', 'install-deps.sh')], { stdio: 'inherit' });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+
+const files = chosen.flatMap((s) => testFiles(join(root, 'dist', 'test', s)));
+if (files.length === 0) {
+  console.error(`no test files for ${chosen.join(', ')}`);
+  process.exit(1);
+}
+// Real-world suites share the host (netns names, the lab, ports), so files run one at a time;
+// inside a file, tests choose their own concurrency.
+const concurrency = chosen.length === 1 && chosen[0] === 'unit' ? '2' : '1';
+const tap = join(mkdtempSync(join(tmpdir(), 'vfnet-test-')), 'report.tap');
+const r = spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`,
+  '--test-reporter=spec', '--test-reporter-destination=stdout',
+  '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...files],
+  { stdio: 'inherit', env: { ...process.env, VFNET_ROOT: root } });
+// One plain closing line, whatever the reporter, so the totals are unambiguous.
+const report = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
+const count = (k) => Number(report.match(new RegExp(`^# ${k} (\\d+)$`, 'm'))?.[1] ?? 0);
+console.log(`tests: ${count('pass')} passed, ${count('fail')} failed, ${count('skipped')} skipped`);
+process.exit(r.status ?? 1);
