@@ -1,2 +1,54 @@
-// Placeholder until the plugin lands: answers VERSION only.
-process.stdout.write(JSON.stringify({ cniVersion: '1.1.0', supportedVersions: ['0.1.0', '0.2.0', '0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'] }));
+// The `sriov` CNI plugin executable: the composition root. It reads where the host is (real, or
+// the simulated lab) from the environment, builds the ports, and hands one invocation to the
+// dispatcher. Kept free of anything the plugin does not need: this file is exec'd several times
+// per container.
+import { join } from 'node:path';
+import { runPlugin } from '../cni/index.js';
+import { SystemClock } from '../host/clock.js';
+import { FileLocks } from '../host/locks.js';
+import { createLogger } from '../host/log.js';
+import type { HostPorts } from '../host/ports.js';
+import { SpawnProcessRunner } from '../host/process.js';
+import { DirStateFiles } from '../host/state-files.js';
+import { RealSysfs } from '../host/sysfs.js';
+import { IpLinks } from '../host/links.js';
+import { IpPfControl } from '../host/pf-control.js';
+import { isLab, labPorts } from '../lab/plugin-ports.js';
+import { DEFAULT_OPTIONS, SriovPlugin } from '../sriov/plugin.js';
+
+const env = process.env;
+// VFNET_STATE_DIR, or DEFAULT_CNI_DIR as sriov-cni's integration tests set it.
+const stateDir = env.VFNET_STATE_DIR || env.DEFAULT_CNI_DIR || '/var/lib/cni/sriov';
+const sysfsRoot = env.VFNET_SYSFS_ROOT || '/';
+const lockTimeoutMs = Number(env.VFNET_LOCK_TIMEOUT_MS) > 0 ? Number(env.VFNET_LOCK_TIMEOUT_MS) : DEFAULT_OPTIONS.lockTimeoutMs;
+
+function hostPorts(): HostPorts {
+  const clock = new SystemClock();
+  const processes = new SpawnProcessRunner();
+  const common = {
+    links: new IpLinks(processes),
+    processes,
+    state: new DirStateFiles(stateDir),
+    locks: new FileLocks(join(stateDir, 'locks')),
+    clock,
+  };
+  if (sysfsRoot !== '/' && isLab(sysfsRoot)) return { ...common, ...labPorts(sysfsRoot) };
+  return { ...common, sysfs: new RealSysfs(sysfsRoot), pf: new IpPfControl(processes) };
+}
+
+const stderr = (text: string) => process.stderr.write(text);
+const log = createLogger({ containerID: env.CNI_CONTAINERID, netns: env.CNI_NETNS, ifname: env.CNI_IFNAME }, stderr);
+let stdin: Buffer = Buffer.alloc(0);
+try {
+  stdin = (await import('node:fs')).readFileSync(0);
+} catch {
+  // No stdin (VERSION from some callers): the dispatcher decides what that means.
+}
+const handlers = env.CNI_COMMAND === 'VERSION' ? null : new SriovPlugin(hostPorts(), log, { ...DEFAULT_OPTIONS, lockTimeoutMs, pid: process.pid });
+const code = await runPlugin(handlers ?? ({} as never), {
+  env,
+  stdin,
+  stdout: (text) => process.stdout.write(text),
+  stderr,
+});
+process.exitCode = code;

@@ -77,6 +77,16 @@ export interface LinkInfo {
   altnames: string[];
 }
 
+export interface RouteSpec {
+  dst: string;
+  gw?: string;
+  mtu?: number;
+  advmss?: number;
+  priority?: number;
+  table?: number;
+  scope?: number;
+}
+
 /** Network devices and namespaces. */
 export interface Links {
   /** The link, or null when no link of that name is in that namespace. Altnames do not match. */
@@ -93,6 +103,10 @@ export interface Links {
   setMac(ns: Netns, name: string, mac: string): void;
   setMtu(ns: Netns, name: string, mtu: number): void;
   setUp(ns: Netns, name: string, up: boolean): void;
+  /** Adds an address in CIDR form (IPv4 or IPv6). */
+  addAddress(ns: Netns, name: string, cidr: string): void;
+  /** Adds a route through the link; `gw` null means on-link. */
+  addRoute(ns: Netns, name: string, route: RouteSpec): void;
   /** Best-effort sysctl write inside a namespace, e.g. `net/ipv4/conf/eth0/arp_notify`; errors are ignored. */
   sysctl(ns: Netns, key: string, value: string): void;
 }

@@ -1,0 +1,50 @@
+// The plugin's logger: one line per event, to logFile or stderr, never stdout (stdout carries
+// only the result). Deliberately tiny: it is on the plugin's start-up path.
+import { appendFileSync } from 'node:fs';
+import type { LogLevel } from '../sriov/config.js';
+
+const RANK: Record<LogLevel, number> = { panic: 0, error: 1, warning: 2, info: 3, debug: 4 };
+
+export interface LogContext {
+  containerID?: string;
+  netns?: string;
+  ifname?: string;
+}
+
+export interface Logger {
+  error(msg: string): void;
+  warning(msg: string): void;
+  info(msg: string): void;
+  debug(msg: string): void;
+  /** Re-targets the logger once the configuration (logLevel, logFile) is known. */
+  configure(level: LogLevel, file?: string): void;
+}
+
+export function createLogger(context: LogContext, writeStderr: (line: string) => void): Logger {
+  let level: LogLevel = 'info';
+  let file: string | undefined;
+  const prefix = `containerID=${context.containerID ?? ''} netns=${context.netns ?? ''} ifname=${context.ifname ?? ''}`;
+  const write = (l: LogLevel, msg: string): void => {
+    if (RANK[l] > RANK[level]) return;
+    const line = `${new Date().toISOString()} [${l}] sriov ${prefix}: ${msg}\n`;
+    if (file) {
+      try {
+        appendFileSync(file, line, { mode: 0o600 });
+        return;
+      } catch {
+        // An unwritable log file must not fail the attachment; fall back to stderr.
+      }
+    }
+    writeStderr(line);
+  };
+  return {
+    error: (m) => write('error', m),
+    warning: (m) => write('warning', m),
+    info: (m) => write('info', m),
+    debug: (m) => write('debug', m),
+    configure(l, f) {
+      level = l;
+      file = f;
+    },
+  };
+}

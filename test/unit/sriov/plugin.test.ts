@@ -1,0 +1,285 @@
+// The plugin's commands on the in-memory host: every change ADD makes is undone by DEL or by a
+// failure, exactly; errors carry the documented codes and change nothing.
+import assert from 'node:assert/strict';
+import { beforeEach, describe, it } from 'node:test';
+import { CniError, type CniRequest, type CniResult, type HandlerCommand } from '../../../src/cni/index.js';
+import { IGB_REFUSALS, fakeHostPorts, type FakeHostPorts } from '../../../src/host/fake.js';
+import { createLogger } from '../../../src/host/log.js';
+import { SriovCode } from '../../../src/sriov/errors.js';
+import { DEFAULT_OPTIONS, SriovPlugin } from '../../../src/sriov/plugin.js';
+
+const POD = '/var/run/netns/pod1';
+const POD2 = '/var/run/netns/pod2';
+const PF = 'enp175s0f1';
+const VF0 = '0000:af:06.0';
+const VF1 = '0000:af:06.1';
+
+interface Env {
+  host: FakeHostPorts;
+  plugin: SriovPlugin;
+  logs: string[];
+}
+
+function setup(refusals = {}): Env {
+  const host = fakeHostPorts({ fixture: false });
+  host.fake.addPf({
+    name: PF, pci: '0000:af:00.1', refusals,
+    vfs: [{ pci: VF0, netdev: 'enp175s6' }, { pci: VF1, netdev: 'enp175s7' }],
+  });
+  host.fake.addPf({ name: 'ens2f0', pci: '0000:3b:00.0', numvfs: 0 });
+  host.fake.addNetns(POD);
+  host.fake.addNetns(POD2);
+  const logs: string[] = [];
+  const log = createLogger({}, (l) => logs.push(l));
+  const plugin = new SriovPlugin(host, log, { ...DEFAULT_OPTIONS, lockTimeoutMs: 500, macDelayMs: 1, pid: 4242, findExecutable: (name) => `/opt/cni/bin/${name}` });
+  return { host, plugin, logs };
+}
+
+function request(command: HandlerCommand, config: Record<string, unknown>, over: Partial<CniRequest> = {}): CniRequest {
+  const full = { cniVersion: '1.0.0', name: 'net-a', type: 'sriov', ...config };
+  return {
+    command, containerId: 'c1', netns: POD, ifname: 'net1', args: new Map(), ignoreUnknownArgs: true, paths: ['/opt/cni/bin'],
+    cniVersion: full.cniVersion, config: full, stdin: Buffer.from(JSON.stringify(full)), prevResult: null, env: {}, stderr: () => {},
+    ...over,
+  };
+}
+
+const IPAM = { ipam: { type: 'host-local', subnet: '10.56.217.0/24' } };
+const FULL = { deviceID: VF0, vlan: 100, vlanQoS: 3, mac: 'ca:fe:c0:ff:ee:01', spoofchk: 'off', trust: 'on', max_tx_rate: 1000, ...IPAM };
+
+function cniError(fn: () => unknown, code: number, message: RegExp): void {
+  assert.throws(fn, (e: unknown) => {
+    assert.ok(e instanceof CniError, `expected a CniError, got ${String(e)}`);
+    assert.equal(e.code, code, `code of: ${e.message}`);
+    assert.match(e.message, message);
+    return true;
+  });
+}
+
+/** Everything a run can change, minus the lock directory (locks are released, not removed). */
+function snapshot(env: Env) {
+  const s = env.host.fake.snapshot();
+  // Per-interface sysctls vanish with the interface in the kernel; the fake keeps them.
+  return { ...s, locks: [], sysctls: {} };
+}
+
+describe('sriov plugin on a fake host', () => {
+  let env: Env;
+  beforeEach(() => {
+    env = setup();
+  });
+
+  it('ADD moves the VF into the pod, configured, and DEL restores everything exactly', () => {
+    const before = snapshot(env);
+    const result = env.plugin.add(request('ADD', FULL)) as CniResult;
+    assert.deepEqual(result.interfaces, [{ name: 'net1', mac: 'ca:fe:c0:ff:ee:01', sandbox: POD, pciID: VF0, mtu: 1500 }]);
+    assert.equal(result.ips[0]?.interface, 0);
+    const link = env.host.fake.link(POD, 'net1');
+    assert.ok(link, 'net1 is in the pod');
+    assert.equal(link.mac, 'ca:fe:c0:ff:ee:01');
+    assert.equal(link.up, true);
+    assert.deepEqual(link.addresses, [result.ips[0]!.address]);
+    assert.equal(env.host.fake.link(null, 'enp175s6'), undefined, 'gone from the host');
+    const vf = env.host.fake.vfConfig(PF, 0);
+    assert.deepEqual([vf.vlan, vf.qos, vf.mac, vf.spoofchk, vf.trust, vf.maxTxRate], [100, 3, 'ca:fe:c0:ff:ee:01', false, true, 1000]);
+    assert.equal(env.host.fake.sysctl(POD, 'net/ipv4/conf/net1/arp_notify'), '1');
+
+    env.plugin.del(request('DEL', FULL));
+    assert.deepEqual(snapshot(env), before);
+  });
+
+  it('touches only the attributes that were configured', () => {
+    env.plugin.add(request('ADD', { deviceID: VF0 }));
+    assert.deepEqual(env.host.fake.calls.filter((c) => c.startsWith('LinkSetVf')), []);
+    env.plugin.del(request('DEL', { deviceID: VF0 }));
+    assert.deepEqual(env.host.fake.calls.filter((c) => c.startsWith('LinkSetVf')), []);
+  });
+
+  it('applies PF-level settings in sriov-cni order and records the VLAN call in its format', () => {
+    env.plugin.add(request('ADD', { deviceID: VF0, vlan: 1234, mac: '02:00:00:00:00:01', max_tx_rate: 10, spoofchk: 'on', trust: 'off', link_state: 'enable' }));
+    const calls = env.host.fake.calls.filter((c) => c.startsWith('LinkSetVf')).map((c) => c.split(' ')[0]);
+    assert.deepEqual(calls, ['LinkSetVfVlanQosProto', 'LinkSetVfHardwareAddr', 'LinkSetVfRate', 'LinkSetVfSpoofchk', 'LinkSetVfTrust', 'LinkSetVfState']);
+    assert.ok(env.host.fake.calls.includes(`LinkSetVfVlanQosProto ${PF} 0 1234 0 33024`));
+  });
+
+  describe('bad input changes nothing', () => {
+    const cases: [string, Record<string, unknown>, number, RegExp][] = [
+      ['vlan 4095', { deviceID: VF0, vlan: 4095 }, 7, /"vlan": 4095/],
+      ['trust yes', { deviceID: VF0, trust: 'yes' }, 7, /"trust": "yes"/],
+      ['no selector', {}, 7, /"deviceID".*"master".*"physnet"/],
+      ['a PF as deviceID', { deviceID: '0000:af:00.1' }, SriovCode.DeviceUnusable, /is not an SR-IOV VF \(it has no physfn/],
+      ['a missing device', { deviceID: '0000:af:07.0' }, SriovCode.DeviceUnusable, /no PCI device with that address/],
+      ['master without VFs', { master: 'ens2f0' }, SriovCode.DeviceUnusable, /has no VFs \(sriov_numvfs is 0\)/],
+      ['master that does not exist', { master: 'nope0' }, SriovCode.DeviceUnusable, /"nope0": no such network interface/],
+      ['vf out of range', { master: PF, vf: 5 }, SriovCode.DeviceUnusable, /"vf": 5 does not exist/],
+    ];
+    for (const [label, config, code, msg] of cases) {
+      it(label, () => {
+        const before = snapshot(env);
+        cniError(() => env.plugin.add(request('ADD', config)), code, msg);
+        assert.deepEqual(snapshot(env), before);
+        assert.deepEqual(env.host.fake.calls.filter((c) => !c.startsWith('Link') || c.startsWith('LinkSet')), []);
+      });
+    }
+    it('a VF whose index is not under virtfn* (numvfs changed)', () => {
+      env.host.fake.setNumVfs(PF, 1);
+      const before = snapshot(env);
+      cniError(() => env.plugin.add(request('ADD', { deviceID: VF1 })), SriovCode.DeviceUnusable, /0000:af:06.1/);
+      assert.deepEqual(snapshot(env), before);
+    });
+  });
+
+  describe('a failure midway undoes exactly what was done', () => {
+    it('a setting the driver refuses (igb: link_state) rolls back the settings applied before it', () => {
+      env = setup(IGB_REFUSALS);
+      const before = snapshot(env);
+      cniError(() => env.plugin.add(request('ADD', { ...FULL, link_state: 'enable' })), SriovCode.DriverRefused,
+        /cannot set link_state enable on VF 0 of enp175s0f1 \(0000:af:06.0\): the driver does not support it/);
+      assert.deepEqual(snapshot(env), before);
+    });
+    it('an IPAM error releases the addresses and restores the VF', () => {
+      env.host.fake.processes.failIpam(11, 'no addresses left', ['ADD']);
+      const before = snapshot(env);
+      cniError(() => env.plugin.add(request('ADD', FULL)), 11, /host-local.*no addresses left|no addresses left/);
+      assert.deepEqual(snapshot(env), before);
+    });
+    it('the pod already has the interface name (EEXIST): the VF comes home under its own name', () => {
+      env.host.fake.addLink(POD, { name: 'net1' });
+      const before = snapshot(env);
+      cniError(() => env.plugin.add(request('ADD', FULL)), SriovCode.NetdevFailed, /cannot move net1 into/);
+      assert.deepEqual(snapshot(env), before);
+      assert.ok(env.host.fake.link(null, 'enp175s6'));
+    });
+    it('the state directory cannot be written: code 5 before any change', () => {
+      env.host.fake.failAlways('StateWrite', 'EROFS');
+      const before = snapshot(env);
+      cniError(() => env.plugin.add(request('ADD', FULL)), 5, /cannot (record|write)/);
+      assert.deepEqual(snapshot(env), before);
+    });
+    it('a MAC that never takes effect is reported and rolled back', () => {
+      env.host.fake.failAlways('LinkSetHardwareAddr', 'EADDRNOTAVAIL');
+      const before = snapshot(env);
+      cniError(() => env.plugin.add(request('ADD', FULL)), SriovCode.NetdevFailed, /cannot configure net1/);
+      assert.deepEqual(snapshot(env), before);
+    });
+  });
+
+  describe('VF selection', () => {
+    it('master picks free VFs in order and fails with 101 when none is left', () => {
+      const r1 = env.plugin.add(request('ADD', { master: PF }, { containerId: 'c1' })) as CniResult;
+      const r2 = env.plugin.add(request('ADD', { master: PF }, { containerId: 'c2', netns: POD2 })) as CniResult;
+      assert.deepEqual([r1.interfaces[0]?.pciID, r2.interfaces[0]?.pciID], [VF0, VF1]);
+      env.host.fake.addNetns('/var/run/netns/pod3');
+      cniError(() => env.plugin.add(request('ADD', { master: PF }, { containerId: 'c3', netns: '/var/run/netns/pod3' })),
+        SriovCode.NoFreeVf, /no free VF on enp175s0f1: all 2 VFs are in use/);
+      env.plugin.del(request('DEL', { master: PF }, { containerId: 'c1' }));
+      const r3 = env.plugin.add(request('ADD', { master: PF }, { containerId: 'c3', netns: '/var/run/netns/pod3' })) as CniResult;
+      assert.equal(r3.interfaces[0]?.pciID, VF0);
+    });
+    it('master + vf takes that VF, and a second ADD on it is refused while the owner lives', () => {
+      const r = env.plugin.add(request('ADD', { master: PF, vf: 1 })) as CniResult;
+      assert.equal(r.interfaces[0]?.pciID, VF1);
+      cniError(() => env.plugin.add(request('ADD', { deviceID: VF1 }, { containerId: 'c2', netns: POD2 })), SriovCode.VfInUse,
+        /VF 0000:af:06.1 \(enp175s0f1 VF 1\) is already in use/);
+    });
+    it('a VF held by another call times out with code 11', () => {
+      env.host.fake.locks.holdExternally(`vf-${VF0}`);
+      const before = snapshot(env);
+      cniError(() => env.plugin.add(request('ADD', { deviceID: VF0 })), 11, /timed out after 0.5 s waiting for VF 0000:af:06.0/);
+      assert.deepEqual(snapshot(env), before);
+    });
+  });
+
+  describe('DEL', () => {
+    it('is idempotent: a second DEL, or one with no record, succeeds and releases IPAM', () => {
+      env.plugin.add(request('ADD', FULL));
+      env.plugin.del(request('DEL', FULL));
+      env.plugin.del(request('DEL', FULL));
+      env.plugin.del(request('DEL', FULL, { containerId: 'never-added' }));
+      assert.equal(env.host.fake.processes.callsFor('DEL').length, 3);
+    });
+    it('removes a corrupt record and succeeds', () => {
+      env.host.fake.state.putRaw('att-c1-net1.json', '{not json');
+      env.plugin.del(request('DEL', FULL));
+      assert.equal(env.host.fake.state.files.has('att-c1-net1.json'), false);
+    });
+    it('with the netns gone, restores the VF that the kernel returned under the pod name', () => {
+      const before = snapshot(env);
+      env.plugin.add(request('ADD', FULL));
+      env.host.fake.destroyNetns(POD);
+      assert.ok(env.host.fake.link(null, 'net1') ?? env.host.fake.linkOfDevice(VF0), 'the kernel brought the VF home');
+      env.plugin.del(request('DEL', FULL, { netns: '' }));
+      const after = snapshot(env);
+      assert.deepEqual(after.links, before.links.filter((l) => l.ns !== POD));
+      assert.deepEqual(after.vfs, before.vfs);
+      assert.deepEqual(after.state, before.state);
+    });
+    it('never resets a VF that a newer ADD owns (the old pod died without DEL)', () => {
+      env.plugin.add(request('ADD', { deviceID: VF0, vlan: 10, ...IPAM }));
+      env.host.fake.destroyNetns(POD);
+      // The VF is reused before the old pod's DEL arrives: the stale owner is restored first.
+      env.plugin.add(request('ADD', { deviceID: VF0, vlan: 20, ...IPAM }, { containerId: 'c2', netns: POD2 }));
+      assert.equal(env.host.fake.vfConfig(PF, 0).vlan, 20);
+      env.plugin.del(request('DEL', { deviceID: VF0, vlan: 10, ...IPAM }, { netns: '' }));
+      assert.equal(env.host.fake.vfConfig(PF, 0).vlan, 20, 'the late DEL left the new owner alone');
+      assert.ok(env.host.fake.link(POD2, 'net1'));
+      env.plugin.del(request('DEL', { deviceID: VF0, vlan: 20, ...IPAM }, { containerId: 'c2', netns: POD2 }));
+      assert.equal(env.host.fake.vfConfig(PF, 0).vlan, 0);
+      assert.ok(env.host.fake.link(null, 'enp175s6'), 'home under its original name');
+    });
+  });
+
+  describe('DPDK mode', () => {
+    it('configures only the PF level, allocates IPAM, and DEL restores the admin MAC', () => {
+      env = setup();
+      env.host.fake.addPf({ name: 'ens3f0', pci: '0000:5e:00.0', vfs: [{ pci: '0000:5e:02.0', netdev: null, driver: 'vfio-pci' }] });
+      const before = snapshot(env);
+      const r = env.plugin.add(request('ADD', { deviceID: '0000:5e:02.0', mac: '02:11:22:33:44:55', ...IPAM })) as CniResult;
+      assert.equal(r.interfaces[0]?.mac, '02:11:22:33:44:55');
+      assert.equal(r.ips.length, 1);
+      assert.deepEqual(env.host.fake.calls.filter((c) => /^Link(SetName|SetNsFd|SetUp)/.test(c)), []);
+      env.plugin.del(request('DEL', { deviceID: '0000:5e:02.0', mac: '02:11:22:33:44:55', ...IPAM }));
+      assert.deepEqual(snapshot(env), before);
+    });
+  });
+
+  describe('CHECK, STATUS and GC', () => {
+    it('CHECK passes after ADD and fails when a setting drifted', () => {
+      const result = env.plugin.add(request('ADD', FULL)) as CniResult;
+      env.plugin.check(request('CHECK', FULL, { prevResult: result }));
+      env.host.pf.setVlan(PF, 0, 999, 0, '802.1q');
+      cniError(() => env.plugin.check(request('CHECK', FULL, { prevResult: result })), SriovCode.CheckFailed, /vlan is 999, expected 100/);
+    });
+    it('CHECK fails when the interface left the pod', () => {
+      env.plugin.add(request('ADD', FULL));
+      env.host.links.setUp(POD, 'net1', false);
+      env.host.links.rename(POD, 'net1', 'other');
+      cniError(() => env.plugin.check(request('CHECK', FULL)), SriovCode.CheckFailed, /net1 is not in/);
+    });
+    it('STATUS is ready while a VF is free, code 50 when none is', () => {
+      env.plugin.status(request('STATUS', { cniVersion: '1.1.0', master: PF }, { containerId: '', ifname: '', netns: '' }));
+      env.plugin.add(request('ADD', { master: PF }));
+      env.plugin.add(request('ADD', { master: PF }, { containerId: 'c2', netns: POD2 }));
+      cniError(() => env.plugin.status(request('STATUS', { cniVersion: '1.1.0', master: PF }, { containerId: '', ifname: '', netns: '' })), 50, /no free VF/);
+      cniError(() => env.plugin.status(request('STATUS', { cniVersion: '1.1.0', master: 'nope0' }, { containerId: '', ifname: '', netns: '' })), 50, /no such network interface/);
+    });
+    it('GC releases attachments missing from cni.dev/valid-attachments, and only those', () => {
+      const before = snapshot(env);
+      env.plugin.add(request('ADD', { master: PF, vlan: 7 }));
+      env.plugin.add(request('ADD', { master: PF, vlan: 8 }, { containerId: 'c2', netns: POD2 }));
+      env.plugin.gc(request('GC', { cniVersion: '1.1.0', master: PF, 'cni.dev/valid-attachments': [{ containerID: 'c2', ifname: 'net1' }] },
+        { containerId: '', ifname: '', netns: '' }));
+      assert.equal(env.host.fake.vfConfig(PF, 0).vlan, 0);
+      assert.equal(env.host.fake.vfConfig(PF, 1).vlan, 8);
+      assert.ok(env.host.fake.link(null, 'enp175s6'));
+      assert.ok(env.host.fake.link(POD2, 'net1'));
+      env.plugin.del(request('DEL', { master: PF, vlan: 8 }, { containerId: 'c2', netns: POD2 }));
+      assert.deepEqual(snapshot(env), before);
+    });
+    it('GC without the valid-attachments key keeps live attachments', () => {
+      env.plugin.add(request('ADD', { master: PF, vlan: 7 }));
+      env.plugin.gc(request('GC', { cniVersion: '1.1.0', master: PF }, { containerId: '', ifname: '', netns: '' }));
+      assert.equal(env.host.fake.vfConfig(PF, 0).vlan, 7);
+    });
+  });
+});
