@@ -2,6 +2,7 @@
 // the simulated lab) from the environment, builds the ports, and hands one invocation to the
 // dispatcher. Kept free of anything the plugin does not need: this file is exec'd several times
 // per container.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runPlugin } from '../cni/index.js';
 import { SystemClock } from '../host/clock.js';
@@ -38,17 +39,17 @@ function hostPorts(): HostPorts {
 
 const stderr = (text: string) => process.stderr.write(text);
 const log = createLogger({ containerID: env.CNI_CONTAINERID, netns: env.CNI_NETNS, ifname: env.CNI_IFNAME }, stderr);
-let stdin: Buffer = Buffer.alloc(0);
-try {
-  stdin = (await import('node:fs')).readFileSync(0);
-} catch {
-  // No stdin (VERSION from some callers): the dispatcher decides what that means.
+function readStdin(): Buffer {
+  try {
+    return readFileSync(0);
+  } catch {
+    // No stdin (VERSION from some callers): the dispatcher decides what that means.
+    return Buffer.alloc(0);
+  }
 }
-const handlers = env.CNI_COMMAND === 'VERSION' ? null : new SriovPlugin(hostPorts(), log, { ...DEFAULT_OPTIONS, lockTimeoutMs, pid: process.pid });
-const code = await runPlugin(handlers ?? ({} as never), {
-  env,
-  stdin,
-  stdout: (text) => process.stdout.write(text),
-  stderr,
+
+// VERSION needs no host at all: don't build one (podman calls it before every ADD and DEL).
+const handlers = env.CNI_COMMAND === 'VERSION' ? ({} as SriovPlugin) : new SriovPlugin(hostPorts(), log, { ...DEFAULT_OPTIONS, lockTimeoutMs, pid: process.pid });
+void runPlugin(handlers, { env, stdin: readStdin(), stdout: (text) => process.stdout.write(text), stderr }).then((code) => {
+  process.exitCode = code;
 });
-process.exitCode = code;

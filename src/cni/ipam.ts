@@ -1,0 +1,88 @@
+// IPAM delegation (spec section 4): exec the plugin named by `ipam.type`, found in CNI_PATH, with
+// our environment (CNI_COMMAND set to the operation) and our stdin bytes unchanged.
+import { accessSync, constants, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ProcessRunner } from '../host/ports.js';
+import { CniCode, CniError, parseCniErrorJson } from './errors.js';
+import type { CniRequest, HandlerCommand } from './request.js';
+import { parseResult, type CniResult } from './result.js';
+
+/** Finds an executable named `name` in `dirs`, first match wins; null when there is none. */
+export type ExecutableFinder = (name: string, dirs: readonly string[]) => string | null;
+
+export const findExecutable: ExecutableFinder = (name, dirs) => {
+  for (const dir of dirs) {
+    const path = join(dir, name);
+    try {
+      if (statSync(path).isFile()) {
+        accessSync(path, constants.X_OK);
+        return path;
+      }
+    } catch {
+      // missing or not executable: keep looking, as a PATH search does
+    }
+  }
+  return null;
+};
+
+export interface DelegateOptions {
+  find?: ExecutableFinder;
+}
+
+/** The config's `ipam.type`, or null when the config has no IPAM section (or an empty one). */
+export function ipamType(config: Record<string, unknown>): string | null {
+  const ipam = config.ipam;
+  if (typeof ipam !== 'object' || ipam === null) return null;
+  const type = (ipam as Record<string, unknown>).type;
+  return typeof type === 'string' && type !== '' ? type : null;
+}
+
+/**
+ * Runs the IPAM plugin for `op`. ADD returns its result (parsed, in the internal form, with the
+ * config's version as the fallback); other operations return null. The delegate's stderr goes to
+ * `request.stderr`. A delegate's error JSON becomes a CniError with the delegate's code and its
+ * name in front of the message.
+ */
+export function delegateIpam(op: HandlerCommand, request: CniRequest, runner: ProcessRunner, options: DelegateOptions = {}): CniResult | null {
+  const type = ipamType(request.config);
+  if (type === null) {
+    throw new CniError(CniCode.InvalidConfig, 'invalid network config', 'ipam.type: missing, expected the name of an IPAM plugin');
+  }
+  if (type.includes('/') || type === '.' || type === '..') {
+    throw new CniError(CniCode.InvalidConfig, 'invalid network config',
+      `ipam.type ${JSON.stringify(type)}: expected a plugin name found in CNI_PATH, not a path`);
+  }
+  const file = (options.find ?? findExecutable)(type, request.paths);
+  if (file === null) {
+    throw new CniError(CniCode.InvalidConfig, `failed to find IPAM plugin ${JSON.stringify(type)}`,
+      `no executable ${type} in CNI_PATH [${request.paths.join(':')}]`);
+  }
+
+  let out;
+  try {
+    out = runner.run(file, [], { ...request.env, CNI_COMMAND: op }, request.stdin);
+  } catch (e) {
+    throw new CniError(CniCode.IoFailure, `failed to run IPAM plugin ${type}`, (e as Error).message);
+  }
+  if (out.stderr) request.stderr(out.stderr);
+
+  if (out.status !== 0) {
+    const err = parseCniErrorJson(out.stdout);
+    if (err) throw new CniError(err.code, named(type, err.msg), err.details);
+    // No error JSON: libcni would show the delegate's stderr, so do the same.
+    const text = (out.stderr || out.stdout).trim() || `exit status ${out.status}`;
+    throw new CniError(CniCode.Internal, named(type, text));
+  }
+  if (op !== 'ADD') return null;
+  try {
+    return parseResult(out.stdout, request.cniVersion);
+  } catch (e) {
+    if (e instanceof CniError) throw new CniError(e.code, named(type, e.msg), e.details);
+    throw e;
+  }
+}
+
+/** Prefixes the delegate's name, unless the delegate already did (host-local does on CHECK). */
+function named(type: string, msg: string): string {
+  return msg.startsWith(`${type}: `) ? msg : `${type}: ${msg}`;
+}
