@@ -1,0 +1,18 @@
+// What the plugin's composition root needs from the lab, apart from the rest of src/lab so the
+// plugin executable does not carry lab up/down: is this sysfs root a lab, and its ports if so.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { LAB_MARKER } from './layout.js';
+import { LabPfControl, type LabPfControlOptions } from './pf-control.js';
+import { LabSysfs } from './sysfs.js';
+
+/** Is this sysfs root a lab directory? */
+export function isLab(root: string): boolean {
+  return existsSync(join(root, LAB_MARKER));
+}
+
+/** The host ports a lab replaces: its sysfs view and its PF-level VF settings. */
+export function labPorts(root: string, opts: LabPfControlOptions = {}): { sysfs: LabSysfs; pf: LabPfControl } {
+  const hostSys = opts.hostSys ?? '/sys';
+  return { sysfs: new LabSysfs(root, { hostSys }), pf: new LabPfControl(root, { ...opts, hostSys }) };
+}

@@ -1,0 +1,49 @@
+// lab.json: read without a lock (it is replaced atomically, so a reader sees one whole version),
+// written under LabLock by whoever changes it.
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { HostError } from '../host/ports.js';
+import { LAB_MARKER, type LabState } from './layout.js';
+import { LabLock } from './lock.js';
+
+export function markerPath(dir: string): string {
+  return join(dir, LAB_MARKER);
+}
+
+export function hasLab(dir: string): boolean {
+  return existsSync(markerPath(dir));
+}
+
+export function readLabState(dir: string): LabState {
+  let text: string;
+  try {
+    text = readFileSync(markerPath(dir), 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? null;
+    throw new HostError(`no lab at ${dir}: ${markerPath(dir)} cannot be read (${code})`, code === 'ENOENT' ? 'ENODEV' : code);
+  }
+  try {
+    return JSON.parse(text) as LabState;
+  } catch {
+    throw new HostError(`${markerPath(dir)} is not valid JSON`, 'EBADMSG');
+  }
+}
+
+export function writeLabState(dir: string, state: LabState): void {
+  const tmp = `${markerPath(dir)}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o644 });
+  renameSync(tmp, markerPath(dir));
+}
+
+export function labLock(dir: string): LabLock {
+  return new LabLock(join(dir, 'lab.lock'));
+}
+
+/** Read-modify-write of the lab state under its lock. fn returns the new state, or null for "unchanged". */
+export function updateLabState<T>(dir: string, fn: (state: LabState) => { state: LabState | null; result: T }): T {
+  return labLock(dir).with(() => {
+    const { state, result } = fn(readLabState(dir));
+    if (state) writeLabState(dir, state);
+    return result;
+  });
+}
