@@ -3,7 +3,10 @@
 # Debian's libcni source package (Debian ships no cnitool binary). Idempotent: each
 # step runs only when its result is missing. Everything lands under $VFNET_TOOLS
 # (default /var/tmp/vfnet-tools) except the apt packages.
+#   install-deps.sh          everything the test suites need
+#   install-deps.sh demo     only what `npm start` (the demo on the simulated host) needs
 set -euo pipefail
+PROFILE=${1:-all}
 TOOLS=${VFNET_TOOLS:-/var/tmp/vfnet-tools}
 mkdir -p "$TOOLS/bin"
 APT=(apt-get -o DPkg::Lock::Timeout=600 -y -q --no-install-recommends)
@@ -11,20 +14,27 @@ APT=(apt-get -o DPkg::Lock::Timeout=600 -y -q --no-install-recommends)
 need=()
 command -v ip >/dev/null || need+=(iproute2)
 [ -x /usr/lib/cni/host-local ] || need+=(containernetworking-plugins)
+[ -x /bin/busybox ] || need+=(busybox-static)          # ping in the demo and in containers
+command -v ebtables >/dev/null || need+=(iptables)       # ebtables: the lab switch's spoofchk
+if [ "$PROFILE" = all ]; then
 command -v podman >/dev/null || need+=(podman)
 command -v runc >/dev/null || need+=(runc)
-[ -x /bin/busybox ] || need+=(busybox-static)
-command -v iptables >/dev/null || need+=(iptables)
 command -v go >/dev/null || need+=(golang-go)
 [ -d /usr/share/gocode/src/github.com/containernetworking/cni/libcni ] || need+=(golang-github-appc-cni-dev)
 command -v xz >/dev/null || need+=(xz-utils)
 command -v hyperfine >/dev/null || need+=(hyperfine)
 command -v ethtool >/dev/null || need+=(ethtool)
+fi
 if ((${#need[@]})); then
   echo "install-deps: installing ${need[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
   "${APT[@]}" update >/dev/null || true
   "${APT[@]}" install "${need[@]}" >/dev/null
+fi
+
+if [ "$PROFILE" != all ]; then
+  echo "install-deps: ok (demo)" >&2
+  exit 0
 fi
 
 # cnitool 1.1.2 from the Debian source package golang-github-appc-cni (the -dev binary

@@ -3,17 +3,10 @@
 // dispatcher. Kept free of anything the plugin does not need: this file is exec'd several times
 // per container.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { runPlugin } from '../cni/index.js';
-import { SystemClock } from '../host/clock.js';
-import { FileLocks } from '../host/locks.js';
+import { realHostPorts } from '../host/index.js';
 import { createLogger } from '../host/log.js';
 import type { HostPorts } from '../host/ports.js';
-import { SpawnProcessRunner } from '../host/process.js';
-import { DirStateFiles } from '../host/state-files.js';
-import { RealSysfs } from '../host/sysfs.js';
-import { IpLinks } from '../host/links.js';
-import { IpPfControl } from '../host/pf-control.js';
 import { isLab, labPorts } from '../lab/plugin-ports.js';
 import { DEFAULT_OPTIONS, SriovPlugin } from '../sriov/plugin.js';
 
@@ -24,17 +17,9 @@ const sysfsRoot = env.VFNET_SYSFS_ROOT || '/';
 const lockTimeoutMs = Number(env.VFNET_LOCK_TIMEOUT_MS) > 0 ? Number(env.VFNET_LOCK_TIMEOUT_MS) : DEFAULT_OPTIONS.lockTimeoutMs;
 
 function hostPorts(): HostPorts {
-  const clock = new SystemClock();
-  const processes = new SpawnProcessRunner();
-  const common = {
-    links: new IpLinks(processes),
-    processes,
-    state: new DirStateFiles(stateDir),
-    locks: new FileLocks(join(stateDir, 'locks')),
-    clock,
-  };
-  if (sysfsRoot !== '/' && isLab(sysfsRoot)) return { ...common, ...labPorts(sysfsRoot) };
-  return { ...common, sysfs: new RealSysfs(sysfsRoot), pf: new IpPfControl(processes) };
+  const host = realHostPorts({ sysfsRoot, stateDir });
+  // A lab directory replaces what a real NIC provides: its sysfs tree and its PF-level settings.
+  return sysfsRoot !== '/' && isLab(sysfsRoot) ? { ...host, ...labPorts(sysfsRoot) } : host;
 }
 
 const stderr = (text: string) => process.stderr.write(text);

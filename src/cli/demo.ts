@@ -33,9 +33,13 @@ function cni(command: string, c: Container, conf: object, env: Record<string, st
   return { status: r.status ?? 1, out: r.stdout.toString(), err: r.stderr.toString() };
 }
 
-function ping(from: Container, to: Container): boolean {
+/** busybox's ping (Debian's busybox-static), since iputils is not always installed. */
+function ping(from: Container, to: Container, attempts: number): boolean {
   const ip = to.address!.split('/')[0]!;
-  return spawnSync('ip', ['netns', 'exec', from.netns.split('/').pop()!, 'ping', '-c', '1', '-W', '1', ip]).status === 0;
+  for (let i = 0; i < attempts; i++) {
+    if (spawnSync('ip', ['netns', 'exec', from.netns.split('/').pop()!, 'busybox', 'ping', '-c', '1', '-W', '1', ip]).status === 0) return true;
+  }
+  return false;
 }
 
 export async function runDemo(): Promise<void> {
@@ -74,7 +78,7 @@ export async function runDemo(): Promise<void> {
       console.log(`   container ${c.name}: eth0 = a VF, MAC ${result.interfaces[0]!.mac}, ${c.address}, VLAN ${c.vlan}`);
     }
     const [a, b, c] = containers as [Container, Container, Container];
-    const ab = ping(a, b), ac = ping(a, c);
+    const ab = ping(a, b, 3), ac = ping(a, c, 1);
     console.log(`3. a -> b (same VLAN):      ${ab ? 'ping ok' : 'NO REPLY'}`);
     console.log(`   a -> c (other VLAN):     ${ac ? 'PING GOT THROUGH' : 'no reply, as it should be'}`);
     const during = labShow(dir);

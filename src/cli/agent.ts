@@ -1,0 +1,80 @@
+// `vfnet agent`: keeps this host's provider tree in a Placement-compatible service, over HTTP.
+// Exit status with --once: 0 in sync, 1 failed (or part of the tree not written), 2 in sync
+// except what was held back and reported (a refused shrink, a vanished PF still in use).
+import type { Command } from 'commander';
+import { discover } from '../agent/discover.js';
+import { AgentCode, AgentError } from '../agent/errors.js';
+import { systemHostFacts } from '../agent/host-facts.js';
+import { openHost } from '../agent/host-access.js';
+import { abortableSleep, runAgent } from '../agent/loop.js';
+import { parsePhysnets } from '../agent/physnet.js';
+import { HttpPlacementClient } from '../agent/placement-client.js';
+import { renderPass } from '../agent/render.js';
+import { collect, defaultSysfsRoot } from './discover.js';
+
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 1) throw new AgentError(AgentCode.badOption, `--interval ${JSON.stringify(value)}: expected a number of seconds ≥ 1`);
+  return n;
+}
+
+interface AgentOptions {
+  placement?: string;
+  db?: string;
+  once?: boolean;
+  interval: number;
+  physnet: string[];
+  sysfsRoot: string;
+  hostname?: string;
+  token: string;
+  json?: boolean;
+}
+
+export function registerAgent(program: Command): void {
+  program.command('agent')
+    .description("register this host's provider tree (host → NICs → PFs with SRIOV_NET_VF) in a Placement service and keep it in sync")
+    .option('--placement <url>', 'a Placement-compatible service, e.g. http://127.0.0.1:8778 (OpenStack Placement or vfnet serve)')
+    // TODO(issue 5): --db PATH, the embedded store without a server, once src/store has the
+    // provider-tree writes the agent needs. Until then the option is refused with this message.
+    .option('--db <path>', 'TODO, not available yet: write to the embedded store directly, without a server (use --placement)')
+    .option('--once', 'one pass, then exit with its status')
+    .option('--interval <seconds>', 'seconds between passes', seconds, 60)
+    .option('--physnet <pf=name>', 'physical network of a PF (netdev name or PCI address); repeatable', collect, [])
+    .option('--sysfs-root <dir>', 'read sysfs under this root (a lab directory works too)', defaultSysfsRoot())
+    .option('--hostname <name>', "host name for provider names and UUIDs (default: this machine's)")
+    .option('--token <token>', 'x-auth-token to send', process.env.OS_TOKEN || 'admin')
+    .option('--json', 'one JSON line per pass instead of text')
+    .action(async (o: AgentOptions) => {
+      if (o.db !== undefined) {
+        throw new AgentError(AgentCode.badOption, '--db is not available yet (TODO: the embedded store without a server); use --placement URL');
+      }
+      if (!o.placement) throw new AgentError(AgentCode.badOption, '--placement URL is required');
+      const physnets = parsePhysnets(o.physnet);
+      const host = openHost(o.sysfsRoot);
+      const api = new HttpPlacementClient(o.placement, { token: o.token });
+      const stop = new AbortController();
+      const onSignal = () => stop.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        process.exitCode = await runAgent({
+          discover: () => discover(host.sysfs, systemHostFacts({ hostname: o.hostname }), physnets),
+          api,
+          once: o.once === true,
+          intervalMs: o.interval * 1000,
+          sleep: abortableSleep,
+          signal: stop.signal,
+          onPass: (r) => {
+            if (o.json) {
+              console.log(JSON.stringify({ pass: r.pass, at: r.at, exit_code: r.exitCode, providers: r.discovery?.providers.map((p) => ({ uuid: p.uuid, name: p.name })) ?? [], ...r.sync }));
+            } else {
+              for (const line of renderPass(r)) console.log(line);
+            }
+          },
+        });
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    });
+}

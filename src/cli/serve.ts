@@ -1,0 +1,60 @@
+// `vfnet serve`: the Placement-compatible service over a SQLite file or PostgreSQL.
+import pino from 'pino';
+import { createPlacementApp } from '../api/app.js';
+import { STANDARD_RESOURCE_CLASSES, STANDARD_TRAITS } from '../placement/standard-names.js';
+import { openStore } from '../store/open.js';
+
+export interface ServeOptions {
+  /** host:port, e.g. 127.0.0.1:8778 */
+  listen?: string;
+  /** SQLite path or postgres:// URL */
+  db?: string;
+  corsAllowedOrigin?: string | null;
+  logLevel?: string;
+  /** Install SIGTERM/SIGINT handlers that close the server (default true). */
+  handleSignals?: boolean;
+  maxAllocationCandidates?: number | null;
+}
+
+export interface ServeHandle {
+  /** The URL the server listens on. */
+  url: string;
+  close(): Promise<void>;
+}
+
+export function parseListen(listen: string): { host: string; port: number } {
+  const i = listen.lastIndexOf(':');
+  if (i < 0) return { host: '127.0.0.1', port: Number(listen) };
+  return { host: listen.slice(0, i).replace(/^\[|\]$/g, '') || '127.0.0.1', port: Number(listen.slice(i + 1)) };
+}
+
+export async function serve(opts: ServeOptions = {}): Promise<ServeHandle> {
+  const logger = pino({ level: opts.logLevel ?? 'info' }, pino.destination(2));
+  const store = await openStore(opts.db ?? './data/vfnet.db');
+  await store.seedStandardNames(STANDARD_RESOURCE_CLASSES, STANDARD_TRAITS);
+  const app = createPlacementApp({
+    store, logger, corsAllowedOrigin: opts.corsAllowedOrigin ?? null,
+    maxAllocationCandidates: opts.maxAllocationCandidates ?? null,
+  });
+  const { host, port } = parseListen(opts.listen ?? '127.0.0.1:8778');
+  const url = await app.listen({ host, port });
+  let closing: Promise<void> | null = null;
+  const close = () => {
+    closing ??= (async () => {
+      await app.close();
+      await store.close();
+      logger.flush?.();
+    })();
+    return closing;
+  };
+  if (opts.handleSignals !== false) {
+    const onSignal = (sig: NodeJS.Signals) => {
+      logger.info({ signal: sig }, 'shutting down');
+      close().then(() => process.exit(0), () => process.exit(1));
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  }
+  logger.info({ url, db: /^postgres/.test(opts.db ?? '') ? 'postgresql' : opts.db ?? './data/vfnet.db' }, 'vfnet placement service listening');
+  return { url, close };
+}
