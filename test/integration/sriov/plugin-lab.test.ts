@@ -38,14 +38,15 @@ function call(command: PluginCall['command'], over: Partial<PluginCall> = {}): P
 
 /** Everything the plugin could change, for "nothing changed" assertions. */
 async function world() {
-  const hostLinks = (await listLinks(null)).map((l) => `${l.ifname} ${l.address} ${l.mtu} ${l.flags.includes('UP')}`).sort();
+  // Only this test's objects: other suites may be creating and removing their own meanwhile.
+  const hostLinks = (await listLinks(null)).filter((l) => l.ifname.startsWith(lab.info.prefix)).map((l) => `${l.ifname} ${l.address} ${l.mtu} ${l.flags.includes('UP')}`).sort();
   let state: string[] = [];
   try {
     state = readdirSync(lab.stateDir).filter((n) => n !== 'locks').sort();
   } catch {
     state = [];
   }
-  return { view: lab.show(), hostLinks, netns: (await listNetns()).sort(), state, pod1: (await listLinks(pod1.path)).map((l) => l.ifname) };
+  return { view: lab.show(), hostLinks, netns: (await listNetns()).filter((n) => n.includes(s.tag)).sort(), state, pod1: (await listLinks(pod1.name)).map((l) => l.ifname) };
 }
 
 async function expectError(config: unknown, c: PluginCall, code: number, msg: RegExp) {
@@ -130,11 +131,11 @@ describe('concurrency and ownership', () => {
     assert.equal(ok.length, 1, `${a.stdout} ${b.stdout}`);
     assert.equal(cniError(failed[0]!)?.code, 100);
     assert.match(cniError(failed[0]!)!.msg, new RegExp(`VF ${vf} .* is already in use`));
-    const winner = ok[0] === a ? { id: 'ca', netns: pod1.path } : { id: 'cb', netns: pod2.path };
+    const winner = ok[0] === a ? { id: 'ca', netns: pod1.path, ns: pod1.name } : { id: 'cb', netns: pod2.path, ns: pod2.name };
     const loser = ok[0] === a ? { id: 'cb', netns: pod2.path } : { id: 'ca', netns: pod1.path };
     // Runtimes DEL after a failed ADD: that DEL must not disturb the winner.
     assert.equal((await execPlugin(SRIOV_BIN, call('DEL', { containerId: loser.id, netns: loser.netns }), conf({ deviceID: vf }))).status, 0);
-    assert.ok(await getLink(winner.netns, 'net1'), 'the winner keeps its VF');
+    assert.ok(await getLink(winner.ns, 'net1'), 'the winner keeps its VF');
     assert.equal((await execPlugin(SRIOV_BIN, call('DEL', { containerId: winner.id, netns: winner.netns }), conf({ deviceID: vf }))).status, 0);
     assert.deepEqual(await world(), before);
   });
@@ -186,7 +187,7 @@ describe('DPDK mode', () => {
       const result = out.json as { interfaces: { mac?: string; pciID?: string }[]; ips: unknown[] };
       assert.equal(result.interfaces[0]?.mac, '02:00:00:00:dd:01');
       assert.equal(result.ips.length, 1);
-      assert.deepEqual((await listLinks(pod1.path)).map((l) => l.ifname), before.pod1, 'nothing moved into the pod');
+      assert.deepEqual((await listLinks(pod1.name)).map((l) => l.ifname), before.pod1, 'nothing moved into the pod');
       const during = lab.show().vfs.find((v) => v.pci === vf.pci)!;
       assert.equal(during.vlan, 300);
       assert.equal(during.mac, '02:00:00:00:dd:01');
