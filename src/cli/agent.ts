@@ -1,6 +1,7 @@
 // `vfnet agent`: keeps this host's provider tree in a Placement-compatible service, over HTTP.
 // Exit status with --once: 0 in sync, 1 failed (or part of the tree not written), 2 in sync
 // except what was held back and reported (a refused shrink, a vanished PF still in use).
+// Without --once it runs until SIGINT/SIGTERM and then exits 0.
 import type { Command } from 'commander';
 import { discover } from '../agent/discover.js';
 import { AgentCode, AgentError } from '../agent/errors.js';

@@ -1,6 +1,9 @@
 // The `vfnet` command.
 import { Command } from 'commander';
+import { registerAgent } from './agent.js';
 import { registerDemo } from './demo.js';
+import { registerDiscover } from './discover.js';
+import { registerDoctor } from './doctor.js';
 import { registerLab } from './lab.js';
 
 export async function main(argv: string[]): Promise<void> {
@@ -8,6 +11,9 @@ export async function main(argv: string[]): Promise<void> {
     .description('SR-IOV VFs for containers, with an exact account of who holds which')
     .showHelpAfterError();
   registerLab(program);
+  registerDiscover(program);
+  registerDoctor(program);
+  registerAgent(program);
   registerDemo(program);
   await program.parseAsync(argv);
 }
