@@ -6,11 +6,13 @@
 // Type checking is separate (`npm run typecheck`), so a build stays about a second.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const dist = join(root, 'dist');
+const finalDist = join(root, 'dist');
+// Built beside dist/ and swapped in at the end, so tests running from dist/ never see it half-made.
+const dist = join(root, `.dist-${process.pid}`);
 
 function tsFiles(dir) {
   const out = [];
@@ -46,4 +48,8 @@ const bun = join(root, 'node_modules', '.bin', 'bun');
 execFileSync(bun, ['build', '--compile', '--minify', '--bytecode',
   join(root, 'src', 'bin', 'sriov.ts'), '--outfile', join(dist, 'bin', 'sriov')],
   { stdio: ['ignore', 'ignore', 'inherit'] });
-console.error(`build: ${sources.length} modules, ${relative(root, vfnet)}, dist/bin/sriov`);
+const old = join(root, `.dist-old-${process.pid}`);
+if (existsSync(finalDist)) renameSync(finalDist, old);
+renameSync(dist, finalDist);
+rmSync(old, { recursive: true, force: true });
+console.error(`build: ${sources.length} modules, dist/bin/vfnet, dist/bin/sriov`);
