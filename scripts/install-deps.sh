@@ -24,6 +24,7 @@ command -v go >/dev/null || need+=(golang-go)
 command -v xz >/dev/null || need+=(xz-utils)
 command -v hyperfine >/dev/null || need+=(hyperfine)
 command -v ethtool >/dev/null || need+=(ethtool)
+command -v strace >/dev/null || need+=(strace)        # the plugin benchmark's breakdown
 fi
 if ((${#need[@]})); then
   echo "install-deps: installing ${need[*]}" >&2

@@ -10,7 +10,7 @@ export {
   parseResult, formatResult, validateResult, emptyResult, cidrFamily,
   type CniResult, type CniInterface, type CniIpConfig, type CniRoute, type CniDns,
 } from './result.js';
-export { delegateIpam, ipamType, findExecutable, type ExecutableFinder, type DelegateOptions } from './ipam.js';
+export { delegateIpam, delegateSupports, ipamType, findExecutable, type ExecutableFinder, type DelegateOptions } from './ipam.js';
 export type { CniRequest, HandlerCommand, AttachmentCommand } from './request.js';
 export { validAttachments, VALID_ATTACHMENTS_KEY, type Attachment } from './gc.js';
 export { runPlugin, isOwnNetnsByStat, type PluginHandlers, type PluginIo } from './skel.js';

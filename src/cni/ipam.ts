@@ -44,19 +44,7 @@ export function ipamType(config: Record<string, unknown>): string | null {
  * name in front of the message.
  */
 export function delegateIpam(op: HandlerCommand, request: CniRequest, runner: ProcessRunner, options: DelegateOptions = {}): CniResult | null {
-  const type = ipamType(request.config);
-  if (type === null) {
-    throw new CniError(CniCode.InvalidConfig, 'invalid network config', 'ipam.type: missing, expected the name of an IPAM plugin');
-  }
-  if (type.includes('/') || type === '.' || type === '..') {
-    throw new CniError(CniCode.InvalidConfig, 'invalid network config',
-      `ipam.type ${JSON.stringify(type)}: expected a plugin name found in CNI_PATH, not a path`);
-  }
-  const file = (options.find ?? findExecutable)(type, request.paths);
-  if (file === null) {
-    throw new CniError(CniCode.InvalidConfig, `failed to find IPAM plugin ${JSON.stringify(type)}`,
-      `no executable ${type} in CNI_PATH [${request.paths.join(':')}]`);
-  }
+  const { type, file } = locateIpam(request, options);
 
   let out;
   try {
@@ -80,6 +68,39 @@ export function delegateIpam(op: HandlerCommand, request: CniRequest, runner: Pr
     if (e instanceof CniError) throw new CniError(e.code, named(type, e.msg), e.details);
     throw e;
   }
+}
+
+/**
+ * Does the IPAM plugin speak `version`? Asked with VERSION, as libcni asks: STATUS and GC go only
+ * to delegates that support 1.1.0 (Debian's host-local 1.1.1 answers them with codes 3 and 4).
+ */
+export function delegateSupports(version: string, request: CniRequest, runner: ProcessRunner, options: DelegateOptions = {}): boolean {
+  const { file } = locateIpam(request, options);
+  try {
+    const out = runner.run(file, [], { ...request.env, CNI_COMMAND: 'VERSION' }, JSON.stringify({ cniVersion: version }));
+    if (out.status !== 0) return false;
+    const info = JSON.parse(out.stdout) as { supportedVersions?: unknown };
+    return Array.isArray(info.supportedVersions) && info.supportedVersions.includes(version);
+  } catch {
+    return false;
+  }
+}
+
+function locateIpam(request: CniRequest, options: DelegateOptions): { type: string; file: string } {
+  const type = ipamType(request.config);
+  if (type === null) {
+    throw new CniError(CniCode.InvalidConfig, 'invalid network config', 'ipam.type: missing, expected the name of an IPAM plugin');
+  }
+  if (type.includes('/') || type === '.' || type === '..') {
+    throw new CniError(CniCode.InvalidConfig, 'invalid network config',
+      `ipam.type ${JSON.stringify(type)}: expected a plugin name found in CNI_PATH, not a path`);
+  }
+  const file = (options.find ?? findExecutable)(type, request.paths);
+  if (file === null) {
+    throw new CniError(CniCode.InvalidConfig, `failed to find IPAM plugin ${JSON.stringify(type)}`,
+      `no executable ${type} in CNI_PATH [${request.paths.join(':')}]`);
+  }
+  return { type, file };
 }
 
 /** Prefixes the delegate's name, unless the delegate already did (host-local does on CHECK). */

@@ -12,7 +12,7 @@ export interface LabOptions {
   pfs?: number;
   /** sriov_numvfs of each PF. Default 4. */
   vfsPerPf?: number;
-  /** sriov_totalvfs of each PF (igb: 7). Default 7. */
+  /** sriov_totalvfs of each PF (igb: 7; up to 32 to model larger NICs). Default 7. */
   totalVfs?: number;
   /** Physical network of each PF, by PF index (cycled when shorter). Default ['public', 'intranet']. */
   physnets?: string[];
@@ -104,7 +104,8 @@ export function resolveOptions(opts: LabOptions = {}): Required<LabOptions> {
     throw new Error(`lab prefix ${JSON.stringify(r.prefix)}: expected 1–11 lowercase letters or digits, starting with a letter`);
   }
   if (!Number.isInteger(r.pfs) || r.pfs < 1 || r.pfs > 4) throw new Error(`lab pfs ${r.pfs}: expected 1–4`);
-  if (!Number.isInteger(r.totalVfs) || r.totalVfs < 1 || r.totalVfs > 7) throw new Error(`lab totalVfs ${r.totalVfs}: expected 1–7 (igb)`);
+  // igb offers 7 VFs per PF (the default); larger NICs (ixgbe: 63) are modelled up to 32.
+  if (!Number.isInteger(r.totalVfs) || r.totalVfs < 1 || r.totalVfs > 32) throw new Error(`lab totalVfs ${r.totalVfs}: expected 1–32 (igb has 7)`);
   if (!Number.isInteger(r.vfsPerPf) || r.vfsPerPf < 0 || r.vfsPerPf > r.totalVfs) {
     throw new Error(`lab vfsPerPf ${r.vfsPerPf}: expected 0–${r.totalVfs} (totalVfs)`);
   }

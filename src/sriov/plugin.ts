@@ -1,5 +1,5 @@
 // The `sriov` plugin's commands: ADD, DEL, CHECK, STATUS and GC over the host ports.
-import { CniCode, CniError, delegateIpam, emptyResult, type CniRequest, type CniResult, type ExecutableFinder, type HandlerCommand, type PluginHandlers } from '../cni/index.js';
+import { CniCode, CniError, delegateIpam, delegateSupports, emptyResult, type CniRequest, type CniResult, type ExecutableFinder, type HandlerCommand, type PluginHandlers } from '../cni/index.js';
 import type { Logger } from '../host/log.js';
 import { HostError, type HostPorts, type Lock } from '../host/ports.js';
 import { configuredSettings, parseConfig, type ConfigNotes, type SriovConfig } from './config.js';
@@ -426,17 +426,14 @@ export class SriovPlugin implements PluginHandlers {
     if (config.ipamType) this.forwardTolerantly('STATUS', req);
   }
 
-  /** Delegates a 1.1.0-only command; an IPAM plugin that predates it (code 1) has nothing to say. */
+  /** Delegates a 1.1.0 command to IPAM plugins that speak 1.1.0; older ones have nothing to say. */
   private forwardTolerantly(op: 'STATUS' | 'GC', req: CniRequest): void {
-    try {
-      this.ipam(op, req);
-    } catch (e) {
-      if (e instanceof CniError && e.code === CniCode.IncompatibleVersion) {
-        this.log.debug(`IPAM does not support ${op}: ${e.message}`);
-        return;
-      }
-      throw e;
+    const find = this.options.findExecutable ? { find: this.options.findExecutable } : {};
+    if (!delegateSupports('1.1.0', req, this.host.processes, find)) {
+      this.log.debug(`IPAM plugin does not support CNI 1.1.0; not forwarding ${op}`);
+      return;
     }
+    this.ipam(op, req);
   }
 
   // ------------------------------------------------------------------ GC
