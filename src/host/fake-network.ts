@@ -15,10 +15,15 @@ export interface AdminMacBehaviour {
   locksUntrusted?: boolean;
   /** The netdev takes the admin MAC when it is next brought up (igbvf reads it at open). */
   appliesOnOpen?: boolean;
+  /**
+   * Without an admin MAC, the VF tells the PF its own MAC when it sets one or opens, and the PF
+   * lists that as the VF's mac (igbvf's mailbox): it then looks like an admin MAC, but is none.
+   */
+  reportsOwnMac?: boolean;
 }
 
-/** igb/igbvf, measured in the QEMU lab (/tmp/igb-facts.md §5). */
-export const IGB_ADMIN_MAC: AdminMacBehaviour = { locksUntrusted: true, appliesOnOpen: true };
+/** igb/igbvf, measured in the QEMU lab (docs/hardware.md). */
+export const IGB_ADMIN_MAC: AdminMacBehaviour = { locksUntrusted: true, appliesOnOpen: true, reportsOwnMac: true };
 
 export interface FakeLinkSpec {
   name: string;
@@ -101,6 +106,8 @@ export class FakeNetwork {
   readonly routes: FakeRoute[] = [];
   /** VF PCI address → its PF link and index. */
   readonly vfOwners = new Map<string, { pf: FakeLink; index: number }>();
+  /** VFs whose mac was set through the PF (a real admin MAC), as opposed to one the VF reported. */
+  readonly adminSet = new WeakSet<VfConfig>();
   private nextIfindex = 2;
   private tempCounter = 0;
 
@@ -291,10 +298,12 @@ export class FakeLinks implements Links {
       const link = this.net.require(ns, name);
       if (!isUnicastMac(mac)) throw new HostError('RTNETLINK answers: Cannot assign requested address', 'EADDRNOTAVAIL');
       const vf = this.net.vfBehind(link);
-      if (vf?.pf.adminMac.locksUntrusted && vf.config.mac !== ZERO_MAC && vf.config.trust !== true && mac.toLowerCase() !== vf.config.mac) {
+      const locked = vf !== null && this.net.adminSet.has(vf.config) && vf.config.mac !== ZERO_MAC;
+      if (vf?.pf.adminMac.locksUntrusted && locked && vf.config.trust !== true && mac.toLowerCase() !== vf.config.mac) {
         throw new HostError('RTNETLINK answers: Cannot assign requested address', 'EADDRNOTAVAIL');
       }
       link.mac = mac.toLowerCase();
+      if (vf?.pf.adminMac.reportsOwnMac && !locked) vf.config.mac = link.mac;
       this.net.version++;
     });
   }
@@ -316,7 +325,9 @@ export class FakeLinks implements Links {
       // A link going down loses its routes, as the kernel flushes them (fib_disable_ip).
       if (!up) this.net.dropRoutes(link);
       const vf = this.net.vfBehind(link);
-      if (up && !link.up && vf?.pf.adminMac.appliesOnOpen && vf.config.mac !== ZERO_MAC) link.mac = vf.config.mac;
+      const adminMac = vf !== null && this.net.adminSet.has(vf.config) && vf.config.mac !== ZERO_MAC;
+      if (up && !link.up && vf?.pf.adminMac.appliesOnOpen && adminMac) link.mac = vf.config.mac;
+      if (up && !link.up && vf?.pf.adminMac.reportsOwnMac && !adminMac) vf.config.mac = link.mac;
       link.up = up;
       this.net.version++;
     });
@@ -393,6 +404,8 @@ export class FakePfControl implements PfControl {
         throw new HostError('RTNETLINK answers: Invalid argument', 'EINVAL');
       }
       config.mac = mac.toLowerCase();
+      if (config.mac === ZERO_MAC) this.net.adminSet.delete(config);
+      else this.net.adminSet.add(config);
     });
   }
 

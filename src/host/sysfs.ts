@@ -6,7 +6,8 @@ import { HostError, type Sysfs } from './ports.js';
 function isMissing(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException).code;
   // EINVAL: readlink on something that is not a symlink (a plain `driver` dir in a hand-made tree).
-  return code === 'ENOENT' || code === 'ENOTDIR' || code === 'EINVAL';
+  // ENOTSUP/EOPNOTSUPP: an attribute the driver does not implement (igb's phys_port_name).
+  return code === 'ENOENT' || code === 'ENOTDIR' || code === 'EINVAL' || code === 'ENOTSUP' || code === 'EOPNOTSUPP';
 }
 
 function failure(op: string, path: string, err: unknown): HostError {

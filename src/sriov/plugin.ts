@@ -1,14 +1,14 @@
 // The `sriov` plugin's commands: ADD, DEL, CHECK, STATUS and GC over the host ports.
 import { CniCode, CniError, delegateIpam, delegateSupports, emptyResult, type CniRequest, type CniResult, type ExecutableFinder, type HandlerCommand, type PluginHandlers } from '../cni/index.js';
 import type { Logger } from '../host/log.js';
-import { HostError, type HostPorts, type Lock } from '../host/ports.js';
+import { HostError, type HostPorts, type Lock, type VfConfig } from '../host/ports.js';
 import { configuredSettings, parseConfig, type ConfigNotes, type SriovConfig } from './config.js';
 import { SriovCode } from './errors.js';
 import { Journal } from './journal.js';
 import { VfNetdevs, type NetdevOriginal } from './netdev.js';
 import { ownsClaim, RECORD_SCHEMA, Records, type AttachmentRecord, type VfClaim } from './records.js';
 import { isUsable, listPfVfs, notUsable, resolveDevice, type VfRef } from './resolve.js';
-import { VfSettings, type RetryPolicy } from './vf-settings.js';
+import { VfSettings, ZERO_MAC, type RetryPolicy } from './vf-settings.js';
 
 export interface PluginOptions extends RetryPolicy {
   /** Finds delegate plugins in CNI_PATH; tests substitute one that needs no files. */
@@ -215,12 +215,16 @@ export class SriovPlugin implements PluginHandlers {
     const journal = new Journal();
     journal.record(`release the claim on ${vf.pci}`, () => this.records.removeClaim(vf.pci));
     let netdevOrig: NetdevOriginal | null = null;
+    let pfOrig: VfConfig | null = null;
     try {
-      const pfOrig = this.settings.read(vf);
+      pfOrig = this.settings.read(vf);
       if (!vf.dpdk) {
         const link = this.netdevs.inspect(null, vf.netdev!);
         if (!link) throw new CniError(SriovCode.DeviceUnusable, `VF ${vf.pci}: its interface ${vf.netdev} is not in the host namespace`);
         netdevOrig = { name: link.name, mac: link.mac.toLowerCase(), mtu: link.mtu, up: link.up, ifindex: link.ifindex };
+        // A PF that lists the VF's own MAC is echoing what the VF reported (igbvf), not holding an
+        // admin MAC: restoring it as one would lock the VF to it. The original admin MAC is none.
+        if (pfOrig.mac.toLowerCase() === netdevOrig.mac && pfOrig.mac.toLowerCase() !== ZERO_MAC) pfOrig = { ...pfOrig, mac: ZERO_MAC };
       }
       const record: AttachmentRecord = {
         schema: RECORD_SCHEMA, network: config.name, containerId: req.containerId, ifname: req.ifname, netns: req.netns,
@@ -263,6 +267,10 @@ export class SriovPlugin implements PluginHandlers {
         } catch (err) {
           failures.push({ step: `restore the MAC of ${netdevOrig.name}`, error: err as Error });
         }
+      }
+      if (pfOrig) {
+        const macError = this.settings.reassertMac(vf, pfOrig.mac.toLowerCase());
+        if (macError) failures.push({ step: 'restore the admin MAC', error: macError });
       }
       for (const f of failures) this.log.error(`rollback: cannot ${f.step}: ${f.error.message}`);
       if (e instanceof CniError && failures.length) {
@@ -355,11 +363,15 @@ export class SriovPlugin implements PluginHandlers {
         const hostNow = this.currentHostName(record.vf);
         if (!this.netdevs.returnHome(orig, places, record.ifname, hostNow)) {
           log.warning(`VF ${record.vf.pci}: its interface is nowhere to be found (namespace gone, VF removed?)`);
+        } else {
+          this.netdevs.settleHostMac(orig);
         }
       } catch (e) {
         errors.push(`returning ${record.ifname} to the host as ${orig.name}: ${(e as Error).message}`);
       }
     }
+    const macError = this.settings.reassertMac(record.vf, record.original.pf.mac.toLowerCase());
+    if (macError) errors.push(macError.message);
     for (const e of errors) log.error(e);
     const claim = this.records.readClaim(record.vf.pci);
     if (claim && ownsClaim(claim, record.containerId, record.ifname)) this.records.removeClaim(record.vf.pci);

@@ -15,15 +15,18 @@ export interface RetryPolicy {
   macDelayMs: number;
 }
 
-/** A driver refusing a setting is the user's to know about, by name. */
+/** A driver refusing a setting is the user's to know about, by the config key that asked for it. */
 export function refused(setting: string, value: string, vf: VfRef, e: unknown): CniError {
   const err = e as Error;
   const errno = e instanceof HostError ? e.errno : null;
-  const why = errno === 'EOPNOTSUPP' ? 'the driver does not support it' : errno === 'EINVAL' ? 'the driver rejected the value' : 'the driver refused it';
+  const why = errno === 'EOPNOTSUPP' || errno === 'EPROTONOSUPPORT' ? 'the driver does not support it'
+    : errno === 'EINVAL' ? 'the driver rejected the value' : 'the driver refused it';
   return new CniError(SriovCode.DriverRefused,
     `cannot set ${setting} ${value} on VF ${vf.index} of ${vf.pf} (${vf.pci}): ${why}`,
     err.message);
 }
+
+export const ZERO_MAC = '00:00:00:00:00:00';
 
 export class VfSettings {
   constructor(
@@ -72,7 +75,10 @@ export class VfSettings {
     };
     if (want.vlan !== undefined) {
       const v = want.vlan, q = want.vlanQoS ?? 0, p = want.vlanProto ?? '802.1q';
-      step('vlan', `${v} qos ${q} proto ${p}`, () => pf.setVlan(vf.pf, vf.index, v, q, p),
+      // Name the key most likely refused: drivers without 802.1ad (igb) refuse the protocol.
+      const [key, value] = p === '802.1ad' ? ['vlanProto', `802.1ad (with vlan ${v}, vlanQoS ${q})`]
+        : q !== 0 ? ['vlan', `${v} with vlanQoS ${q}`] : ['vlan', String(v)];
+      step(key, value, () => pf.setVlan(vf.pf, vf.index, v, q, p),
         () => pf.setVlan(vf.pf, vf.index, orig.vlan, orig.qos, orig.proto));
     }
     if (want.mac !== undefined) {
@@ -149,6 +155,20 @@ export class VfSettings {
       attempt('link_state', () => pf.setLinkState(vf.pf, vf.index, orig.linkState!));
     }
     return errors;
+  }
+
+  /**
+   * The last word on the admin MAC, after the netdev is back: some VFs report their own MAC to
+   * the PF when it changes (igbvf), which the PF then lists as if it were an admin MAC.
+   */
+  reassertMac(vf: VfRef, mac: string): Error | null {
+    try {
+      const now = this.pf.readVf(vf.pf, vf.index);
+      if (now && now.mac.toLowerCase() !== mac) this.pf.setMac(vf.pf, vf.index, mac);
+      return null;
+    } catch (e) {
+      return new Error(`restoring the admin MAC of VF ${vf.index} on ${vf.pf}: ${(e as Error).message}`);
+    }
   }
 
   /** Differences between what was configured and what the PF reports, for CHECK. */

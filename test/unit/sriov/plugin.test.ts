@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 import { CniError, type CniRequest, type CniResult, type HandlerCommand } from '../../../src/cni/index.js';
-import { IGB_REFUSALS, fakeHostPorts, type FakeHostPorts } from '../../../src/host/fake.js';
+import { IGB_ADMIN_MAC, IGB_REFUSALS, fakeHostPorts, type FakeHostPorts } from '../../../src/host/fake.js';
 import { createLogger } from '../../../src/host/log.js';
 import { SriovCode } from '../../../src/sriov/errors.js';
 import { DEFAULT_OPTIONS, SriovPlugin } from '../../../src/sriov/plugin.js';
@@ -20,10 +20,10 @@ interface Env {
   logs: string[];
 }
 
-function setup(refusals = {}): Env {
+function setup(refusals = {}, adminMac = {}): Env {
   const host = fakeHostPorts({ fixture: false });
   host.fake.addPf({
-    name: PF, pci: '0000:af:00.1', refusals,
+    name: PF, pci: '0000:af:00.1', refusals, adminMac,
     vfs: [{ pci: VF0, netdev: 'enp175s6' }, { pci: VF1, netdev: 'enp175s7' }],
   });
   host.fake.addPf({ name: 'ens2f0', pci: '0000:3b:00.0', numvfs: 0 });
@@ -226,6 +226,42 @@ describe('sriov plugin on a fake host', () => {
       env.plugin.del(request('DEL', { deviceID: VF0, vlan: 20, ...IPAM }, { containerId: 'c2', netns: POD2 }));
       assert.equal(env.host.fake.vfConfig(PF, 0).vlan, 0);
       assert.ok(env.host.fake.link(null, 'enp175s6'), 'home under its original name');
+    });
+  });
+
+  describe('igb: the admin MAC as the QEMU lab measured it', () => {
+    // igbvf reports its own MAC to the PF, which then lists it like an admin MAC; an admin MAC
+    // set through the PF locks an untrusted VF's netdev to it.
+    it('ADD+DEL twice leaves the PF with no admin MAC and the VF free to change its MAC', () => {
+      env = setup(IGB_REFUSALS, IGB_ADMIN_MAC);
+      const before = snapshot(env);
+      for (const round of [1, 2]) {
+        env.plugin.add(request('ADD', { ...FULL, mac: `02:00:00:00:00:0${round}` }));
+        assert.equal(env.host.fake.link(POD, 'net1')?.mac, `02:00:00:00:00:0${round}`);
+        env.plugin.del(request('DEL', FULL));
+        assert.deepEqual(snapshot(env), before, `round ${round}`);
+      }
+      env.host.links.setMac(null, 'enp175s6', '02:12:34:56:78:9a');
+      assert.equal(env.host.fake.link(null, 'enp175s6')?.mac, '02:12:34:56:78:9a', 'not locked to an admin MAC');
+    });
+    it('a MAC the VF reported is not taken for an admin MAC', () => {
+      env = setup(IGB_REFUSALS, IGB_ADMIN_MAC);
+      env.host.links.setUp(null, 'enp175s6', true);
+      env.host.links.setUp(null, 'enp175s6', false);
+      const own = env.host.fake.link(null, 'enp175s6')!.mac;
+      assert.equal(env.host.fake.vfConfig(PF, 0).mac, own, 'the PF echoes the VF');
+      env.plugin.add(request('ADD', { deviceID: VF0, mac: '02:00:00:00:00:05', ...IPAM }));
+      env.plugin.del(request('DEL', { deviceID: VF0, ...IPAM }));
+      assert.equal(env.host.fake.vfConfig(PF, 0).mac, '00:00:00:00:00:00');
+      assert.equal(env.host.fake.link(null, 'enp175s6')?.mac, own);
+      env.host.links.setMac(null, 'enp175s6', '02:12:34:56:78:9b');
+    });
+    it('a refused 802.1ad names vlanProto and is rolled back', () => {
+      env = setup(IGB_REFUSALS, IGB_ADMIN_MAC);
+      const before = snapshot(env);
+      cniError(() => env.plugin.add(request('ADD', { ...FULL, vlan: 100, vlanProto: '802.1ad' })), SriovCode.DriverRefused,
+        /cannot set vlanProto 802.1ad \(with vlan 100, vlanQoS 3\) on VF 0 of enp175s0f1 \(0000:af:06.0\): the driver does not support it/);
+      assert.deepEqual(snapshot(env), before);
     });
   });
 
