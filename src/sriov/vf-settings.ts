@@ -162,6 +162,9 @@ export class VfSettings {
    * the PF when it changes (igbvf), which the PF then lists as if it were an admin MAC.
    */
   reassertMac(vf: VfRef, mac: string): Error | null {
+    // Writing all-zero would also clear the VF's receive filter on igb (it programs the MAC the
+    // PF is given): with no admin MAC before, the echo is left as the driver shows it.
+    if (mac === ZERO_MAC) return null;
     try {
       const now = this.pf.readVf(vf.pf, vf.index);
       if (now && now.mac.toLowerCase() !== mac) this.pf.setMac(vf.pf, vf.index, mac);

@@ -57,6 +57,16 @@ function snapshot(pci: string): Json {
     // carrier and operstate follow the wire, not the plugin: left out on purpose.
     netdev = { name: l.ifname, address: l.address ?? null, mtu: l.mtu ?? null, up: (l.flags ?? []).includes('UP'), altnames: l.altnames ?? [] };
   }
+  // igb lists the MAC a VF reported for itself (igbvf's mailbox) in the admin MAC's place once the
+  // VF has been up: that is no admin MAC. Compare what is set, not what is echoed.
+  if (vfinfo && typeof vfinfo === 'object' && !Array.isArray(vfinfo)) {
+    const listed = String((vfinfo as Record<string, Json>).address ?? '');
+    const own = netdev && typeof netdev === 'object' && !Array.isArray(netdev) ? (netdev as Record<string, Json>).address : null;
+    const adminMac = listed === '00:00:00:00:00:00' || listed === own ? 'none' : listed;
+    const { address: _listed, ...rest } = vfinfo as Record<string, Json>;
+    void _listed;
+    return { pci, pf, pfPci, index, driver: linkName(`${dev}/driver`), netdev, vfinfo: { ...rest, adminMac } };
+  }
   return { pci, pf, pfPci, index, driver: linkName(`${dev}/driver`), netdev, vfinfo };
 }
 

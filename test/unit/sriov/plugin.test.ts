@@ -232,14 +232,22 @@ describe('sriov plugin on a fake host', () => {
   describe('igb: the admin MAC as the QEMU lab measured it', () => {
     // igbvf reports its own MAC to the PF, which then lists it like an admin MAC; an admin MAC
     // set through the PF locks an untrusted VF's netdev to it.
+    /** The snapshot with the PF's listing of VF 0's MAC read as igb means it: zero or an echo is "no admin MAC". */
+    function adminView(e: Env) {
+      const snap = snapshot(e);
+      const own = e.host.fake.link(null, 'enp175s6')?.mac;
+      const key = `0000:af:00.1 ${PF}`;
+      const vfs = snap.vfs[key]!.map((c) => ({ ...c, mac: c.mac === own ? '00:00:00:00:00:00' : c.mac }));
+      return { ...snap, vfs: { ...snap.vfs, [key]: vfs } };
+    }
     it('ADD+DEL twice leaves the PF with no admin MAC and the VF free to change its MAC', () => {
       env = setup(IGB_REFUSALS, IGB_ADMIN_MAC);
-      const before = snapshot(env);
+      const before = adminView(env);
       for (const round of [1, 2]) {
         env.plugin.add(request('ADD', { ...FULL, mac: `02:00:00:00:00:0${round}` }));
         assert.equal(env.host.fake.link(POD, 'net1')?.mac, `02:00:00:00:00:0${round}`);
         env.plugin.del(request('DEL', FULL));
-        assert.deepEqual(snapshot(env), before, `round ${round}`);
+        assert.deepEqual(adminView(env), before, `round ${round}`);
       }
       env.host.links.setMac(null, 'enp175s6', '02:12:34:56:78:9a');
       assert.equal(env.host.fake.link(null, 'enp175s6')?.mac, '02:12:34:56:78:9a', 'not locked to an admin MAC');
@@ -252,8 +260,8 @@ describe('sriov plugin on a fake host', () => {
       assert.equal(env.host.fake.vfConfig(PF, 0).mac, own, 'the PF echoes the VF');
       env.plugin.add(request('ADD', { deviceID: VF0, mac: '02:00:00:00:00:05', ...IPAM }));
       env.plugin.del(request('DEL', { deviceID: VF0, ...IPAM }));
-      assert.equal(env.host.fake.vfConfig(PF, 0).mac, '00:00:00:00:00:00');
       assert.equal(env.host.fake.link(null, 'enp175s6')?.mac, own);
+      assert.equal(env.host.fake.vfConfig(PF, 0).mac, own, 'the PF echoes the VF again; no admin MAC was written');
       env.host.links.setMac(null, 'enp175s6', '02:12:34:56:78:9b');
     });
     it('a refused 802.1ad names vlanProto and is rolled back', () => {
