@@ -271,6 +271,33 @@ export class FakeLinks implements Links {
     });
   }
 
+  moveAndRename(ns: Netns, name: string, to: Netns, newName: string): void {
+    this.recorder.call('LinkSetNsFd', `LinkSetNsFd ${name} ${nsLabel(to)} name ${newName}`, 'netlink', () => {
+      const link = this.net.require(ns, name);
+      if (!validIfName(newName)) throw new HostError(`Error: argument "${newName}" is wrong: "name" not a valid ifname`, 'EINVAL');
+      const target = this.net.canonical(to);
+      if (target === link.ns) throw new HostError('RTNETLINK answers: Invalid argument', 'EINVAL');
+      for (const n of link.altnames) {
+        if (this.net.nameInUse(target, n)) throw new HostError('RTNETLINK answers: File exists', 'EEXIST');
+      }
+      // As the kernel does it: the new name is used for the move only when the old one clashes
+      // in the target; otherwise the link moves as it is and is renamed there, and that rename
+      // can still fail, leaving the link moved.
+      const clash = this.net.nameInUse(target, link.name);
+      if (clash && this.net.nameInUse(target, newName)) throw new HostError('Error: An interface with the same name exists in the target netns.', 'EEXIST');
+      this.net.dropRoutes(link);
+      link.up = false;
+      link.addresses = [];
+      link.ns = target;
+      if (clash) link.name = newName;
+      this.net.version++;
+      if (link.name !== newName) {
+        if (this.net.nameInUse(target, newName)) throw new HostError('RTNETLINK answers: File exists', 'EEXIST');
+        link.name = newName;
+      }
+    });
+  }
+
   rename(ns: Netns, name: string, newName: string): void {
     this.recorder.call('LinkSetName', `LinkSetName ${name} ${newName}`, 'netlink', () => {
       const link = this.net.require(ns, name);

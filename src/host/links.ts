@@ -114,6 +114,13 @@ export class IpLinks implements Links {
     this.must(ns, ['link', 'set', 'dev', name, 'netns', target], `cannot move ${name}${where(ns)} to ${to ?? 'the host namespace'}`);
   }
 
+  moveAndRename(ns: Netns, name: string, to: Netns, newName: string): void {
+    if (!plausibleIfName(newName)) throw new HostError(`cannot rename ${name}${where(ns)}: "${newName}" is not a valid interface name`, 'EINVAL');
+    const target = to ?? `/proc/${this.pid}/ns/net`;
+    this.must(ns, ['link', 'set', 'dev', name, 'netns', target, 'name', newName],
+      `cannot move ${name}${where(ns)} to ${to ?? 'the host namespace'} as ${newName}`);
+  }
+
   rename(ns: Netns, name: string, newName: string): void {
     if (!plausibleIfName(newName)) throw new HostError(`cannot rename ${name}${where(ns)}: "${newName}" is not a valid interface name`, 'EINVAL');
     this.must(ns, ['link', 'set', 'dev', name, 'name', newName], `cannot rename ${name}${where(ns)} to ${newName}`);

@@ -99,6 +99,12 @@ export interface Links {
   /** Move a link to another namespace (keeps its name). */
   move(ns: Netns, name: string, to: Netns): void;
   rename(ns: Netns, name: string, newName: string): void;
+  /**
+   * Moves a link to another namespace and names it there, in one request (`ip link set dev X
+   * netns NS name Y`), so the old namespace never sees the new name. Not atomic, as the kernel
+   * does it: when only the rename fails (EEXIST), the link has moved under its old name.
+   */
+  moveAndRename(ns: Netns, name: string, to: Netns, newName: string): void;
   deleteAltname(ns: Netns, name: string, altname: string): void;
   setMac(ns: Netns, name: string, mac: string): void;
   setMtu(ns: Netns, name: string, mtu: number): void;

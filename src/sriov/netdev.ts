@@ -55,40 +55,20 @@ export class VfNetdevs {
    */
   attach(orig: NetdevOriginal, podNs: string, ifname: string, mac: string | undefined, ipam: CniResult | null, journal: Journal): LinkInfo {
     const { links } = this;
-    let tmp: string;
-    try {
-      tmp = links.createNetns();
-    } catch (e) {
-      throw failed('cannot create a temporary network namespace', e);
-    }
-    // Recorded first so it runs last: the netdev leaves the temporary namespace before it goes
-    // (a physical netdev in a dying namespace would land in the host under whatever name it has).
-    journal.record('delete the temporary namespace', () => links.deleteNetns(tmp));
-    try {
-      links.move(null, orig.name, tmp);
-    } catch (e) {
-      throw failed(`cannot move ${orig.name} out of the host namespace`, e);
-    }
-    journal.record(`return ${orig.name} to the host`, () => {
-      if (!this.returnHome(orig, [tmp, podNs], ifname)) throw new Error(`${orig.name} is nowhere to be found`);
-    });
-    try {
-      if (ifname !== orig.name) {
-        links.rename(tmp, orig.name, ifname);
-        this.dropAltnames(tmp, ifname, [orig.name]);
+    const altnames = links.get(null, orig.name)?.altnames ?? [];
+    if (altnames.length === 0) {
+      // One request moves and names it: the host never sees the pod's name, the pod never
+      // needs the host's. The way home is recorded first: a failed rename leaves it moved.
+      journal.record(`return ${orig.name} to the host`, () => {
+        if (!this.returnHome(orig, [podNs], ifname)) throw new Error(`${orig.name} is nowhere to be found`);
+      });
+      try {
+        links.moveAndRename(null, orig.name, podNs, ifname);
+      } catch (e) {
+        throw failed(`cannot move ${orig.name} into ${podNs} as ${ifname}`, e);
       }
-    } catch (e) {
-      throw failed(`cannot rename ${orig.name} to ${ifname}`, e);
-    }
-    try {
-      links.move(tmp, ifname, podNs);
-    } catch (e) {
-      throw failed(`cannot move ${ifname} into ${podNs}`, e);
-    }
-    try {
-      links.deleteNetns(tmp);
-    } catch {
-      // A leftover empty namespace is harmless (named vfnet-tmp-*).
+    } else {
+      this.attachThroughTemporaryNamespace(orig, podNs, ifname, altnames, journal);
     }
     try {
       links.sysctl(podNs, `net/ipv4/conf/${ifname}/arp_notify`, '1');
@@ -110,6 +90,47 @@ export class VfNetdevs {
     const link = links.get(podNs, ifname);
     if (!link) throw failed(`${ifname} vanished from ${podNs}`, new Error('not found'));
     return link;
+  }
+
+  /**
+   * With altnames (udev's, or a kernel that keeps old names), the rename must happen where they
+   * can be cleaned first: a fresh namespace, so they can neither clash in the pod nor linger.
+   */
+  private attachThroughTemporaryNamespace(orig: NetdevOriginal, podNs: string, ifname: string, altnames: readonly string[], journal: Journal): void {
+    const { links } = this;
+    let tmp: string;
+    try {
+      tmp = links.createNetns();
+    } catch (e) {
+      throw failed('cannot create a temporary network namespace', e);
+    }
+    // Recorded first so it runs last: the netdev leaves the temporary namespace before it goes
+    // (a physical netdev in a dying namespace would land in the host under whatever name it has).
+    journal.record('delete the temporary namespace', () => links.deleteNetns(tmp));
+    try {
+      links.move(null, orig.name, tmp);
+    } catch (e) {
+      throw failed(`cannot move ${orig.name} out of the host namespace`, e);
+    }
+    journal.record(`return ${orig.name} to the host`, () => {
+      if (!this.returnHome(orig, [tmp, podNs], ifname)) throw new Error(`${orig.name} is nowhere to be found`);
+    });
+    try {
+      for (const alt of altnames) if (alt === ifname || alt === orig.name) links.deleteAltname(tmp, orig.name, alt);
+      if (ifname !== orig.name) links.rename(tmp, orig.name, ifname);
+    } catch (e) {
+      throw failed(`cannot rename ${orig.name} to ${ifname}`, e);
+    }
+    try {
+      links.move(tmp, ifname, podNs);
+    } catch (e) {
+      throw failed(`cannot move ${ifname} into ${podNs}`, e);
+    }
+    try {
+      links.deleteNetns(tmp);
+    } catch {
+      // A leftover empty namespace is harmless (named vfnet-tmp-*).
+    }
   }
 
   /**
@@ -141,6 +162,13 @@ export class VfNetdevs {
   private bringBack(ns: string, name: string, orig: NetdevOriginal): void {
     const { links } = this;
     links.setUp(ns, name, false);
+    const link = links.get(ns, name);
+    if (link && link.altnames.length === 0 && !links.get(null, orig.name)) {
+      links.moveAndRename(ns, name, null, orig.name);
+      this.resetIdentity(null, orig);
+      if (orig.up) links.setUp(null, orig.name, true);
+      return;
+    }
     const tmp = links.createNetns();
     try {
       links.move(ns, name, tmp);

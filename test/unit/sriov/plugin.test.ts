@@ -88,6 +88,26 @@ describe('sriov plugin on a fake host', () => {
     assert.deepEqual(snapshot(env), before);
   });
 
+  it('moves and names the VF in one request, with no temporary namespace', () => {
+    env.plugin.add(request('ADD', FULL));
+    assert.ok(env.host.fake.calls.includes(`LinkSetNsFd enp175s6 ${POD} name net1`), env.host.fake.calls.join('\n'));
+    assert.equal(env.host.fake.calls.some((c) => c.includes('vfnet-tmp')), false);
+  });
+
+  it('a VF with altnames goes through a temporary namespace, and DEL restores it, altnames and all', () => {
+    env.host.fake.link(null, 'enp175s6')!.altnames.push('enp175s0f1v0', 'net1');
+    const before = snapshot(env);
+    env.plugin.add(request('ADD', FULL));
+    assert.ok(env.host.fake.calls.some((c) => c.includes('vfnet-tmp')), 'went through a temporary namespace');
+    assert.ok(env.host.fake.link(POD, 'net1'));
+    env.plugin.del(request('DEL', FULL));
+    const after = snapshot(env);
+    // The altname that equalled the pod's interface name had to go (it would clash); the other stays.
+    const vfLink = (x: typeof after) => x.links.find((l) => l.name === 'enp175s6');
+    assert.deepEqual(vfLink(after)?.altnames, ['enp175s0f1v0']);
+    assert.deepEqual({ ...after, links: [] }, { ...before, links: [] });
+  });
+
   it('touches only the attributes that were configured', () => {
     env.plugin.add(request('ADD', { deviceID: VF0 }));
     assert.deepEqual(env.host.fake.calls.filter((c) => c.startsWith('LinkSetVf')), []);
@@ -146,7 +166,7 @@ describe('sriov plugin on a fake host', () => {
     it('the pod already has the interface name (EEXIST): the VF comes home under its own name', () => {
       env.host.fake.addLink(POD, { name: 'net1' });
       const before = snapshot(env);
-      cniError(() => env.plugin.add(request('ADD', FULL)), SriovCode.NetdevFailed, /cannot move net1 into/);
+      cniError(() => env.plugin.add(request('ADD', FULL)), SriovCode.NetdevFailed, /cannot move enp175s6 into \/var\/run\/netns\/pod1 as net1/);
       assert.deepEqual(snapshot(env), before);
       assert.ok(env.host.fake.link(null, 'enp175s6'));
     });
