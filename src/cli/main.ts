@@ -5,6 +5,7 @@ import { registerDemo } from './demo.js';
 import { registerDiscover } from './discover.js';
 import { registerDoctor } from './doctor.js';
 import { registerLab } from './lab.js';
+import { registerServe } from './serve.js';
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('vfnet')
@@ -14,6 +15,7 @@ export async function main(argv: string[]): Promise<void> {
   registerDiscover(program);
   registerDoctor(program);
   registerAgent(program);
+  registerServe(program);
   registerDemo(program);
   await program.parseAsync(argv);
 }

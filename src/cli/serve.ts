@@ -1,4 +1,5 @@
 // `vfnet serve`: the Placement-compatible service over a SQLite file or PostgreSQL.
+import type { Command } from 'commander';
 import pino from 'pino';
 import { createPlacementApp } from '../api/app.js';
 import { STANDARD_RESOURCE_CLASSES, STANDARD_TRAITS } from '../placement/standard-names.js';
@@ -57,4 +58,18 @@ export async function serve(opts: ServeOptions = {}): Promise<ServeHandle> {
   }
   logger.info({ url, db: /^postgres/.test(opts.db ?? '') ? 'postgresql' : opts.db ?? './data/vfnet.db' }, 'vfnet placement service listening');
   return { url, close };
+}
+
+/** `vfnet serve`: the Placement-compatible API on the embedded SQLite store or PostgreSQL. */
+export function registerServe(program: Command): void {
+  program.command('serve')
+    .description('serve the OpenStack Placement API (microversions 1.0-1.39, plus can_split) for SR-IOV resource providers')
+    .option('--listen <host:port>', 'address to listen on', '127.0.0.1:8778')
+    .option('--db <path|url>', 'SQLite file, or a postgres:// URL shared by several servers', './data/vfnet.db')
+    .option('--cors-allowed-origin <origin>', "enable CORS for this origin (Placement's [cors] allowed_origin)")
+    .option('--log-level <level>', 'pino log level for request logs on stderr', 'info')
+    .action(async (o) => {
+      const handle = await serve({ listen: o.listen, db: o.db, corsAllowedOrigin: o.corsAllowedOrigin ?? null, logLevel: o.logLevel });
+      console.error(`vfnet serve: listening on ${handle.url} (store: ${o.db})`);
+    });
 }

@@ -1,0 +1,235 @@
+// The Placement-compatible HTTP application. Fastify does the HTTP; every request then passes
+// the same stages as in Placement: request id, CORS, auth (noauth2), microversion negotiation,
+// the content-length/content-type rule, routing (404/405), the version gate of the method,
+// media-type checks, policy (admin only), and the handler.
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { PlacementError } from '../placement/errors.js';
+import type { PlacementStore } from '../store/port.js';
+import { httpDate, parseJson, type Ctx, type Reply, type RouteSpec } from './context.js';
+import { SchemaValidator } from './json-schema.js';
+import { MAX_VERSION, MIN_VERSION, atLeast, parseVersionHeader, versionString, type Version } from './microversion.js';
+import { allocationRoutes } from './routes/allocations.js';
+import { candidateRoutes } from './routes/candidates.js';
+import { nameRoutes } from './routes/names.js';
+import { providerPartRoutes } from './routes/provider-parts.js';
+import { providerRoutes } from './routes/providers.js';
+import { reshaperRoutes } from './routes/reshaper.js';
+
+export interface PlacementAppOptions {
+  store: PlacementStore;
+  /** A pino logger (fastify's), or false for none. */
+  logger?: FastifyBaseLogger | false;
+  /** Enables CORS for exactly this origin; otherwise OPTIONS is a 405 like any unknown method. */
+  corsAllowedOrigin?: string | null;
+  /** Extra headers CORS allows (Placement's test configuration allows openstack-api-version). */
+  corsAllowedHeaders?: string[];
+  /** Upper bound on generated allocation candidates (Placement's max_allocation_candidates). */
+  maxAllocationCandidates?: number | null;
+}
+
+const ALL_METHODS = ['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'PATCH', 'HEAD'] as const;
+
+async function root(): Promise<Reply> {
+  return {
+    status: 200,
+    body: {
+      versions: [{
+        id: 'v1.0', max_version: versionString(MAX_VERSION), min_version: versionString(MIN_VERSION),
+        status: 'CURRENT', links: [{ rel: 'self', href: '' }],
+      }],
+    },
+    lastModified: 'now',
+  };
+}
+
+const ROOT_ROUTE: RouteSpec = { path: '/', methods: { GET: { handler: root } } };
+
+/** True when `accept` admits `type` (RFC 7231 media ranges, q > 0). */
+function accepts(accept: string | undefined, type: string): boolean {
+  if (!accept) return true;
+  const [major] = type.split('/');
+  return accept.split(',').some((range) => {
+    const [media, ...params] = range.trim().split(';').map((s) => s.trim());
+    const q = params.find((p) => p.startsWith('q='));
+    if (q && Number(q.slice(2)) <= 0) return false;
+    return media === type || media === '*/*' || media === `${major}/*`;
+  });
+}
+
+/** webob renders errors as HTML when the client prefers text/html over JSON. */
+function wantsHtml(accept: string | undefined): boolean {
+  if (!accept || accept.trim() === '*/*') return false;
+  const first = accept.split(',').map((r) => r.trim().split(';')[0]!.trim());
+  const html = first.findIndex((m) => m === 'text/html');
+  const json = first.findIndex((m) => m === 'application/json' || m === 'application/*');
+  return html !== -1 && (json === -1 || html < json);
+}
+
+function headerValue(h: string | string[] | undefined): string | undefined {
+  return Array.isArray(h) ? h[0] : h;
+}
+
+function parseQuery(url: string): Array<[string, string]> {
+  const i = url.indexOf('?');
+  if (i < 0) return [];
+  return [...new URLSearchParams(url.slice(i + 1))];
+}
+
+export function createPlacementApp(opts: PlacementAppOptions): FastifyInstance {
+  const schemas = new SchemaValidator();
+  const store = opts.store;
+  const fastifyOpts: Record<string, unknown> = {
+    genReqId: () => `req-${randomUUID()}`,
+    requestIdHeader: false,
+    maxParamLength: 10000,
+    bodyLimit: 64 * 1024 * 1024,
+    exposeHeadRoutes: false,
+    return503OnClosing: false,
+    // Node's parser rejects a non-integer content-length before fastify sees the request.
+    clientErrorHandler: (err: Error & { code?: string }, socket: import('node:net').Socket) => {
+      if (!socket.writable) return;
+      const msg = err.code === 'HPE_INVALID_CONTENT_LENGTH' || err.code === 'HPE_UNEXPECTED_CONTENT_LENGTH'
+        ? 'content-length header must be an integer'
+        : 'Bad Request';
+      const body = JSON.stringify({ errors: [{ status: 400, title: 'Bad Request', detail: `The server could not comply with the request since it is either malformed or otherwise incorrect.\n\n ${msg}  `, code: 'placement.undefined_code', request_id: `req-${randomUUID()}` }] });
+      socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    },
+  };
+  if (opts.logger) fastifyOpts.loggerInstance = opts.logger;
+  const app = Fastify(fastifyOpts);
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, payload, done) => done(null, payload));
+
+  const send = (reply: FastifyReply, status: number, headers: Record<string, string>, payload?: string, contentType = 'application/json') => {
+    reply.code(status);
+    for (const [k, v] of Object.entries(headers)) reply.header(k, v);
+    if (payload === undefined) return reply.send();
+    reply.header('content-type', contentType);
+    return reply.send(Buffer.from(payload));
+  };
+
+  const sendError = (req: FastifyRequest, reply: FastifyReply, e: PlacementError, headers: Record<string, string>, version: Version | null) => {
+    const accept = headerValue(req.headers.accept);
+    const h = { ...headers, ...e.headers };
+    if (wantsHtml(accept)) {
+      const html = `<html>\n <head>\n  <title>${e.status} ${e.title}</title>\n </head>\n <body>\n  <h1>${e.status} ${e.title}</h1>\n  ${e.detail.replace(/&/g, '&amp;').replace(/</g, '&lt;')}<br /><br />\n\n\n\n </body>\n</html>`;
+      return send(reply, e.status, h, html, 'text/html; charset=UTF-8');
+    }
+    const { noCode, ...extra } = e.extra as { noCode?: boolean } & Record<string, unknown>;
+    const err: Record<string, unknown> = { status: e.status, title: e.title, detail: e.detail, request_id: req.id };
+    if (!noCode && version && atLeast(version, 23)) err.code = e.code;
+    Object.assign(err, extra);
+    return send(reply, e.status, h, JSON.stringify({ errors: [err] }));
+  };
+
+  const dispatch = async (route: RouteSpec | null, req: FastifyRequest, reply: FastifyReply) => {
+    const headers: Record<string, string> = { 'x-openstack-request-id': req.id };
+    const path = req.url.split('?')[0]!;
+    const method = req.method.toUpperCase();
+    const origin = headerValue(req.headers.origin);
+    const cors = !!opts.corsAllowedOrigin;
+    if (cors && origin === opts.corsAllowedOrigin) {
+      headers['access-control-allow-origin'] = opts.corsAllowedOrigin!;
+      if (method === 'OPTIONS' && req.headers['access-control-request-method']) {
+        const allowHeaders = opts.corsAllowedHeaders ?? ['openstack-api-version'];
+        const requested = (headerValue(req.headers['access-control-request-headers']) ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+        headers['access-control-allow-methods'] = 'GET, PUT, POST, DELETE, PATCH';
+        if (requested.length) headers['access-control-allow-headers'] = requested.filter((r) => allowHeaders.includes(r)).join(',');
+        return send(reply, 200, headers, '');
+      }
+    } else if (cors && method === 'OPTIONS' && req.headers['access-control-request-method']) {
+      return send(reply, 200, headers, '');
+    }
+
+    if (path !== '/' && path !== '' && !req.headers['x-auth-token']) {
+      return send(reply, 401, headers, JSON.stringify({
+        message: 'This server could not verify that you are authorized to access the document you requested. Either you supplied the wrong credentials (e.g., bad password), or your browser does not understand how to supply the credentials required.',
+        code: '401 Unauthorized', title: 'Unauthorized',
+      }));
+    }
+
+    let version: Version;
+    try {
+      version = parseVersionHeader(headerValue(req.headers['openstack-api-version']));
+    } catch (e) {
+      if (e instanceof PlacementError) return sendError(req, reply, e, headers, null);
+      throw e;
+    }
+    headers['openstack-api-version'] = `placement ${versionString(version)}`;
+    headers.vary = 'openstack-api-version';
+
+    try {
+      const clen = headerValue(req.headers['content-length']);
+      if (clen && Number(clen) > 0 && !req.headers['content-type']) {
+        throw new PlacementError(400, 'content-type header required when content-length > 0');
+      }
+      if (!route) throw new PlacementError(404, '');
+      const spec = (route.methods as Record<string, RouteSpec['methods']['GET']>)[method];
+      if (!spec) {
+        const allow = Object.keys(route.methods).join(', ');
+        throw new PlacementError(405, `The method ${method} is not allowed for this resource.\n\n The method specified is not allowed for this resource.`, undefined, { headers: { allow }, rawDetail: true });
+      }
+      if (spec.min !== undefined && !atLeast(version, spec.min)) {
+        if (spec.minStatus === 405) {
+          throw new PlacementError(405, `The method ${method} is not allowed for this resource.\n\n The method specified is not allowed for this resource.`, undefined, { rawDetail: true });
+        }
+        throw new PlacementError(404, '');
+      }
+      const accept = headerValue(req.headers.accept);
+      if (method === 'GET' && !accepts(accept, 'application/json')) {
+        throw new PlacementError(406, 'Only application/json is provided', undefined, { rawDetail: false });
+      }
+      const needsJson = spec.jsonBody || (spec.jsonBodyBelow !== undefined && !atLeast(version, spec.jsonBodyBelow));
+      if (needsJson) {
+        const ct = (headerValue(req.headers['content-type']) ?? '').split(';')[0]!.trim();
+        if (ct !== 'application/json') {
+          throw new PlacementError(415, `The media type ${ct || 'None'} is not supported, use application/json`);
+        }
+      }
+      const token = headerValue(req.headers['x-auth-token']) ?? '';
+      if (route !== ROOT_ROUTE && token.split(':')[0] !== 'admin') {
+        throw new PlacementError(403, `Policy does not allow placement:${path} to be performed.`);
+      }
+      const rawBody = typeof req.body === 'string' ? req.body : undefined;
+      const ctx: Ctx = {
+        version,
+        v: (minor: number) => atLeast(version, minor),
+        params: req.params as Record<string, string>,
+        query: parseQuery(req.url),
+        rawBody,
+        headers: req.headers,
+        store,
+        schemas,
+        json: () => parseJson(rawBody),
+      };
+      (ctx as Ctx & { maxCandidates?: number | null }).maxCandidates = opts.maxAllocationCandidates ?? null;
+      const out = await spec.handler(ctx);
+      const h = { ...headers, ...(out.headers ?? {}) };
+      // Placement's locations are absolute (wsgiref's application_uri).
+      if (h.location?.startsWith('/')) h.location = `http://${headerValue(req.headers.host) ?? 'localhost'}${h.location}`;
+      if (atLeast(version, 15) && out.lastModified !== undefined) {
+        h['last-modified'] = httpDate(out.lastModified === 'now' ? Date.now() : out.lastModified);
+        h['cache-control'] = 'no-cache';
+      }
+      return send(reply, out.status, h, out.body === undefined ? undefined : JSON.stringify(out.body));
+    } catch (e) {
+      if (e instanceof PlacementError) return sendError(req, reply, e, headers, version);
+      req.log.error({ err: e }, 'unexpected error');
+      return sendError(req, reply, new PlacementError(500, 'An unexpected error occurred.'), headers, version);
+    }
+  };
+
+  const routes: RouteSpec[] = [ROOT_ROUTE, ...providerRoutes, ...providerPartRoutes, ...nameRoutes,
+    ...allocationRoutes, ...candidateRoutes, ...reshaperRoutes];
+  for (const r of routes) {
+    app.route({ method: [...ALL_METHODS], url: r.path, handler: (req, reply) => dispatch(r, req, reply) });
+  }
+  app.setNotFoundHandler((req, reply) => dispatch(null, req, reply));
+  app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    return sendError(req, reply, new PlacementError(status, err.message), { 'x-openstack-request-id': req.id }, null);
+  });
+  return app;
+}

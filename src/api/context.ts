@@ -1,0 +1,80 @@
+// What a route handler gets and returns. Handlers are plain async functions; the app turns
+// their results and thrown PlacementErrors into HTTP responses with Placement's headers.
+import { PlacementError } from '../placement/errors.js';
+import type { PlacementStore } from '../store/port.js';
+import type { SchemaValidator } from './json-schema.js';
+import { atLeast, type Version } from './microversion.js';
+
+export interface Ctx {
+  version: Version;
+  /** version >= 1.minor */
+  v(minor: number): boolean;
+  params: Record<string, string>;
+  /** Query pairs in order, repeated keys kept. */
+  query: Array<[string, string]>;
+  rawBody: string | undefined;
+  headers: Record<string, string | string[] | undefined>;
+  store: PlacementStore;
+  schemas: SchemaValidator;
+  /** Parses the body as JSON (400 "Malformed JSON" otherwise). */
+  json(): unknown;
+}
+
+export interface Reply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** From 1.15: last-modified is this time (epoch ms); 'now' for computed answers. */
+  lastModified?: number | 'now';
+}
+
+export type Handler = (ctx: Ctx) => Promise<Reply>;
+
+export interface MethodSpec {
+  handler: Handler;
+  /** Lowest microversion minor that has this method (404 below it). */
+  min?: number;
+  /** Status below `min` (Placement answers 405 for a few methods, 404 for the rest). */
+  minStatus?: 404 | 405;
+  /** The request must be application/json (415 otherwise). */
+  jsonBody?: boolean;
+  /** The request must be application/json below this minor version only. */
+  jsonBodyBelow?: number;
+}
+
+export interface RouteSpec {
+  path: string;
+  methods: Partial<Record<'GET' | 'PUT' | 'POST' | 'DELETE', MethodSpec>>;
+}
+
+export function makeCtxVersionCheck(version: Version) {
+  return (minor: number) => atLeast(version, minor);
+}
+
+/** Last value of a query key (webob's dict(req.GET)). */
+export function lastValue(ctx: Ctx, key: string): string | undefined {
+  let v: string | undefined;
+  for (const [k, x] of ctx.query) if (k === key) v = x;
+  return v;
+}
+
+export function allValues(ctx: Ctx, key: string): string[] {
+  return ctx.query.filter(([k]) => k === key).map(([, x]) => x);
+}
+
+/** dict(req.GET): each key once, with its last value. */
+export function queryDict(ctx: Ctx): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of ctx.query) out[k] = v;
+  return out;
+}
+
+export function parseJson(raw: string | undefined): unknown {
+  try {
+    return JSON.parse(raw ?? '');
+  } catch (e) {
+    throw new PlacementError(400, `Malformed JSON: ${(e as Error).message}`);
+  }
+}
+
+export const httpDate = (ms: number) => new Date(ms).toUTCString();

@@ -1,0 +1,223 @@
+// GET /allocation_candidates: version-dependent query schema, request-group parsing with
+// Placement's checks and texts, the engine, and the per-version response shape.
+import { findCandidates, type CandidateRequest, type RequestGroup } from '../../placement/candidates.js';
+import { ErrorCode, PlacementError, badRequest } from '../../placement/errors.js';
+import type { SnapshotProvider } from '../../placement/snapshot.js';
+import { queryDict, type Ctx, type Reply, type RouteSpec } from '../context.js';
+import { isUuidLike, type Schema } from '../json-schema.js';
+import { conflictingTraits, parseMemberOf, parseRequired, parseResources, traitNames } from '../query-params.js';
+import { capacity } from '../../placement/capacity.js';
+
+const schemas = new Map<number, Schema>();
+
+function querySchema(minor: number): Schema {
+  let s = schemas.get(minor);
+  if (s) return s;
+  const str = { type: 'string' };
+  const props: Record<string, unknown> = { resources: str };
+  if (minor >= 16) props.limit = { type: 'string', pattern: '^[1-9][0-9]*$' };
+  if (minor >= 17) props.required = str;
+  if (minor >= 21) props.member_of = str;
+  if (minor < 25) {
+    s = { type: 'object', properties: props, required: ['resources'], additionalProperties: false };
+  } else {
+    const suffix = minor >= 33 ? '([a-zA-Z0-9_-]{1,64})?' : '([1-9][0-9]*)?';
+    const keys = ['resources', 'required', 'member_of', ...(minor >= 31 ? ['in_tree'] : [])];
+    const patternProperties = Object.fromEntries(keys.map((k) => [`^${k}${suffix}$`, str]));
+    const properties: Record<string, unknown> = {
+      group_policy: { type: 'string', enum: ['none', 'isolate'] },
+      limit: { type: 'string', pattern: '^[1-9][0-9]*$' },
+    };
+    if (minor >= 35) properties.root_required = str;
+    if (minor >= 36) properties.same_subtree = str;
+    s = { type: 'object', properties, patternProperties, additionalProperties: false };
+  }
+  if (minor >= 29) (s.properties as Record<string, unknown>).can_split = str;
+  schemas.set(minor, s);
+  return s;
+}
+
+interface ParsedGroup {
+  suffix: string;
+  resources: Map<string, number> | null;
+  requiredValues: string[];
+  memberOfValues: string[];
+  inTree: string | null;
+}
+
+function parse(ctx: Ctx): CandidateRequest {
+  ctx.schemas.query(querySchema(ctx.version.minor), queryDict(ctx));
+  const keyPattern = ctx.v(33)
+    ? /^(resources|required|member_of|in_tree)([a-zA-Z0-9_-]{1,64})?$/
+    : /^(resources|required|member_of|in_tree)([1-9][0-9]*)?$/;
+  const groups = new Map<string, ParsedGroup>();
+  const sameSubtrees: string[][] = [];
+  const rootRequired: string[] = [];
+  let groupPolicy: CandidateRequest['groupPolicy'] = null;
+  let limit: number | null = null;
+  const canSplit = new Set<string>();
+
+  for (const [key, val] of ctx.query) {
+    const m = keyPattern.exec(key);
+    if (m) {
+      const prefix = m[1]!;
+      const suffix = ctx.v(25) ? (m[2] ?? '') : '';
+      if (!ctx.v(25) && m[2]) continue;
+      let g = groups.get(suffix);
+      if (!g) groups.set(suffix, (g = { suffix, resources: null, requiredValues: [], memberOfValues: [], inTree: null }));
+      if (prefix === 'resources') g.resources = parseResources(val);
+      else if (prefix === 'required') {
+        if (ctx.v(39)) g.requiredValues.push(val);
+        else g.requiredValues = [val];
+      } else if (prefix === 'member_of') g.memberOfValues.push(val);
+      else {
+        if (!isUuidLike(val)) throw badRequest(`Invalid query string parameters: Expected 'in_tree' parameter to be a format of uuid. Got: ${val}.`);
+        g.inTree = val;
+      }
+      continue;
+    }
+    // Placement takes the first group_policy and limit when they repeat.
+    if (key === 'group_policy') groupPolicy ??= val as 'none' | 'isolate';
+    else if (key === 'limit') limit ??= Number(val);
+    else if (key === 'same_subtree') {
+      const suffixes = val.split(',').map((x) => x.trim());
+      if (suffixes.some((s) => s === '')) {
+        throw badRequest('Empty string (unsuffixed group) can not be specified in `same_subtree` ', ErrorCode.queryBadValue);
+      }
+      sameSubtrees.push(suffixes);
+    } else if (key === 'root_required') rootRequired.push(val);
+    else if (key === 'can_split') for (const rc of val.split(',')) if (rc) canSplit.add(rc);
+  }
+
+  let rootReq: string[] = [];
+  let rootForbidden: string[] = [];
+  if (rootRequired.length > 1) {
+    throw badRequest("Query parameter 'root_required' may be specified only once.", ErrorCode.queryDuplicateKey);
+  }
+  if (rootRequired.length === 1) {
+    const terms = parseRequired([rootRequired[0]!], { allowForbidden: true, allowAnyOf: false });
+    rootReq = terms.required.flat();
+    rootForbidden = terms.forbidden;
+    const both = rootReq.filter((t) => rootForbidden.includes(t));
+    if (both.length) {
+      throw badRequest(`Conflicting required and forbidden traits found in root_required: ${both.join(', ')}`, ErrorCode.queryBadValue);
+    }
+  }
+
+  const all = [...groups.values()];
+  if (ctx.v(36)) {
+    const resourceless = all.filter((g) => !g.resources).map((g) => g.suffix);
+    if (resourceless.length === all.length) {
+      throw badRequest('There must be at least one resources or resources[$S] parameter.', ErrorCode.queryMissingValue);
+    }
+    const inSubtree = new Set(sameSubtrees.flat());
+    const bad = resourceless.filter((s) => !inSubtree.has(s));
+    if (bad.length) {
+      throw badRequest(`Resourceless suffixed group request should be specified in \`same_subtree\` query param: bad group(s) - ${pyList(bad)}.`, ErrorCode.queryBadValue);
+    }
+    const missing = [...inSubtree].filter((s) => !groups.has(s));
+    const orderedMissing = sameSubtrees.flat().filter((s, i, arr) => missing.includes(s) && arr.indexOf(s) === i);
+    if (orderedMissing.length) {
+      throw badRequest(`Real suffixes should be specified in \`same_subtree\`: ${pyList(orderedMissing)} not found in ${pyList([...groups.keys()])}.`, ErrorCode.queryBadValue);
+    }
+  } else {
+    const orphanTraits = all.filter((g) => g.requiredValues.length && !g.resources).map((g) => `required${g.suffix}`);
+    if (orphanTraits.length) {
+      throw badRequest(`All traits parameters must be associated with resources.  Found the following orphaned traits keys: ${orphanTraits.join(', ')}`);
+    }
+    const orphanAggs = all.filter((g) => g.memberOfValues.length && !g.resources).map((g) => `member_of${g.suffix}`);
+    if (orphanAggs.length) {
+      throw badRequest(`All member_of parameters must be associated with resources. Found the following orphaned member_of keys: ${orphanAggs.join(', ')}`);
+    }
+    if (!all.every((g) => g.resources)) throw badRequest('All request groups must specify resources.');
+    if (all.length === 0) throw badRequest('At least one request group (`resources` or `resources{$S}`) is required.');
+  }
+
+  const out: RequestGroup[] = [];
+  const conflicts: string[] = [];
+  for (const g of all) {
+    const traits = parseRequired(g.requiredValues, { allowForbidden: ctx.v(22), allowAnyOf: ctx.v(39) });
+    const c = conflictingTraits(`required${g.suffix}`, traits);
+    if (c) conflicts.push(c.message.replace(/^.*traits keys: /, ''));
+    const aggs = parseMemberOf(g.memberOfValues, g.suffix, { allowMultiple: ctx.v(24), allowForbidden: ctx.v(32) });
+    out.push({
+      suffix: g.suffix, resources: g.resources ?? new Map(), required: traits.required, forbidden: traits.forbidden,
+      memberOf: aggs.memberOf, forbiddenAggregates: aggs.forbidden, inTree: g.inTree,
+    });
+  }
+  if (conflicts.length) {
+    throw badRequest(`Conflicting required and forbidden traits found in the following traits keys: ${conflicts.join(', ')}`);
+  }
+  if (!groupPolicy && out.filter((g) => g.suffix !== '').length > 1) {
+    throw badRequest('The "group_policy" parameter is required when specifying more than one "resources{N}" parameter.');
+  }
+  // The unsuffixed group first: its options are the widest, the suffixed ones prune.
+  out.sort((a, b) => (a.suffix === '' ? -1 : b.suffix === '' ? 1 : 0));
+  return {
+    groups: out, groupPolicy, limit, rootRequired: rootReq, rootForbidden, sameSubtrees,
+    nestedAware: ctx.v(29), canSplit,
+    maxCandidates: (ctx as Ctx & { maxCandidates?: number | null }).maxCandidates ?? null,
+  };
+}
+
+function pyList(xs: string[]): string {
+  return `[${xs.map((x) => `'${x}'`).join(', ')}]`;
+}
+
+async function list(ctx: Ctx): Promise<Reply> {
+  const req = parse(ctx);
+  const classes = new Set<string>();
+  for (const g of req.groups) for (const rc of g.resources.keys()) classes.add(rc);
+  for (const rc of req.canSplit) classes.add(rc);
+  const known = new Set((await ctx.store.listResourceClasses()).map((c) => c.name));
+  for (const rc of classes) {
+    if (!known.has(rc)) throw badRequest(`Invalid resource class in resources parameter: No such resource class ${rc}.`);
+  }
+  const traits = new Set<string>(req.rootRequired.concat(req.rootForbidden));
+  for (const g of req.groups) for (const t of traitNames({ required: g.required, forbidden: g.forbidden })) traits.add(t);
+  const missing = await ctx.store.missingTraits([...traits]);
+  if (missing.length) throw badRequest(`No such trait(s): ${missing.sort().join(', ')}.`);
+
+  const snap = await ctx.store.snapshot();
+  const result = findCandidates(snap, req);
+  const requested = new Set<string>();
+  for (const g of req.groups) for (const rc of g.resources.keys()) requested.add(rc);
+  return { status: 200, body: render(ctx, result.candidates, result.summaries, requested), lastModified: 'now' };
+}
+
+function render(ctx: Ctx, candidates: ReturnType<typeof findCandidates>['candidates'], summaries: SnapshotProvider[], requested: Set<string>) {
+  const allocation_requests = candidates.map((c) => {
+    if (!ctx.v(12)) {
+      return {
+        allocations: [...c.allocations].map(([p, res]) => ({ resource_provider: { uuid: p.uuid }, resources: Object.fromEntries(res) })),
+      };
+    }
+    const allocations: Record<string, { resources: Record<string, number> }> = {};
+    for (const [p, res] of c.allocations) allocations[p.uuid] = { resources: Object.fromEntries(res) };
+    const out: Record<string, unknown> = { allocations };
+    if (ctx.v(34)) out.mappings = Object.fromEntries([...c.mappings].map(([s, ps]) => [s, ps.map((p) => p.uuid)]));
+    return out;
+  });
+  const provider_summaries: Record<string, unknown> = {};
+  const allClasses = ctx.v(27);
+  for (const p of summaries) {
+    const resources: Record<string, { capacity: number; used: number }> = {};
+    for (const [rc, inv] of p.inventories) {
+      if (allClasses || requested.has(rc)) resources[rc] = { capacity: capacity(inv), used: p.usages.get(rc) ?? 0 };
+    }
+    const s: Record<string, unknown> = { resources };
+    if (ctx.v(17)) s.traits = [...p.traits].sort();
+    if (ctx.v(29)) {
+      s.parent_provider_uuid = p.parent?.uuid ?? null;
+      s.root_provider_uuid = p.root.uuid;
+    }
+    provider_summaries[p.uuid] = s;
+  }
+  return { allocation_requests, provider_summaries };
+}
+
+export const candidateRoutes: RouteSpec[] = [
+  { path: '/allocation_candidates', methods: { GET: { handler: list, min: 10 } } },
+];
+
+export { PlacementError };

@@ -1,0 +1,28 @@
+// Opens a store from a location: a file path (SQLite) or a postgres:// URL.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { PgDb } from './pg-db.js';
+import { SqliteDb } from './sqlite-db.js';
+import { SqlStore, type SqlStoreOptions } from './sql-store.js';
+
+export function isPostgresUrl(location: string): boolean {
+  return /^postgres(ql)?:\/\//.test(location);
+}
+
+export async function openStore(location: string, opts: SqlStoreOptions & { poolSize?: number } = {}): Promise<SqlStore> {
+  let db;
+  if (isPostgresUrl(location)) {
+    db = new PgDb(location, opts.poolSize);
+  } else {
+    if (location !== ':memory:') mkdirSync(dirname(location), { recursive: true });
+    db = new SqliteDb(location);
+  }
+  const store = new SqlStore(db, opts);
+  try {
+    await store.migrate();
+  } catch (e) {
+    await store.close().catch(() => undefined);
+    throw e;
+  }
+  return store;
+}

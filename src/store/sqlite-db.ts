@@ -1,0 +1,98 @@
+// SQLite through better-sqlite3 (synchronous). One connection; transactions are queued so that
+// an async transaction body never interleaves with another request's statements on the same
+// connection. Cross-process exclusion comes from SQLite itself (BEGIN IMMEDIATE). A busy
+// database is waited for asynchronously, never with SQLite's blocking busy_timeout, so the
+// event loop keeps running (another connection in this process may hold the lock).
+import Database from 'better-sqlite3';
+import type { RunResult, SqlDb, SqlTx } from './sql.js';
+
+type Statement = Database.Statement;
+
+const BUSY_WAIT_MS = 30_000;
+
+export class SqliteDb implements SqlDb {
+  readonly dialect = 'sqlite' as const;
+  private readonly db: Database.Database;
+  private readonly statements = new Map<string, Statement>();
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly tx: SqlTx;
+
+  constructor(path: string) {
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 0');
+    const stmt = (sql: string) => {
+      let s = this.statements.get(sql);
+      if (!s) {
+        s = this.db.prepare(sql);
+        this.statements.set(sql, s);
+      }
+      return s;
+    };
+    const norm = (params: unknown[] = []) => params.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p));
+    this.tx = {
+      all: async <T>(sql: string, params?: unknown[]) => stmt(sql).all(...norm(params)) as T[],
+      get: async <T>(sql: string, params?: unknown[]) => stmt(sql).get(...norm(params)) as T | undefined,
+      run: async (sql: string, params?: unknown[]): Promise<RunResult> => {
+        const s = stmt(sql);
+        if (!s.reader) return { changes: s.run(...norm(params)).changes };
+        s.all(...norm(params));
+        return { changes: 0 };
+      },
+    };
+  }
+
+  private enqueue<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  read<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T> {
+    return this.enqueue(async () => {
+      this.db.exec('BEGIN DEFERRED');
+      try {
+        const out = await fn(this.tx);
+        this.db.exec('COMMIT');
+        return out;
+      } catch (e) {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        throw e;
+      }
+    });
+  }
+
+  private async beginImmediate(): Promise<void> {
+    const deadline = Date.now() + BUSY_WAIT_MS;
+    for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
+      try {
+        this.db.exec('BEGIN IMMEDIATE');
+        return;
+      } catch (e) {
+        if ((e as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw e;
+        await new Promise((r) => setTimeout(r, delay * (0.5 + Math.random())));
+      }
+    }
+  }
+
+  write<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T> {
+    return this.enqueue(async () => {
+      await this.beginImmediate();
+      try {
+        const out = await fn(this.tx);
+        this.db.exec('COMMIT');
+        return out;
+      } catch (e) {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        throw e;
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.queue;
+    this.db.close();
+  }
+}
