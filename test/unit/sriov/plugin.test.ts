@@ -141,11 +141,38 @@ describe('sriov plugin on a fake host', () => {
         assert.deepEqual(env.host.fake.calls.filter((c) => !c.startsWith('Link') || c.startsWith('LinkSet')), []);
       });
     }
+    it('a VF with neither a netdev nor a userspace driver', () => {
+      env.host.fake.addPf({ name: 'ens4f0', pci: '0000:5f:00.0', vfs: [{ pci: '0000:5f:02.0', netdev: null, driver: null }] });
+      const before = snapshot(env);
+      cniError(() => env.plugin.add(request('ADD', { deviceID: '0000:5f:02.0' })), SriovCode.DeviceUnusable,
+        /VF 0000:5f:02.0 has neither a network interface in this namespace nor a userspace driver \(driver: none\)/);
+      assert.deepEqual(snapshot(env), before);
+    });
     it('a VF whose index is not under virtfn* (numvfs changed)', () => {
       env.host.fake.setNumVfs(PF, 1);
       const before = snapshot(env);
       cniError(() => env.plugin.add(request('ADD', { deviceID: VF1 })), SriovCode.DeviceUnusable, /0000:af:06.1/);
       assert.deepEqual(snapshot(env), before);
+    });
+  });
+
+  describe('name collisions (sriov-cni #40, #250, #445)', () => {
+    it('a host VF named eth0 goes into a pod that already has an eth0, as net1', () => {
+      env.host.links.rename(null, 'enp175s6', 'eth0');
+      env.host.fake.addLink(POD, { name: 'eth0' });
+      const before = snapshot(env);
+      env.plugin.add(request('ADD', FULL));
+      assert.ok(env.host.fake.link(POD, 'net1'));
+      env.plugin.del(request('DEL', FULL));
+      assert.deepEqual(snapshot(env), before);
+      assert.ok(env.host.fake.link(null, 'eth0'), 'home under its own name');
+    });
+    it('the original name taken in the host meanwhile: DEL says so, and a retry succeeds', () => {
+      env.plugin.add(request('ADD', FULL));
+      env.host.fake.addLink(null, { name: 'enp175s6' });
+      cniError(() => env.plugin.del(request('DEL', FULL)), SriovCode.NetdevFailed, /returning net1 to the host as enp175s6/);
+      env.plugin.del(request('DEL', FULL));
+      assert.equal(env.host.fake.vfConfig(PF, 0).vlan, 0, 'the PF-level state was restored anyway');
     });
   });
 
