@@ -329,6 +329,14 @@ export class SriovPlugin implements PluginHandlers {
     }
     const lock = this.acquire(vfLock(record.vf.pci), `VF ${record.vf.pci}`);
     try {
+      // Runtimes may DEL twice at once (podman's stop and conmon's cleanup): the record read
+      // before the lock may be gone now, and then the other DEL has done the work.
+      const current = this.records.readAttachmentSafe(req.containerId, req.ifname);
+      if (!current || current.createdAt !== record.createdAt) {
+        if (ipamType) this.ipam('DEL', req);
+        this.log.debug('DEL: another DEL released this attachment meanwhile');
+        return;
+      }
       const claim = this.records.readClaim(record.vf.pci);
       if (claim && !ownsClaim(claim, req.containerId, req.ifname)) {
         // A newer ADD owns this VF now (our netns died and the VF was reclaimed): never reset it.
