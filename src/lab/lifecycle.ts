@@ -160,7 +160,7 @@ function tearDown(state: LabState, ip: Ip, hostSys: string): void {
 }
 
 function removeLabFiles(dir: string, removeDir: boolean): void {
-  for (const name of ['sys', 'lab.lock', 'lab.json']) rmSync(join(dir, name), { recursive: true, force: true });
+  for (const name of ['sys', 'lab.lock', 'lab.lock.reclaim', 'lab.json']) rmSync(join(dir, name), { recursive: true, force: true });
   if (removeDir) {
     try {
       rmdirSync(dir);

@@ -1,10 +1,10 @@
 // lab.json: read without a lock (it is replaced atomically, so a reader sees one whole version),
-// written under LabLock by whoever changes it.
+// written under the lab's lock by whoever changes it.
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HostError } from '../host/ports.js';
 import { LAB_MARKER, type LabState } from './layout.js';
-import { LabLock } from './lock.js';
+import { FileLocks } from '../host/locks.js';
 
 export function markerPath(dir: string): string {
   return join(dir, LAB_MARKER);
@@ -35,8 +35,19 @@ export function writeLabState(dir: string, state: LabState): void {
   renameSync(tmp, markerPath(dir));
 }
 
-export function labLock(dir: string): LabLock {
-  return new LabLock(join(dir, 'lab.lock'));
+/** The lab's one lock, a FileLocks lock (dead owners reclaimed) in the lab directory. */
+export function labLock(dir: string): { with<T>(fn: () => T): T } {
+  const locks = new FileLocks(dir);
+  return {
+    with<T>(fn: () => T): T {
+      const lock = locks.acquire('lab', 10_000);
+      try {
+        return fn();
+      } finally {
+        lock.release();
+      }
+    },
+  };
 }
 
 /** Read-modify-write of the lab state under its lock. fn returns the new state, or null for "unchanged". */
