@@ -100,7 +100,16 @@ export function createPlacementApp(opts: PlacementAppOptions): FastifyInstance {
   const app = Fastify(fastifyOpts);
 
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, payload, done) => done(null, payload));
+  // Bodies are decoded strictly: Placement answers invalid UTF-8 with 400 "Malformed JSON"
+  // rather than storing replacement characters.
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, payload, done) => {
+    try {
+      done(null, utf8.decode(payload as Buffer));
+    } catch (e) {
+      done(null, new InvalidUtf8((e as Error).message));
+    }
+  });
 
   const send = (reply: FastifyReply, status: number, headers: Record<string, string>, payload?: string, contentType = 'application/json') => {
     reply.code(status);
@@ -145,7 +154,7 @@ export function createPlacementApp(opts: PlacementAppOptions): FastifyInstance {
 
     if (path !== '/' && path !== '' && !req.headers['x-auth-token']) {
       return send(reply, 401, headers, JSON.stringify({
-        message: 'This server could not verify that you are authorized to access the document you requested. Either you supplied the wrong credentials (e.g., bad password), or your browser does not understand how to supply the credentials required.',
+        message: 'This server could not verify that you are authorized to access the document you requested. Either you supplied the wrong credentials (e.g., bad password), or your browser does not understand how to supply the credentials required.<br /><br />\n\n\n',
         code: '401 Unauthorized', title: 'Unauthorized',
       }));
     }
@@ -202,7 +211,10 @@ export function createPlacementApp(opts: PlacementAppOptions): FastifyInstance {
         headers: req.headers,
         store,
         schemas,
-        json: () => parseJson(rawBody),
+        json: () => {
+          if (req.body instanceof InvalidUtf8) throw new PlacementError(400, `Malformed JSON: ${req.body.reason}`);
+          return parseJson(rawBody);
+        },
       };
       (ctx as Ctx & { maxCandidates?: number | null }).maxCandidates = opts.maxAllocationCandidates ?? null;
       const out = await spec.handler(ctx);
@@ -232,4 +244,9 @@ export function createPlacementApp(opts: PlacementAppOptions): FastifyInstance {
     return sendError(req, reply, new PlacementError(status, err.message), { 'x-openstack-request-id': req.id }, null);
   });
   return app;
+}
+
+/** A request body that is not UTF-8; parseJson turns it into Placement's "Malformed JSON". */
+export class InvalidUtf8 {
+  constructor(readonly reason: string) {}
 }

@@ -31,13 +31,13 @@ export function parseVersionHeader(header: string | undefined): Version {
   if (value === 'latest') return MAX_VERSION;
   const m = /^(\d+)\.(\d+)$/.exec(value);
   if (!m) {
-    throw new PlacementError(400, `invalid version string: ${value}; Invalid microversion: invalid version string: ${value}`, undefined, { extra: { noCode: true } });
+    throw new PlacementError(400, `Invalid microversion: invalid version string: ${value}`, undefined, { extra: { noCode: true } });
   }
   const v = { major: Number(m[1]), minor: Number(m[2]) };
   const tooLow = v.major < MIN_VERSION.major || (v.major === MIN_VERSION.major && v.minor < MIN_VERSION.minor);
   const tooHigh = v.major > MAX_VERSION.major || (v.major === MAX_VERSION.major && v.minor > MAX_VERSION.minor);
   if (tooLow || tooHigh) {
-    throw new PlacementError(406, `Unacceptable version header: ${value}`, undefined, {
+    throw new PlacementError(406, `Invalid microversion: Unacceptable version header: ${value}`, undefined, {
       extra: { noCode: true, max_version: versionString(MAX_VERSION), min_version: versionString(MIN_VERSION) },
     });
   }

@@ -200,7 +200,7 @@ export class SqlStore implements PlacementStore {
     await this.write(async (tx) => {
       const r = await tx.get<NamedRow>('SELECT * FROM resource_classes WHERE name = ?', [name]);
       if (!r) throw notFound(`No such resource class ${name}.`);
-      if (r.standard) throw badRequest(`Cannot delete standard resource class ${name}: Cannot delete standard resource class ${name}`);
+      if (r.standard) throw badRequest(`Error in delete resource class: Cannot delete standard resource class ${name}.`);
       if (await tx.get('SELECT 1 AS x FROM inventories WHERE class_id = ?', [r.id])) {
         throw conflict(`Error in delete resource class: Class is in use in inventory: ${name}`);
       }
@@ -375,11 +375,12 @@ export class SqlStore implements PlacementStore {
     await this.write(async (tx) => {
       const rp = await this.providerRow(tx, uuid, true);
       if (!rp) throw notFound(`No resource provider with uuid ${uuid} found for delete`);
-      if (await tx.get('SELECT 1 AS x FROM allocations WHERE provider_id = ?', [rp.id])) {
-        throw conflict(`Unable to delete resource provider ${uuid}: Resource provider has allocations.`, ErrorCode.providerInUse);
-      }
+      // Placement checks children before allocations.
       if (await tx.get('SELECT 1 AS x FROM resource_providers WHERE parent_id = ?', [rp.id])) {
         throw conflict(`Unable to delete parent resource provider ${uuid}: It has child resource providers.`, ErrorCode.cannotDeleteParent);
+      }
+      if (await tx.get('SELECT 1 AS x FROM allocations WHERE provider_id = ?', [rp.id])) {
+        throw conflict(`Unable to delete resource provider ${uuid}: Resource provider has allocations.`, ErrorCode.providerInUse);
       }
       await tx.run('DELETE FROM inventories WHERE provider_id = ?', [rp.id]);
       await tx.run('DELETE FROM provider_traits WHERE provider_id = ?', [rp.id]);
@@ -496,7 +497,8 @@ export class SqlStore implements PlacementStore {
         throw notFound(`No inventory of class ${resourceClass} found for delete`);
       }
       if ((await this.usedClasses(tx, rp.id)).has(resourceClass)) {
-        throw conflict(`Unable to delete inventory of class ${resourceClass}: Inventory for '${resourceClass}' on resource provider '${uuid}' in use.`, ErrorCode.inventoryInUse);
+        // Placement 8.0 sends concurrent_update here (measured), unlike the other in-use refusals.
+        throw conflict(`Unable to delete inventory of class ${resourceClass}: Inventory for '${resourceClass}' on resource provider '${uuid}' in use.`, ErrorCode.concurrentUpdate);
       }
       await this.replaceInventories(tx, rp, current.filter((i) => i.resourceClass !== resourceClass));
       await this.bump(tx, rp, undefined);
@@ -533,7 +535,7 @@ export class SqlStore implements PlacementStore {
         ? await tx.all<{ id: number; name: string }>(`SELECT id, name FROM traits WHERE name IN ${inList(wanted.length)}`, wanted)
         : [];
       const missing = wanted.filter((n) => !rows.some((r) => r.name === n));
-      if (missing.length) throw badRequest(`No such trait(s): ${missing.join(', ')}.`);
+      if (missing.length) throw badRequest(`No such trait ${missing.join(', ')}`);
       if (rp.generation !== generation) {
         throw genConflict("Resource provider's generation already changed. Please update the generation and try again.");
       }

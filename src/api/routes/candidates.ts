@@ -71,7 +71,7 @@ function parse(ctx: Ctx): CandidateRequest {
         else g.requiredValues = [val];
       } else if (prefix === 'member_of') g.memberOfValues.push(val);
       else {
-        if (!isUuidLike(val)) throw badRequest(`Invalid query string parameters: Expected 'in_tree' parameter to be a format of uuid. Got: ${val}.`);
+        if (!isUuidLike(val)) throw badRequest(`Invalid query string parameters: Expected 'in_tree' parameter to be a format of uuid. Got: ${val}`);
         g.inTree = val;
       }
       continue;

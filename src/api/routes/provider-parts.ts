@@ -144,7 +144,7 @@ async function deleteInventory(ctx: Ctx): Promise<Reply> {
 const PUT_TRAITS = {
   type: 'object',
   properties: {
-    traits: { type: 'array', items: { type: 'string', pattern: '^[A-Z0-9_]+$', maxLength: 255 } },
+    traits: { type: 'array', items: { type: 'string', maxLength: 255 } },
     resource_provider_generation: { type: 'integer' },
   },
   required: ['traits', 'resource_provider_generation'],
