@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { PlacementError } from '../placement/errors.js';
 import type { PlacementStore } from '../store/port.js';
-import { httpDate, parseJson, type Ctx, type Reply, type RouteSpec } from './context.js';
+import { RawJson, httpDate, parseJson, type Ctx, type Reply, type RouteSpec } from './context.js';
 import { SchemaValidator } from './json-schema.js';
 import { MAX_VERSION, MIN_VERSION, atLeast, parseVersionHeader, versionString, type Version } from './microversion.js';
 import { allocationRoutes } from './routes/allocations.js';
@@ -225,7 +225,8 @@ export function createPlacementApp(opts: PlacementAppOptions): FastifyInstance {
         h['last-modified'] = httpDate(out.lastModified === 'now' ? Date.now() : out.lastModified);
         h['cache-control'] = 'no-cache';
       }
-      return send(reply, out.status, h, out.body === undefined ? undefined : JSON.stringify(out.body));
+      const text = out.body === undefined ? undefined : out.body instanceof RawJson ? out.body.text : JSON.stringify(out.body);
+      return send(reply, out.status, h, text);
     } catch (e) {
       if (e instanceof PlacementError) return sendError(req, reply, e, headers, version);
       req.log.error({ err: e }, 'unexpected error');

@@ -22,6 +22,7 @@ export interface Ctx {
 
 export interface Reply {
   status: number;
+  /** A value to serialise, or RawJson when the route wrote the JSON text itself (large answers). */
   body?: unknown;
   headers?: Record<string, string>;
   /** From 1.15: last-modified is this time (epoch ms); 'now' for computed answers. */
@@ -78,3 +79,8 @@ export function parseJson(raw: string | undefined): unknown {
 }
 
 export const httpDate = (ms: number) => new Date(ms).toUTCString();
+
+/** JSON text a route has already written, sent as it is. */
+export class RawJson {
+  constructor(readonly text: string) {}
+}

@@ -3,7 +3,7 @@
 import { findCandidates, type CandidateRequest, type RequestGroup } from '../../placement/candidates.js';
 import { ErrorCode, PlacementError, badRequest } from '../../placement/errors.js';
 import type { SnapshotProvider } from '../../placement/snapshot.js';
-import { queryDict, type Ctx, type Reply, type RouteSpec } from '../context.js';
+import { queryDict, RawJson, type Ctx, type Reply, type RouteSpec } from '../context.js';
 import { isUuidLike, type Schema } from '../json-schema.js';
 import { conflictingTraits, parseMemberOf, parseRequired, parseResources, traitNames } from '../query-params.js';
 import { capacity } from '../../placement/capacity.js';
@@ -185,35 +185,59 @@ async function list(ctx: Ctx): Promise<Reply> {
   return { status: 200, body: render(ctx, result.candidates, result.summaries, requested), lastModified: 'now' };
 }
 
-function render(ctx: Ctx, candidates: ReturnType<typeof findCandidates>['candidates'], summaries: SnapshotProvider[], requested: Set<string>) {
-  const allocation_requests = candidates.map((c) => {
-    if (!ctx.v(12)) {
-      return {
-        allocations: [...c.allocations].map(([p, res]) => ({ resource_provider: { uuid: p.uuid }, resources: Object.fromEntries(res) })),
-      };
-    }
-    const allocations: Record<string, { resources: Record<string, number> }> = {};
-    for (const [p, res] of c.allocations) allocations[p.uuid] = { resources: Object.fromEntries(res) };
-    const out: Record<string, unknown> = { allocations };
-    if (ctx.v(34)) out.mappings = Object.fromEntries([...c.mappings].map(([s, ps]) => [s, ps.map((p) => p.uuid)]));
-    return out;
-  });
-  const provider_summaries: Record<string, unknown> = {};
-  const allClasses = ctx.v(27);
-  for (const p of summaries) {
-    const resources: Record<string, { capacity: number; used: number }> = {};
-    for (const [rc, inv] of p.inventories) {
-      if (allClasses || requested.has(rc)) resources[rc] = { capacity: capacity(inv), used: p.usages.get(rc) ?? 0 };
-    }
-    const s: Record<string, unknown> = { resources };
-    if (ctx.v(17)) s.traits = [...p.traits].sort();
-    if (ctx.v(29)) {
-      s.parent_provider_uuid = p.parent?.uuid ?? null;
-      s.root_provider_uuid = p.root.uuid;
-    }
-    provider_summaries[p.uuid] = s;
+/**
+ * Writes the answer's JSON text directly: at thousands of hosts the answer is megabytes, and
+ * building objects only to stringify them was most of the time. A provider's summary depends
+ * only on the (immutable) snapshot provider and the microversion's shape, so its text is cached.
+ */
+const summaryCache = new WeakMap<SnapshotProvider, Map<string, string>>();
+
+function summaryJson(p: SnapshotProvider, key: string, classes: (rc: string) => boolean, traits: boolean, tree: boolean): string {
+  let byKey = summaryCache.get(p);
+  if (!byKey) summaryCache.set(p, (byKey = new Map()));
+  const hit = byKey.get(key);
+  if (hit !== undefined) return hit;
+  const resources: string[] = [];
+  for (const [rc, inv] of p.inventories) {
+    if (classes(rc)) resources.push(`${JSON.stringify(rc)}:{"capacity":${capacity(inv)},"used":${p.usages.get(rc) ?? 0}}`);
   }
-  return { allocation_requests, provider_summaries };
+  let text = `{"resources":{${resources.join(',')}}`;
+  if (traits) text += `,"traits":${JSON.stringify([...p.traits].sort())}`;
+  if (tree) text += `,"parent_provider_uuid":${JSON.stringify(p.parent?.uuid ?? null)},"root_provider_uuid":${JSON.stringify(p.root.uuid)}`;
+  text += '}';
+  byKey.set(key, text);
+  return text;
+}
+
+function resourcesJson(res: Map<string, number>): string {
+  const parts: string[] = [];
+  for (const [rc, n] of res) parts.push(`${JSON.stringify(rc)}:${n}`);
+  return `{${parts.join(',')}}`;
+}
+
+function render(ctx: Ctx, candidates: ReturnType<typeof findCandidates>['candidates'], summaries: SnapshotProvider[], requested: Set<string>): RawJson {
+  const dictForm = ctx.v(12);
+  const withMappings = ctx.v(34);
+  const requests = candidates.map((c) => {
+    if (!dictForm) {
+      const list = [...c.allocations].map(([p, res]) => `{"resource_provider":{"uuid":${JSON.stringify(p.uuid)}},"resources":${resourcesJson(res)}}`);
+      return `{"allocations":[${list.join(',')}]}`;
+    }
+    const allocations = [...c.allocations].map(([p, res]) => `${JSON.stringify(p.uuid)}:{"resources":${resourcesJson(res)}}`);
+    let text = `{"allocations":{${allocations.join(',')}}`;
+    if (withMappings) {
+      const mappings = [...c.mappings].map(([s, ps]) => `${JSON.stringify(s)}:${JSON.stringify(ps.map((p) => p.uuid))}`);
+      text += `,"mappings":{${mappings.join(',')}}`;
+    }
+    return `${text}}`;
+  });
+  const allClasses = ctx.v(27);
+  const traits = ctx.v(17);
+  const tree = ctx.v(29);
+  const key = `${allClasses ? '*' : [...requested].sort().join(',')}|${traits}|${tree}`;
+  const classes = allClasses ? () => true : (rc: string) => requested.has(rc);
+  const summaryParts = summaries.map((p) => `${JSON.stringify(p.uuid)}:${summaryJson(p, key, classes, traits, tree)}`);
+  return new RawJson(`{"allocation_requests":[${requests.join(',')}],"provider_summaries":{${summaryParts.join(',')}}}`);
 }
 
 export const candidateRoutes: RouteSpec[] = [
