@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import { HostError, type Sysfs } from './ports.js';
 
 /** Missing files are an answer (null), not an error: sysfs entries come and go with drivers and VFs. */
-function isMissing(err: unknown): boolean {
+export function isMissing(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException).code;
   // EINVAL: readlink on something that is not a symlink (a plain `driver` dir in a hand-made tree).
   // ENOTSUP/EOPNOTSUPP: an attribute the driver does not implement (igb's phys_port_name).

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { RealSysfs } from '../../../src/host/sysfs.js';
+import { RealSysfs, isMissing } from '../../../src/host/sysfs.js';
 
 const root = mkdtempSync(join(tmpdir(), 'vfnet-sysfs-test-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -45,5 +45,17 @@ describe('RealSysfs over a tree', () => {
     const real = new RealSysfs();
     assert.equal(real.root, '/');
     assert.equal(real.read('sys/class/net/lo/address'), '00:00:00:00:00:00');
+  });
+});
+
+describe('what reads as absent', () => {
+  // Measured on igb (QEMU lab): reading phys_port_name fails with EOPNOTSUPP instead of ENOENT;
+  // the plugin must see "no such attribute", not an error.
+  const err = (code: string) => Object.assign(new Error(code), { code });
+  it('an attribute the driver does not implement is absent, like a missing file', () => {
+    for (const code of ['ENOENT', 'ENOTDIR', 'ENOTSUP', 'EOPNOTSUPP']) assert.equal(isMissing(err(code)), true, code);
+  });
+  it('other failures stay failures', () => {
+    for (const code of ['EACCES', 'EIO', 'EPERM']) assert.equal(isMissing(err(code)), false, code);
   });
 });
