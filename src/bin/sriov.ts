@@ -3,6 +3,9 @@
 // dispatcher. Kept free of anything the plugin does not need: this file is exec'd several times
 // per container.
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { hostProviderUuid, pfProviderUuid } from '../agent/ids.js';
+import { HttpVfAccounting } from '../agent/placement-accounting.js';
 import { runPlugin } from '../cni/index.js';
 import { realHostPorts } from '../host/index.js';
 import { createLogger } from '../host/log.js';
@@ -15,6 +18,8 @@ const env = process.env;
 const stateDir = env.VFNET_STATE_DIR || env.DEFAULT_CNI_DIR || '/var/lib/cni/sriov';
 const sysfsRoot = env.VFNET_SYSFS_ROOT || '/';
 const lockTimeoutMs = Number(env.VFNET_LOCK_TIMEOUT_MS) > 0 ? Number(env.VFNET_LOCK_TIMEOUT_MS) : DEFAULT_OPTIONS.lockTimeoutMs;
+// The name `vfnet agent` registered this host under (its --hostname), which the provider UUIDs derive from.
+const host = env.VFNET_HOSTNAME || hostname();
 
 function hostPorts(): HostPorts {
   const host = realHostPorts({ sysfsRoot, stateDir });
@@ -34,7 +39,11 @@ function readStdin(): Buffer {
 }
 
 // VERSION needs no host at all: don't build one (podman calls it before every ADD and DEL).
-const handlers = env.CNI_COMMAND === 'VERSION' ? ({} as SriovPlugin) : new SriovPlugin(hostPorts(), log, { ...DEFAULT_OPTIONS, lockTimeoutMs, pid: process.pid });
+const handlers = env.CNI_COMMAND === 'VERSION' ? ({} as SriovPlugin) : new SriovPlugin(hostPorts(), log, {
+  ...DEFAULT_OPTIONS, lockTimeoutMs, pid: process.pid,
+  accountingFor: (url) => new HttpVfAccounting(url, hostProviderUuid(host)),
+  pfProvider: (pci) => pfProviderUuid(host, pci),
+});
 void runPlugin(handlers, { env, stdin: readStdin(), stdout: (text) => process.stdout.write(text), stderr }).then((code) => {
   process.exitCode = code;
 });

@@ -9,8 +9,13 @@ import { VfNetdevs, type NetdevOriginal } from './netdev.js';
 import { ownsClaim, RECORD_SCHEMA, Records, type AttachmentRecord, type VfClaim } from './records.js';
 import { isUsable, listPfVfs, notUsable, resolveDevice, type VfRef } from './resolve.js';
 import { VfSettings, ZERO_MAC, type RetryPolicy } from './vf-settings.js';
+import { attachmentConsumer, type VfAccounting } from './accounting.js';
 
 export interface PluginOptions extends RetryPolicy {
+  /** The resource model at a Placement URL (`"placement": {"url": ...}`); absent: `physnet` is unavailable. */
+  accountingFor?: (placementUrl: string) => VfAccounting;
+  /** The provider UUID of one of this host's PFs, by PF PCI address (as `vfnet agent` registers it). */
+  pfProvider?: (pfPci: string) => string;
   /** Finds delegate plugins in CNI_PATH; tests substitute one that needs no files. */
   findExecutable?: ExecutableFinder;
   /** How long ADD/DEL wait for a VF held by another call (sriov-cni: 60 s). */
@@ -33,6 +38,8 @@ export class SriovPlugin implements PluginHandlers {
   private readonly records: Records;
   private readonly settings: VfSettings;
   private readonly netdevs: VfNetdevs;
+  /** Model claims of stale owners restored during this call, released before it returns. */
+  private readonly staleModelClaims: AttachmentRecord[] = [];
 
   constructor(
     private readonly host: HostPorts,
@@ -107,10 +114,7 @@ export class SriovPlugin implements PluginHandlers {
   private claim(config: SriovConfig, req: CniRequest): { vf: VfRef; lock: Lock } {
     const { selector } = config;
     const { userspaceDrivers } = this.options;
-    if (selector.kind === 'physnet') {
-      throw new CniError(CniCode.InvalidConfig, `"physnet": ${JSON.stringify(selector.physnet)} needs the resource model, which this build does not have yet`,
-        'select the VF with "master" (a PF name) or "deviceID"');
-    }
+    if (selector.kind === 'physnet') throw new Error('physnet is claimed through the resource model (claimByPhysnet)');
     if (selector.kind === 'deviceID' || selector.vf !== null) {
       let vf: VfRef;
       if (selector.kind === 'deviceID') {
@@ -180,9 +184,56 @@ export class SriovPlugin implements PluginHandlers {
     if (record) {
       this.log.warning(`VF ${holder.pci} was left by ${holder.containerId}/${holder.ifname} (namespace gone, no DEL); restoring it first`);
       this.release(record, '', this.log);
+      if (record.model) this.staleModelClaims.push(record);
     } else {
       this.records.removeClaim(holder.pci);
     }
+  }
+
+  private accounting(config: SriovConfig): VfAccounting {
+    if (!config.placement || !this.options.accountingFor) {
+      throw new CniError(CniCode.InvalidConfig, `"physnet": picking a VF by physical network needs the resource model`,
+        'give "placement": {"url": "http://HOST:8778"} (a vfnet serve or Placement where vfnet agent registered this host); the embedded store is not available yet');
+    }
+    return this.options.accountingFor(config.placement.url);
+  }
+
+  /**
+   * `physnet`: PFs with that physical network's trait and a free VF, from the model; the VF is
+   * claimed there first (SRIOV_NET_VF: 1 by this attachment's consumer), then picked locally on
+   * that PF. A PF whose local VFs are all busy gives its claim back and the next one is tried.
+   */
+  private async claimByPhysnet(config: SriovConfig, req: CniRequest, physnet: string): Promise<{ vf: VfRef; lock: Lock; consumer: string }> {
+    const accounting = this.accounting(config);
+    const trait = `CUSTOM_PHYSNET_${physnet.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+    const consumer = attachmentConsumer(req.containerId, req.ifname);
+    const local = new Map<string, string>();
+    for (const entry of this.host.sysfs.list('sys/class/net') ?? []) {
+      const pci = this.host.sysfs.linkName(`sys/class/net/${entry}/device`);
+      if (pci && this.host.sysfs.read(`sys/bus/pci/devices/${pci}/sriov_totalvfs`) !== null && this.options.pfProvider) {
+        local.set(this.options.pfProvider(pci), entry);
+      }
+    }
+    let candidates: string[];
+    try {
+      candidates = await accounting.candidatePfs(trait);
+    } catch (e) {
+      throw new CniError(CniCode.TryAgainLater, `cannot ask ${config.placement!.url} for PFs on physnet "${physnet}"`, (e as Error).message);
+    }
+    for (const provider of candidates) {
+      const pf = local.get(provider);
+      if (!pf) continue;
+      if (!(await accounting.claim(consumer, provider))) continue;
+      try {
+        return { ...this.claim({ ...config, selector: { kind: 'master', pf, vf: null } }, req), consumer };
+      } catch (e) {
+        await accounting.release(consumer);
+        if (e instanceof CniError && e.code === SriovCode.NoFreeVf) continue;
+        throw e;
+      }
+    }
+    throw new CniError(SriovCode.NoFreeVf, `no free VF on physnet "${physnet}" (trait ${trait}) on this host`,
+      `${candidates.length} PF(s) of this host had room in ${config.placement!.url}, and none had a free VF left`);
   }
 
   private writeClaim(config: SriovConfig, req: CniRequest, vf: VfRef): void {
@@ -191,7 +242,7 @@ export class SriovPlugin implements PluginHandlers {
 
   // ------------------------------------------------------------------ ADD
 
-  add(req: CniRequest): CniResult {
+  add(req: CniRequest): CniResult | Promise<CniResult> {
     const config = this.config(req);
     if (!this.host.links.netnsExists(req.netns)) {
       throw new CniError(CniCode.InvalidEnvironment, `CNI_NETNS ${JSON.stringify(req.netns)} is not a network namespace`);
@@ -203,15 +254,38 @@ export class SriovPlugin implements PluginHandlers {
     }
     if (previous) this.release(previous, previous.netns, this.log);
 
+    if (config.selector.kind === 'physnet') return this.addByPhysnet(config, req, config.selector.physnet);
     const { vf, lock } = this.claim(config, req);
+    let result: CniResult;
     try {
-      return this.attach(config, req, vf);
+      result = this.attach(config, req, vf, null);
+    } finally {
+      lock.release();
+    }
+    return this.staleModelClaims.length ? this.releaseStaleModelClaims().then(() => result) : result;
+  }
+
+  private async releaseStaleModelClaims(): Promise<void> {
+    for (const r of this.staleModelClaims.splice(0)) {
+      await this.releaseModelClaim(r).catch((e: Error) => this.log.error(`cannot release the model claim of ${r.containerId}/${r.ifname}: ${e.message}`));
+    }
+  }
+
+  private async addByPhysnet(config: SriovConfig, req: CniRequest, physnet: string): Promise<CniResult> {
+    const { vf, lock, consumer } = await this.claimByPhysnet(config, req, physnet);
+    try {
+      const result = this.attach(config, req, vf, { url: config.placement!.url, consumer });
+      await this.releaseStaleModelClaims();
+      return result;
+    } catch (e) {
+      await this.accounting(config).release(consumer).catch((err: Error) => this.log.error(`rollback: cannot release ${consumer}: ${err.message}`));
+      throw e;
     } finally {
       lock.release();
     }
   }
 
-  private attach(config: SriovConfig, req: CniRequest, vf: VfRef): CniResult {
+  private attach(config: SriovConfig, req: CniRequest, vf: VfRef, model: AttachmentRecord['model']): CniResult {
     const journal = new Journal();
     journal.record(`release the claim on ${vf.pci}`, () => this.records.removeClaim(vf.pci));
     let netdevOrig: NetdevOriginal | null = null;
@@ -229,7 +303,7 @@ export class SriovPlugin implements PluginHandlers {
       const record: AttachmentRecord = {
         schema: RECORD_SCHEMA, network: config.name, containerId: req.containerId, ifname: req.ifname, netns: req.netns,
         vf, configured: configuredSettings(config), original: { pf: pfOrig, netdev: netdevOrig }, ipamType: config.ipamType ?? null,
-        phase: 'adding', result: null, pid: this.options.pid, createdAt: new Date().toISOString(),
+        phase: 'adding', result: null, pid: this.options.pid, createdAt: new Date().toISOString(), model,
       };
       // The original state is on disk before the first change: a crash anywhere after this is undone by DEL or GC.
       this.records.writeAttachment(record);
@@ -300,7 +374,7 @@ export class SriovPlugin implements PluginHandlers {
 
   // ------------------------------------------------------------------ DEL
 
-  del(req: CniRequest): void {
+  del(req: CniRequest): void | Promise<void> {
     let config: SriovConfig | null = null;
     try {
       config = this.config(req);
@@ -325,6 +399,10 @@ export class SriovPlugin implements PluginHandlers {
         if (ownsClaim(c, req.containerId, req.ifname)) this.records.removeClaim(c.pci);
       }
       this.log.debug('DEL: no attachment record; nothing to restore');
+      // An ADD that died between its model claim and its record leaves only the claim.
+      if (config?.placement && config.selector.kind === 'physnet' && this.options.accountingFor) {
+        return this.options.accountingFor(config.placement.url).release(attachmentConsumer(req.containerId, req.ifname));
+      }
       return;
     }
     const lock = this.acquire(vfLock(record.vf.pci), `VF ${record.vf.pci}`);
@@ -353,6 +431,18 @@ export class SriovPlugin implements PluginHandlers {
       }
     } finally {
       lock.release();
+    }
+    if (record.model) return this.releaseModelClaim(record);
+  }
+
+  /** The VF's claim in the resource model goes last: the VF is free on the host by then. */
+  private async releaseModelClaim(record: AttachmentRecord): Promise<void> {
+    const { url, consumer } = record.model!;
+    if (!this.options.accountingFor) return;
+    try {
+      await this.options.accountingFor(url).release(consumer);
+    } catch (e) {
+      throw new CniError(CniCode.TryAgainLater, `VF ${record.vf.pci} is back, but its claim ${consumer} in ${url} could not be released`, (e as Error).message);
     }
   }
 
@@ -458,10 +548,11 @@ export class SriovPlugin implements PluginHandlers {
 
   // ------------------------------------------------------------------ GC
 
-  gc(req: CniRequest): void {
+  gc(req: CniRequest): void | Promise<void> {
     const config = this.config(req);
     const validList = req.config['cni.dev/valid-attachments'];
     const errors: string[] = [];
+    const modelReleases: AttachmentRecord[] = [];
     if (Array.isArray(validList)) {
       const valid = new Set(validList.flatMap((a) => {
         if (!a || typeof a !== 'object') return [];
@@ -478,6 +569,7 @@ export class SriovPlugin implements PluginHandlers {
         try {
           this.log.info(`GC: releasing VF ${r.vf.pci} of stale attachment ${r.containerId}/${r.ifname}`);
           errors.push(...this.release(r, r.netns, this.log));
+          if (r.model) modelReleases.push(r);
         } finally {
           lock.release();
         }
@@ -493,5 +585,6 @@ export class SriovPlugin implements PluginHandlers {
     }
     if (config.ipamType) this.forwardTolerantly('GC', req);
     if (errors.length) throw new CniError(SriovCode.NetdevFailed, 'GC released stale attachments, but not everything could be restored', errors.join('; '));
+    if (modelReleases.length) return Promise.all(modelReleases.map((r) => this.releaseModelClaim(r))).then(() => undefined);
   }
 }

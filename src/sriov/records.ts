@@ -32,6 +32,8 @@ export interface AttachmentRecord {
   result: CniResult | null;
   pid: number;
   createdAt: string;
+  /** Set when the VF was claimed in the resource model (`physnet`): where, and as whom. */
+  model?: { url: string; consumer: string } | null;
 }
 
 export interface VfClaim {

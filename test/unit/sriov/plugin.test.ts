@@ -320,6 +320,85 @@ describe('sriov plugin on a fake host', () => {
     });
   });
 
+  describe('physnet: claimed in the resource model first', () => {
+    /** A model where each PF provider has `room` VFs left; it records who holds what. */
+    function model(room: Record<string, number>) {
+      const held = new Map<string, string>();
+      const calls: string[] = [];
+      return {
+        held, calls,
+        accounting: {
+          async candidatePfs(trait: string) { calls.push(`candidates ${trait}`); return Object.keys(room).filter((p) => room[p]! > 0); },
+          async claim(consumer: string, pf: string) {
+            calls.push(`claim ${pf}`);
+            if (room[pf]! <= 0) return false;
+            room[pf]!--; held.set(consumer, pf); return true;
+          },
+          async release(consumer: string) {
+            calls.push('release');
+            const pf = held.get(consumer);
+            if (pf) { room[pf]!++; held.delete(consumer); }
+          },
+        },
+      };
+    }
+    function withModel(m: ReturnType<typeof model>) {
+      return new SriovPlugin(env.host, createLogger({}, () => {}), {
+        ...DEFAULT_OPTIONS, lockTimeoutMs: 500, macDelayMs: 1, pid: 4242, findExecutable: (name) => `/opt/cni/bin/${name}`,
+        accountingFor: () => m.accounting, pfProvider: (pci) => `rp-${pci}`,
+      });
+    }
+    const PHYS = { physnet: 'public', placement: { url: 'http://127.0.0.1:8778' }, ...IPAM };
+
+    it('claims SRIOV_NET_VF on the PF provider, picks a VF there, and DEL gives both back', async () => {
+      const m = model({ 'rp-0000:af:00.1': 2 });
+      const plugin = withModel(m);
+      const before = snapshot(env);
+      const r = await plugin.add(request('ADD', PHYS));
+      assert.equal(r.interfaces[0]?.pciID, VF0);
+      assert.equal(m.calls[0], 'candidates CUSTOM_PHYSNET_PUBLIC');
+      assert.equal(m.held.size, 1);
+      await plugin.del(request('DEL', PHYS));
+      assert.equal(m.held.size, 0);
+      assert.deepEqual(snapshot(env), before);
+    });
+    it('no room in the model: code 101 naming the physnet, nothing changed', async () => {
+      const m = model({ 'rp-0000:af:00.1': 0 });
+      const before = snapshot(env);
+      await assert.rejects(async () => withModel(m).add(request('ADD', PHYS)), (e: unknown) => {
+        assert.ok(e instanceof CniError);
+        assert.equal(e.code, SriovCode.NoFreeVf);
+        assert.match(e.message, /no free VF on physnet "public"/);
+        return true;
+      });
+      assert.deepEqual(snapshot(env), before);
+    });
+    it('a failed ADD gives its model claim back', async () => {
+      const m = model({ 'rp-0000:af:00.1': 2 });
+      env.host.fake.processes.failIpam(11, 'no addresses left', ['ADD']);
+      const before = snapshot(env);
+      await assert.rejects(async () => withModel(m).add(request('ADD', PHYS)), /no addresses left/);
+      assert.equal(m.held.size, 0);
+      assert.deepEqual(snapshot(env), before);
+    });
+    it('the model says room but every local VF is busy: the claim goes back, 101', async () => {
+      const m = model({ 'rp-0000:af:00.1': 5 });
+      const plugin = withModel(m);
+      await plugin.add(request('ADD', { master: PF }, { containerId: 'x1' }));
+      await plugin.add(request('ADD', { master: PF }, { containerId: 'x2', netns: POD2 }));
+      await assert.rejects(async () => plugin.add(request('ADD', PHYS, { containerId: 'x3' })), /no free VF on physnet/);
+      assert.equal(m.held.size, 0);
+    });
+    it('without "placement", physnet is a config error (code 7)', async () => {
+      await assert.rejects(async () => env.plugin.add(request('ADD', { physnet: 'public' })), (e: unknown) => {
+        assert.ok(e instanceof CniError);
+        assert.equal(e.code, 7);
+        assert.match(e.message, /needs the resource model/);
+        return true;
+      });
+    });
+  });
+
   describe('DPDK mode', () => {
     it('configures only the PF level, allocates IPAM, and DEL restores the admin MAC', () => {
       env = setup();
