@@ -76,6 +76,11 @@ export class Ip {
     return (JSON.parse(r.stdout) as { name: string }[]).map((n) => n.name);
   }
 
+  /** Runs a command whose failure is expected and harmless (replays that may find nothing to undo). */
+  runForce(file: string, args: string[], input?: string): CommandResult {
+    return this.runner.run(file, args, input);
+  }
+
   /** Runs a command once, throwing a HostError on failure. */
   run(file: string, args: string[], what: string, input?: string): string {
     const r = this.runner.run(file, args, input);

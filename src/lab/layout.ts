@@ -57,6 +57,11 @@ export interface LabVf {
   port: LabPort;
   /** While bound to a userspace driver: the netdev's name in the park netns. */
   parkedAs?: string;
+  /**
+   * A change being applied to the switch: written before the switch is touched and cleared
+   * after, so a process killed in between (the plugin, SIGKILLed) leaves an intent, not a lie.
+   */
+  pending?: { config: VfConfig; port: LabPort };
 }
 
 /** The content of `<dir>/lab.json`. Its presence marks a lab. */

@@ -209,9 +209,10 @@ export function labShow(dir: string = DEFAULT_LAB_DIR, host: LabHost = {}): LabV
       driver: vf.driver,
       netdev: at.get(vf.pci) ?? null,
       ...portOf(vf.port.name),
-      ...vf.config,
-      spoofFilter: vf.port.spoofFilter,
-      shapedMbps: vf.port.shapedMbps,
+      // An interrupted change counts as made, as readVf says (see LabVf.pending).
+      ...(vf.pending?.config ?? vf.config),
+      spoofFilter: (vf.pending?.port ?? vf.port).spoofFilter,
+      shapedMbps: (vf.pending?.port ?? vf.port).shapedMbps,
     })),
   };
 }

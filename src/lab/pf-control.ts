@@ -5,8 +5,8 @@ import { HostError, type PfControl, type VfConfig, type VfLinkState, type VlanPr
 import { Ip, type CommandRunner } from './commands.js';
 import { KERNEL_DRIVER_VF, type LabState, type LabVf } from './layout.js';
 import { NetdevFinder } from './netdevs.js';
-import { readLabState, updateLabState } from './state.js';
-import { desiredPort, planPortChange } from './switch.js';
+import { readLabState, updateLabState, writeLabState } from './state.js';
+import { desiredPort, planPortChange, planPortRecovery } from './switch.js';
 
 /** The lab's PFs are 1 GbE ports, as on the 82576 it imitates; igb refuses rates above link speed. */
 export const LAB_LINK_SPEED_MBPS = 1000;
@@ -33,7 +33,9 @@ export class LabPfControl implements PfControl {
     const state = readLabState(this.dir);
     const pfEntry = findPf(state, pf);
     if (!Number.isInteger(vf) || vf < 0 || vf >= pfEntry.numvfs) return null;
-    return { ...findVf(state, pf, vf).config };
+    const entry = findVf(state, pf, vf);
+    // An interrupted change counts as made: the next change completes it before its own.
+    return { ...(entry.pending?.config ?? entry.config) };
   }
 
   setVlan(pf: string, vf: number, vlan: number, qos: number, proto: VlanProto): void {
@@ -89,19 +91,38 @@ export class LabPfControl implements PfControl {
         throw new HostError(`${pf} has no VF ${vf} (sriov_numvfs is ${pfEntry.numvfs})`, 'EINVAL');
       }
       const entry = findVf(state, pf, vf);
+      if (entry.pending) this.recover(state, entry);
       const config = edit(entry.config);
-      if (sameConfig(config, entry.config)) return { state: null, result: undefined };
+      if (sameConfig(config, entry.config)) return { state: entry.pending === undefined ? null : state, result: undefined };
       const port = desiredPort(state, entry, config);
       const plan = planPortChange(state.switchNetns, state.bridges, entry.port, port);
+      // The intent first: a process killed while the switch changes leaves it to be completed.
+      entry.pending = { config, port };
+      writeLabState(this.dir, state);
       this.ip.batch(state.switchNetns, plan.ip, `lab switch, vf ${vf} of ${pf}`);
       if (plan.tc.length > 0) this.ip.run('tc', ['-n', state.switchNetns, '-batch', '-'], `lab switch tc, vf ${vf} of ${pf}`, `${plan.tc.join('\n')}\n`);
       this.ip.batch(state.switchNetns, plan.ipAfter, `lab switch, vf ${vf} of ${pf}`);
       entry.config = config;
       entry.port = port;
+      delete entry.pending;
       state.bridges = plan.bridges;
       after?.(state, entry);
       return { state, result: undefined };
     });
+  }
+
+  /** Completes an interrupted change: the switch is forced into the pending state, which is then the VF's. */
+  private recover(state: LabState, entry: LabVf): void {
+    const pending = entry.pending!;
+    const plan = planPortRecovery(state.switchNetns, state.bridges, entry.port, pending.port);
+    this.ip.batchForce(state.switchNetns, plan.ip);
+    this.ip.runForce('tc', ['-n', state.switchNetns, '-force', '-batch', '-'], `${plan.tc.join('\n')}\n`);
+    this.ip.batchForce(state.switchNetns, plan.ipAfter);
+    if (plan.tcAfter.length > 0) this.ip.runForce('tc', ['-n', state.switchNetns, '-force', '-batch', '-'], `${plan.tcAfter.join('\n')}\n`);
+    entry.config = pending.config;
+    entry.port = pending.port;
+    delete entry.pending;
+    state.bridges = plan.bridges;
   }
 
   /** A real VF takes its admin MAC at its next reset; the lab does it at once when the netdev is at home. */

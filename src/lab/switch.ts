@@ -64,8 +64,12 @@ export function planPortChange(switchNetns: string, bridges: string[], from: Lab
   if (from.up !== to.up) ip.push(`link set ${port} ${to.up ? 'up' : 'down'}`);
   if (from.spoofFilter !== to.spoofFilter) {
     // ebtables has no netns option; `ip netns exec` inside the batch saves a spawn of our own.
-    if (from.spoofFilter) ip.push(`netns exec ${batchWord(switchNetns)} ebtables ${spoofRule('-D', port, from.spoofFilter)}`);
-    if (to.spoofFilter) ip.push(`netns exec ${batchWord(switchNetns)} ebtables ${spoofRule('-A', port, to.spoofFilter)}`);
+    // Deletions tolerate a missing rule and an addition first removes its twin: a plugin killed
+    // between the switch change and lab.json's update must not leave the two disagreeing.
+    const remove = [from.spoofFilter, to.spoofFilter].filter((m): m is string => Boolean(m))
+      .map((m) => `ebtables ${spoofRule('-D', port, m)} 2>/dev/null`);
+    const add = to.spoofFilter ? [`ebtables ${spoofRule('-A', port, to.spoofFilter)}`] : ['true'];
+    ip.push(`netns exec ${batchWord(switchNetns)} sh -c ${batchWord([...remove.map((r) => `${r};`), ...add].join(' '))}`);
   }
   if (from.shapedMbps !== to.shapedMbps) {
     // The VF's transmit direction is the switch port's ingress, and ingress cannot be shaped:
@@ -84,4 +88,29 @@ export function planPortChange(switchNetns: string, bridges: string[], from: Lab
     }
   }
   return { ip, tc, ipAfter, bridges: next };
+}
+
+
+/**
+ * Puts a port into `to`'s state after an interrupted change from `from` (the switch may be in
+ * either state, or between): every line is idempotent or may fail harmlessly (run with -force).
+ */
+export function planPortRecovery(switchNetns: string, bridges: string[], from: LabPort, to: LabPort): SwitchPlan & { tcAfter: string[] } {
+  const ifb = shaperName(to.name);
+  const macs = [from.spoofFilter, to.spoofFilter].filter((m): m is string => Boolean(m));
+  const spoof = [...macs.map((m) => `ebtables ${spoofRule('-D', to.name, m)} 2>/dev/null;`), to.spoofFilter ? `ebtables ${spoofRule('-A', to.name, to.spoofFilter)}` : 'true'];
+  const ip = [
+    `link add name ${to.bridge} type bridge`, `link set ${to.bridge} up`,
+    `link set ${to.name} master ${to.bridge}`, `link set ${to.name} ${to.up ? 'up' : 'down'}`,
+    `netns exec ${batchWord(switchNetns)} sh -c ${batchWord(spoof.join(' '))}`,
+  ];
+  const tc = [`qdisc del dev ${to.name} handle ffff: ingress`];
+  const ipAfter = [`link del ${ifb}`];
+  const tcAfter: string[] = [];
+  if (to.shapedMbps > 0) {
+    ipAfter.push(`link add name ${ifb} type ifb`, `link set ${ifb} up`);
+    tcAfter.push(`qdisc add dev ${ifb} root ${tbfArgs(to.shapedMbps)}`, `qdisc add dev ${to.name} handle ffff: ingress`,
+      `filter add dev ${to.name} parent ffff: protocol all u32 match u32 0 0 action mirred egress redirect dev ${ifb}`);
+  }
+  return { ip, tc, ipAfter, tcAfter, bridges: bridges.includes(to.bridge) ? [...bridges] : [...bridges, to.bridge] };
 }

@@ -575,12 +575,18 @@ export class SriovPlugin implements PluginHandlers {
         }
       }
     }
-    // Claims without a record and without a living namespace were left by an ADD that died
-    // before it wrote anything: nothing was changed, so only the claim goes.
+    // Claims without a record were left by an ADD that died before it wrote anything: nothing
+    // was changed, so only the claim goes, once its attachment is not valid (or, without a
+    // list, once its namespace is gone).
+    const validSet = Array.isArray(validList) ? new Set(validList.flatMap((a) => {
+      const { containerID, ifname } = (a ?? {}) as Record<string, unknown>;
+      return typeof containerID === 'string' && typeof ifname === 'string' ? [`${containerID}\u0000${ifname}`] : [];
+    })) : null;
     for (const c of this.records.allClaims()) {
       if (c.network !== config.name) continue;
       if (this.records.readAttachmentSafe(c.containerId, c.ifname)) continue;
-      if (c.netns && this.host.links.netnsExists(c.netns)) continue;
+      const stillValid = validSet ? validSet.has(`${c.containerId}\u0000${c.ifname}`) : Boolean(c.netns && this.host.links.netnsExists(c.netns));
+      if (stillValid) continue;
       this.records.removeClaim(c.pci);
     }
     if (config.ipamType) this.forwardTolerantly('GC', req);
