@@ -82,7 +82,7 @@ export function createPlacementApp(opts: PlacementAppOptions): FastifyInstance {
   const fastifyOpts: Record<string, unknown> = {
     genReqId: () => `req-${randomUUID()}`,
     requestIdHeader: false,
-    maxParamLength: 10000,
+    routerOptions: { maxParamLength: 10000 },
     bodyLimit: 64 * 1024 * 1024,
     exposeHeadRoutes: false,
     return503OnClosing: false,

@@ -6,6 +6,7 @@ import { registerDiscover } from './discover.js';
 import { registerDoctor } from './doctor.js';
 import { registerLab } from './lab.js';
 import { registerServe } from './serve.js';
+import { registerStart } from './start.js';
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('vfnet')
@@ -16,6 +17,7 @@ export async function main(argv: string[]): Promise<void> {
   registerDoctor(program);
   registerAgent(program);
   registerServe(program);
+  registerStart(program);
   registerDemo(program);
   await program.parseAsync(argv);
 }

@@ -1,0 +1,110 @@
+// `vfnet start` (what `npm start` runs): the resource service on the embedded SQLite store, this
+// host discovered and registered in it — or, on a machine without SR-IOV, a simulated SR-IOV host
+// — and the commands a newcomer can try next. It serves until interrupted, then cleans up.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { discover } from '../agent/discover.js';
+import { systemHostFacts } from '../agent/host-facts.js';
+import { openHost } from '../agent/host-access.js';
+import { runAgent } from '../agent/loop.js';
+import { parsePhysnets } from '../agent/physnet.js';
+import { HttpPlacementClient } from '../agent/placement-client.js';
+import { renderPass } from '../agent/render.js';
+import { labDown, labUp } from '../lab/index.js';
+import { serve } from './serve.js';
+
+interface StartOptions {
+  listen: string;
+  db: string;
+  labDir: string;
+}
+
+export async function runStart(o: StartOptions): Promise<void> {
+  const server = await serve({ listen: o.listen, db: o.db, handleSignals: false, logLevel: 'warn' });
+  let labDir: string | null = null;
+  try {
+    const facts = systemHostFacts();
+    let sysfsRoot = '/';
+    let physnets: string[] = [];
+    const real = discover(openHost('/').sysfs, facts, parsePhysnets([]));
+    if (!real.providers.some((p) => p.kind === 'pf')) {
+      const lab = labUp({ dir: o.labDir, prefix: 'vfl', pfs: 2, vfsPerPf: 7, physnets: ['public', 'intranet'] });
+      labDir = lab.dir;
+      sysfsRoot = lab.dir;
+      physnets = lab.pfs.map((pf) => `${pf.name}=${pf.physnet}`);
+      console.log(`This machine has no SR-IOV PF, so a simulated SR-IOV host stands in: ${lab.pfs.map((pf) => `${pf.name} (${pf.physnet}, ${pf.numvfs} VFs)`).join(', ')}.`);
+    }
+    const host = openHost(sysfsRoot);
+    const code = await runAgent({
+      discover: () => discover(host.sysfs, facts, parsePhysnets(physnets)),
+      api: new HttpPlacementClient(server.url, {}),
+      once: true,
+      intervalMs: 0,
+      sleep: async () => {},
+      signal: new AbortController().signal,
+      onPass: (r) => {
+        for (const line of renderPass(r)) console.log(`  ${line}`);
+      },
+    });
+    if (code === 1) throw new Error('registering the host failed (see above)');
+    printNextSteps(server.url, facts.hostname, labDir, o.db);
+    await untilInterrupted();
+  } finally {
+    await server.close();
+    if (labDir) labDown(labDir);
+  }
+}
+
+function printNextSteps(url: string, hostname: string, labDir: string | null, db: string): void {
+  const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+  const netd = resolve('data', 'net.d');
+  mkdirSync(netd, { recursive: true });
+  writeFileSync(join(netd, 'vfnet-physnet.conflist'), `${JSON.stringify({
+    cniVersion: '1.0.0', name: 'vfnet-physnet',
+    plugins: [{ type: 'sriov', physnet: 'public', vlan: 100, placement: { url }, ipam: { type: 'host-local', subnet: '10.56.217.0/24' } }],
+  }, null, 2)}\n`);
+  const osc = `openstack --os-auth-type admin_token --os-token admin --os-endpoint ${url} --os-placement-api-version 1.39`;
+  const env = [`VFNET_HOSTNAME=${hostname}`, 'VFNET_STATE_DIR=/run/vfnet-state', ...(labDir ? [`VFNET_SYSFS_ROOT=${labDir}`] : [])].join(' ');
+  console.log(`
+vfnet serve is listening on ${url} (store: ${db}); this host is registered in it.
+
+Try, in another shell:
+  ${osc} resource provider list
+  ${osc} allocation candidate list --resource SRIOV_NET_VF=1 --required CUSTOM_PHYSNET_PUBLIC
+  curl -s -H 'x-auth-token: admin' -H 'openstack-api-version: placement 1.39' \\
+    '${url}/allocation_candidates?resources=SRIOV_NET_VF:2&can_split=SRIOV_NET_VF'
+
+A container on physnet public (the plugin claims its VF in this service; config in ${netd}):
+  ip netns add demo1
+  ${env} CNI_PATH=${root}/dist/bin:/usr/lib/cni NETCONFPATH=${netd} \\
+    /var/tmp/vfnet-tools/bin/cnitool add vfnet-physnet /var/run/netns/demo1
+  ${osc} resource provider usage show <the PF's provider uuid>
+  ${env} CNI_PATH=${root}/dist/bin:/usr/lib/cni NETCONFPATH=${netd} \\
+    /var/tmp/vfnet-tools/bin/cnitool del vfnet-physnet /var/run/netns/demo1
+
+(cnitool comes from scripts/install-deps.sh; openstack from scripts/placement-deps.sh.)
+Ctrl-C stops the service${labDir ? ' and removes the simulated host' : ''}.`);
+}
+
+function untilInterrupted(): Promise<void> {
+  return new Promise((done) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      done();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
+export function registerStart(program: Command): void {
+  program.command('start')
+    .description('the main job: vfnet serve on the embedded store, this host (or a simulated one) registered, and what to try next')
+    .option('--listen <host:port>', 'address to listen on', '127.0.0.1:8778')
+    .option('--db <path>', 'SQLite file of the embedded store', './data/vfnet.db')
+    .option('--lab-dir <dir>', 'where the simulated host goes when this machine has no SR-IOV', '/run/vfnet-lab')
+    .action((o: StartOptions) => runStart(o));
+}
