@@ -209,35 +209,64 @@ function summaryJson(p: SnapshotProvider, key: string, classes: (rc: string) => 
   return text;
 }
 
+/**
+ * Resource class names, provider UUIDs and group suffixes are validated tokens (`[A-Z0-9_]`,
+ * canonical UUIDs, `[a-zA-Z0-9_-]`): they need no JSON escaping, and an answer of thousands of
+ * candidates is built by appending to one string, with no intermediate objects or arrays.
+ */
 function resourcesJson(res: Map<string, number>): string {
-  const parts: string[] = [];
-  for (const [rc, n] of res) parts.push(`${JSON.stringify(rc)}:${n}`);
-  return `{${parts.join(',')}}`;
+  let out = '{';
+  for (const [rc, n] of res) out += `${out.length > 1 ? ',' : ''}"${rc}":${n}`;
+  return `${out}}`;
 }
 
 function render(ctx: Ctx, candidates: ReturnType<typeof findCandidates>['candidates'], summaries: SnapshotProvider[], requested: Set<string>): RawJson {
   const dictForm = ctx.v(12);
   const withMappings = ctx.v(34);
-  const requests = candidates.map((c) => {
+  let out = '{"allocation_requests":[';
+  for (let i = 0; i < candidates.length; i++) {
+    const c = candidates[i]!;
+    if (i > 0) out += ',';
+    let first = true;
     if (!dictForm) {
-      const list = [...c.allocations].map(([p, res]) => `{"resource_provider":{"uuid":${JSON.stringify(p.uuid)}},"resources":${resourcesJson(res)}}`);
-      return `{"allocations":[${list.join(',')}]}`;
+      out += '{"allocations":[';
+      for (const [p, res] of c.allocations) {
+        out += `${first ? '' : ','}{"resource_provider":{"uuid":"${p.uuid}"},"resources":${resourcesJson(res)}}`;
+        first = false;
+      }
+      out += ']}';
+      continue;
     }
-    const allocations = [...c.allocations].map(([p, res]) => `${JSON.stringify(p.uuid)}:{"resources":${resourcesJson(res)}}`);
-    let text = `{"allocations":{${allocations.join(',')}}`;
+    out += '{"allocations":{';
+    for (const [p, res] of c.allocations) {
+      out += `${first ? '' : ','}"${p.uuid}":{"resources":${resourcesJson(res)}}`;
+      first = false;
+    }
+    out += '}';
     if (withMappings) {
-      const mappings = [...c.mappings].map(([s, ps]) => `${JSON.stringify(s)}:${JSON.stringify(ps.map((p) => p.uuid))}`);
-      text += `,"mappings":{${mappings.join(',')}}`;
+      out += ',"mappings":{';
+      first = true;
+      for (const [suffix, ps] of c.mappings) {
+        out += `${first ? '' : ','}"${suffix}":[`;
+        for (let j = 0; j < ps.length; j++) out += `${j > 0 ? ',' : ''}"${ps[j]!.uuid}"`;
+        out += ']';
+        first = false;
+      }
+      out += '}';
     }
-    return `${text}}`;
-  });
+    out += '}';
+  }
   const allClasses = ctx.v(27);
   const traits = ctx.v(17);
   const tree = ctx.v(29);
   const key = `${allClasses ? '*' : [...requested].sort().join(',')}|${traits}|${tree}`;
   const classes = allClasses ? () => true : (rc: string) => requested.has(rc);
-  const summaryParts = summaries.map((p) => `${JSON.stringify(p.uuid)}:${summaryJson(p, key, classes, traits, tree)}`);
-  return new RawJson(`{"allocation_requests":[${requests.join(',')}],"provider_summaries":{${summaryParts.join(',')}}}`);
+  out += '],"provider_summaries":{';
+  for (let i = 0; i < summaries.length; i++) {
+    const p = summaries[i]!;
+    out += `${i > 0 ? ',' : ''}"${p.uuid}":${summaryJson(p, key, classes, traits, tree)}`;
+  }
+  return new RawJson(`${out}}}`);
 }
 
 export const candidateRoutes: RouteSpec[] = [
