@@ -463,6 +463,7 @@ export class SriovPlugin implements PluginHandlers {
           log.warning(`VF ${record.vf.pci}: its interface is nowhere to be found (namespace gone, VF removed?)`);
         } else {
           this.netdevs.settleHostMac(orig);
+          log.info(`released VF ${record.vf.pci}: ${orig.name} is back in the host (looked in ${places.join(', ') || 'no namespace'}${hostNow ? `, host had ${hostNow}` : ''})`);
         }
       } catch (e) {
         errors.push(`returning ${record.ifname} to the host as ${orig.name}: ${(e as Error).message}`);

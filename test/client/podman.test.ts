@@ -145,7 +145,8 @@ test('podman: containers on one VLAN ping each other, a container on another VLA
   const cb = await ping('c', 'b');
   assert.notEqual(cb.status, 0, `c reached b across VLANs: ${formatResult(cb)}`);
 
-  // stop, then rm: the teardown (CNI DEL) runs when the container stops, as on a normal shutdown.
+  // stop, then rm: the teardown (CNI DEL) runs when the container stops, as on a normal shutdown
+  // (conmon's cleanup podman does it: see the engine env in test/support/podman.ts).
   for (const c of containers) await remove(s, podman, c.name, 'stop, rm');
   await assertRestored(s, lab, before);
 });

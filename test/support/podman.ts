@@ -46,6 +46,10 @@ export class Podman {
       'runtime = "runc"',
       // File locks live under --tmpdir; the default SHM segment (/dev/shm/libpod_lock) is host-global.
       'lock_type = "file"',
+      // The plugin's environment must also reach the podman that conmon starts for cleanup (it
+      // does not inherit ours): without it that cleanup's CNI DEL looked in the default state dir,
+      // found nothing, and podman then deleted the netns with the VF still inside.
+      `env = [${Object.entries(opts.env ?? {}).map(([k, v]) => JSON.stringify(`${k}=${v}`)).join(', ')}]`,
       '[network]',
       'network_backend = "cni"',
       `cni_plugin_dirs = [${dirs.map((d) => JSON.stringify(d)).join(', ')}]`,
