@@ -1,5 +1,5 @@
 // The `sriov` plugin's commands: ADD, DEL, CHECK, STATUS and GC over the host ports.
-import { CniCode, CniError, delegateIpam, delegateSupports, emptyResult, type CniRequest, type CniResult, type ExecutableFinder, type HandlerCommand, type PluginHandlers } from '../cni/index.js';
+import { CniCode, CniError, delegateIpam, delegateSupports, emptyResult, validAttachments, type CniRequest, type CniResult, type ExecutableFinder, type HandlerCommand, type PluginHandlers } from '../cni/index.js';
 import type { Logger } from '../host/log.js';
 import { HostError, type HostPorts, type Lock, type VfConfig } from '../host/ports.js';
 import { configuredSettings, parseConfig, type ConfigNotes, type SriovConfig } from './config.js';
@@ -551,15 +551,11 @@ export class SriovPlugin implements PluginHandlers {
 
   gc(req: CniRequest): void | Promise<void> {
     const config = this.config(req);
-    const validList = req.config['cni.dev/valid-attachments'];
+    const listed = validAttachments(req.config);
+    const valid = listed ? new Set(listed.map((a) => `${a.containerID}\u0000${a.ifname}`)) : null;
     const errors: string[] = [];
     const modelReleases: AttachmentRecord[] = [];
-    if (Array.isArray(validList)) {
-      const valid = new Set(validList.flatMap((a) => {
-        if (!a || typeof a !== 'object') return [];
-        const { containerID, ifname } = a as Record<string, unknown>;
-        return typeof containerID === 'string' && typeof ifname === 'string' ? [`${containerID}\u0000${ifname}`] : [];
-      }));
+    if (valid) {
       const records = this.records.allAttachments((name, e) => {
         this.log.warning(`GC: removing unreadable record ${name}: ${(e as Error).message}`);
         this.records.removeByName(name);
@@ -579,14 +575,10 @@ export class SriovPlugin implements PluginHandlers {
     // Claims without a record were left by an ADD that died before it wrote anything: nothing
     // was changed, so only the claim goes, once its attachment is not valid (or, without a
     // list, once its namespace is gone).
-    const validSet = Array.isArray(validList) ? new Set(validList.flatMap((a) => {
-      const { containerID, ifname } = (a ?? {}) as Record<string, unknown>;
-      return typeof containerID === 'string' && typeof ifname === 'string' ? [`${containerID}\u0000${ifname}`] : [];
-    })) : null;
     for (const c of this.records.allClaims()) {
       if (c.network !== config.name) continue;
       if (this.records.readAttachmentSafe(c.containerId, c.ifname)) continue;
-      const stillValid = validSet ? validSet.has(`${c.containerId}\u0000${c.ifname}`) : Boolean(c.netns && this.host.links.netnsExists(c.netns));
+      const stillValid = valid ? valid.has(`${c.containerId}\u0000${c.ifname}`) : Boolean(c.netns && this.host.links.netnsExists(c.netns));
       if (stillValid) continue;
       this.records.removeClaim(c.pci);
     }

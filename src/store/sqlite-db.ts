@@ -51,8 +51,15 @@ export class SqliteDb implements SqlDb {
   }
 
   read<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T> {
-    return this.enqueue(async () => {
+    return this.transaction(async () => {
       this.db.exec('BEGIN DEFERRED');
+    }, fn);
+  }
+
+  /** Runs fn between `begin` and COMMIT, in this connection's queue; rolls back on any error. */
+  private transaction<T>(begin: () => Promise<void>, fn: (tx: SqlTx) => Promise<T>): Promise<T> {
+    return this.enqueue(async () => {
+      await begin();
       try {
         const out = await fn(this.tx);
         this.db.exec('COMMIT');
@@ -78,17 +85,7 @@ export class SqliteDb implements SqlDb {
   }
 
   write<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T> {
-    return this.enqueue(async () => {
-      await this.beginImmediate();
-      try {
-        const out = await fn(this.tx);
-        this.db.exec('COMMIT');
-        return out;
-      } catch (e) {
-        if (this.db.inTransaction) this.db.exec('ROLLBACK');
-        throw e;
-      }
-    });
+    return this.transaction(() => this.beginImmediate(), fn);
   }
 
   async close(): Promise<void> {

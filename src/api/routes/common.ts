@@ -45,3 +45,14 @@ export function notFoundProvider(uuid: string): PlacementError {
 export function maxTime(times: number[]): number | 'now' {
   return times.length ? Math.max(...times) : 'now';
 }
+
+/** The fields of one inventory in request bodies (inventories, reshaper), as Placement's schema has them. */
+export const inventoryProps = () => ({
+  resource_provider_generation: { type: 'integer' },
+  total: { type: 'integer', maximum: MAX_INT, minimum: 1 },
+  reserved: { type: 'integer', maximum: MAX_INT, minimum: 0 },
+  min_unit: { type: 'integer', maximum: MAX_INT, minimum: 1 },
+  max_unit: { type: 'integer', maximum: MAX_INT, minimum: 1 },
+  step_size: { type: 'integer', maximum: MAX_INT, minimum: 1 },
+  allocation_ratio: { type: 'number', maximum: 3.40282e38 },
+});

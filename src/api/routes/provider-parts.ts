@@ -2,18 +2,8 @@
 import { PlacementError, badRequest, notFound } from '../../placement/errors.js';
 import { INVENTORY_DEFAULTS, type Inventory } from '../../placement/types.js';
 import type { Ctx, Reply, RouteSpec } from '../context.js';
-import { MAX_INT, RC_PATTERN, UUID_SCHEMA, body, notFoundProvider } from './common.js';
+import { RC_PATTERN, UUID_SCHEMA, body, inventoryProps, notFoundProvider } from './common.js';
 
-const FLOAT_MAX = 3.40282e38;
-const inventoryProps = () => ({
-  resource_provider_generation: { type: 'integer' },
-  total: { type: 'integer', maximum: MAX_INT, minimum: 1 },
-  reserved: { type: 'integer', maximum: MAX_INT, minimum: 0 },
-  min_unit: { type: 'integer', maximum: MAX_INT, minimum: 1 },
-  max_unit: { type: 'integer', maximum: MAX_INT, minimum: 1 },
-  step_size: { type: 'integer', maximum: MAX_INT, minimum: 1 },
-  allocation_ratio: { type: 'number', maximum: FLOAT_MAX },
-});
 const POST_INVENTORY = {
   type: 'object',
   properties: { ...inventoryProps(), resource_class: { type: 'string', pattern: RC_PATTERN } },

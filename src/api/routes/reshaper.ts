@@ -5,24 +5,15 @@ import type { Ctx, Reply, RouteSpec } from '../context.js';
 import type { Schema } from '../json-schema.js';
 import type { InventoryWrite } from '../../store/port.js';
 import { consumerWrite, postSchema } from './allocations.js';
-import { MAX_INT, RC_PATTERN, body } from './common.js';
+import { RC_PATTERN, body, inventoryProps } from './common.js';
 
-const inventoryProps = {
-  resource_provider_generation: { type: 'integer' },
-  total: { type: 'integer', maximum: MAX_INT, minimum: 1 },
-  reserved: { type: 'integer', maximum: MAX_INT, minimum: 0 },
-  min_unit: { type: 'integer', maximum: MAX_INT, minimum: 1 },
-  max_unit: { type: 'integer', maximum: MAX_INT, minimum: 1 },
-  step_size: { type: 'integer', maximum: MAX_INT, minimum: 1 },
-  allocation_ratio: { type: 'number', maximum: 3.40282e38 },
-};
 const PUT_INVENTORIES = {
   type: 'object',
   properties: {
     resource_provider_generation: { type: 'integer' },
     inventories: {
       type: 'object',
-      patternProperties: { [RC_PATTERN]: { type: 'object', properties: inventoryProps, required: ['total'], additionalProperties: false } },
+      patternProperties: { [RC_PATTERN]: { type: 'object', properties: inventoryProps(), required: ['total'], additionalProperties: false } },
     },
   },
   required: ['resource_provider_generation', 'inventories'],
