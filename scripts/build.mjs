@@ -45,7 +45,8 @@ writeFileSync(vfnet, "#!/usr/bin/env node\nimport '../src/bin/vfnet.js';\n");
 chmodSync(vfnet, 0o755);
 
 const bun = join(root, 'node_modules', '.bin', 'bun');
-execFileSync(bun, ['build', '--compile', '--minify', '--bytecode',
+// better-sqlite3 and pg stay out: in the plugin, SQLite is bun:sqlite and there is no PostgreSQL.
+execFileSync(bun, ['build', '--compile', '--minify', '--bytecode', '--external', 'better-sqlite3', '--external', 'pg',
   join(root, 'src', 'bin', 'sriov.ts'), '--outfile', join(dist, 'bin', 'sriov')],
   { stdio: ['ignore', 'ignore', 'inherit'] });
 const old = join(root, `.dist-old-${process.pid}`);

@@ -1,7 +1,9 @@
 // `vfnet doctor`: what is wrong with this host for SR-IOV, and how to fix it. Pure checks over the
-// Sysfs port (hardware, /proc/cmdline, IOMMU groups) and the plugin's state files (its claims and
-// attachment records), so every finding can be reproduced on a fake host.
+// Sysfs port (hardware, /proc/cmdline, IOMMU groups), the plugin's state (attachment records),
+// the node's ledger of VF claims, and the claims the model holds for this host's attachments, so
+// every finding can be reproduced on a fake host.
 import type { StateFiles, Sysfs } from '../host/ports.js';
+import { MemoryVfLedger, type VfLedger } from '../store/vf-ledger.js';
 import { Records, type VfClaim } from '../sriov/records.js';
 import { DEFAULT_USERSPACE_DRIVERS } from '../sriov/resolve.js';
 import { capablePfs } from './discover.js';
@@ -10,7 +12,7 @@ import { scanHost, type HostScan, type ScannedPf } from './scan.js';
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
 
 export interface Finding {
-  /** What was checked: iommu, sriov-pf, sriov-firmware, numvfs, vf-driver, link, ledger-claims, ledger-unclaimed. */
+  /** What was checked: iommu, sriov-pf, sriov-firmware, numvfs, vf-driver, link, ledger-claims, ledger-unclaimed, model-claims. */
   check: string;
   /** The PF it is about, when it is about one. */
   subject: string | null;
@@ -26,6 +28,13 @@ export interface DoctorInput {
   state: StateFiles | null;
   /** Where the state directory is, for messages and fixes. */
   stateDir: string;
+  /** The node's ledger of VF claims; null when the node's store does not exist yet. */
+  ledger: VfLedger | null;
+  /**
+   * The attachment claims the resource model holds on this host's PFs (consumer → PF provider),
+   * when the model was consulted: the embedded store with this host registered in it.
+   */
+  model?: { target: string; held: Map<string, string> } | null;
   /** A simulated host (the lab): kernel facts such as the IOMMU are not its own, so they are skipped. */
   simulated: boolean;
 }
@@ -190,24 +199,25 @@ function checkPf(pf: ScannedPf, scan: HostScan): Finding[] {
 interface Holder {
   containerId: string;
   ifname: string;
-  /** The state file that holds the VF. */
+  /** Where the VF is held: 'the ledger', or the attachment record's file name. */
   file: string;
 }
 
 function checkLedger(input: DoctorInput, scan: HostScan): Finding[] {
-  if (input.state === null) {
-    return [finding('ledger-claims', null, 'pass', `no state directory at ${input.stateDir}: nothing is claimed`)];
+  if (input.state === null && input.ledger === null) {
+    return [finding('ledger-claims', null, 'pass', `no state directory at ${input.stateDir} and no ledger: nothing is claimed`)];
   }
-  const records = new Records(input.state);
+  const records = new Records(input.state ?? EMPTY_STATE, input.ledger ?? new MemoryVfLedger());
   const corrupt: string[] = [];
   const claims = records.allClaims();
+  const where = input.ledger?.location ?? 'the ledger';
   const attachments = records.allAttachments((name) => corrupt.push(name));
   const vfs = new Map(capablePfs(scan).flatMap((pf) => pf.vfs.map((vf) => [vf.pci, { pf, vf }] as const)));
 
   // Who holds each VF, according to the ledger: claims first, then attachment records.
   const holders = new Map<string, Holder[]>();
   const hold = (pci: string, h: Holder) => holders.set(pci, [...(holders.get(pci) ?? []), h]);
-  for (const c of claims) hold(c.pci, { containerId: c.containerId, ifname: c.ifname, file: `vf-${c.pci}.json` });
+  for (const c of claims) hold(c.pci, { containerId: c.containerId, ifname: c.ifname, file: 'the ledger' });
   for (const a of attachments) hold(a.vf.pci, { containerId: a.containerId, ifname: a.ifname, file: `att-${a.containerId}-${a.ifname}.json` });
 
   const out: Finding[] = [];
@@ -220,12 +230,12 @@ function checkLedger(input: DoctorInput, scan: HostScan): Finding[] {
   if (gone.length > 0) {
     const list = gone.map(([pci, hs]) => `${pci} (${hs.map((h) => `${h.containerId}/${h.ifname} in ${h.file}`).join(', ')})`);
     out.push(finding('ledger-claims', null, 'fail', `the ledger holds VFs that no longer exist: ${list.join('; ')}; they would block those VFs if they came back`,
-      `if those containers are gone, run the runtime's CNI GC (or CNI DEL for each); otherwise remove ${gone.flatMap(([, hs]) => hs.map((h) => `${dir}/${h.file}`)).join(' ')}`));
+      `if those containers are gone, run the runtime's CNI GC (or CNI DEL for each); that removes ${[...new Set(gone.flatMap(([, hs]) => hs.map((h) => h.file === 'the ledger' ? `their claims from ${where}` : `${dir}/${h.file}`)))].join(' and ')}`));
   }
   if (leaked.length > 0) {
     out.push(finding('ledger-claims', null, 'warn',
       `claimed VFs back in the host namespace (their container ended without CNI DEL?): ${leaked.map((c) => `${c.pci} by ${c.containerId}/${c.ifname}`).join(', ')}`,
-      `run the runtime's CNI GC, or CNI DEL for those containers; the claims are ${leaked.map((c) => `${dir}/vf-${c.pci}.json`).join(' ')}`));
+      `run the runtime's CNI GC, or CNI DEL for those containers; the claims are in ${where}`));
   }
   if (corrupt.length > 0) {
     out.push(finding('ledger-claims', null, 'warn', `unreadable attachment records: ${corrupt.join(', ')}`, `inspect and remove them from ${dir}`));
@@ -245,5 +255,42 @@ function checkLedger(input: DoctorInput, scan: HostScan): Finding[] {
   } else {
     out.push(finding('ledger-unclaimed', null, 'pass', 'every VF outside the host namespace is claimed'));
   }
+  if (input.model) out.push(...checkModel(input.model, attachments));
   return out;
 }
+
+/**
+ * The model's side of the account: every attachment that claimed its VF in this model still
+ * holds that claim, and every claim the model holds for this host's attachments has one.
+ */
+function checkModel(model: { target: string; held: Map<string, string> }, attachments: { containerId: string; ifname: string; vf: { pci: string }; model?: { url: string; consumer: string } | null }[]): Finding[] {
+  const recorded = attachments.filter((a) => a.model?.url === model.target);
+  const consumers = new Set(recorded.map((a) => a.model!.consumer));
+  const missing = recorded.filter((a) => !model.held.has(a.model!.consumer));
+  const orphans = [...model.held.keys()].filter((c) => !consumers.has(c));
+  const out: Finding[] = [];
+  if (missing.length > 0) {
+    out.push(finding('model-claims', null, 'fail',
+      `attachments whose VF the model at ${model.target} no longer counts: ${missing.map((a) => `${a.vf.pci} by ${a.containerId}/${a.ifname}`).join(', ')}; another attachment or instance may be given those VFs`,
+      'CNI DEL and ADD those containers again (or restart them), so the model counts their VFs'));
+  }
+  if (orphans.length > 0) {
+    out.push(finding('model-claims', null, 'warn',
+      `${orphans.length} VF claim${orphans.length === 1 ? '' : 's'} in ${model.target} with no attachment behind ${orphans.length === 1 ? 'it' : 'them'} (an ADD killed before it recorded its VF?): consumers ${orphans.join(', ')}`,
+      "run the runtime's CNI GC for the network (the plugin releases claims no attachment holds), or DELETE /allocations/{consumer}"));
+  }
+  if (out.length === 0) {
+    out.push(finding('model-claims', null, 'pass', `${recorded.length} attachment${recorded.length === 1 ? '' : 's'} and ${model.held.size} claim${model.held.size === 1 ? '' : 's'} in ${model.target} agree`));
+  }
+  return out;
+}
+
+/** Stands in for a state directory that does not exist: no attachment records. */
+const EMPTY_STATE: StateFiles = {
+  dir: '(none)',
+  readJson: () => null,
+  writeJson: () => { throw new Error('read-only'); },
+  remove: () => undefined,
+  list: () => [],
+  writable: () => false,
+};

@@ -1,11 +1,8 @@
 // VF accounting in any Placement-compatible service, over HTTP: the plugin's claims become
 // allocations of SRIOV_NET_VF: 1 against the PF providers that `vfnet agent` registered.
-import type { VfAccounting } from '../sriov/accounting.js';
+import { ATTACHMENT_CONSUMER_TYPE, ATTACHMENT_PROJECT, type VfAccounting } from '../sriov/accounting.js';
 
 const MICROVERSION = '1.39';
-/** Placement's consumer types are upper-case words; this one marks a container attachment. */
-const CONSUMER_TYPE = 'CNI_ATTACHMENT';
-const PROJECT = 'vfnet';
 const ATTEMPTS = 5;
 
 export class PlacementRequestError extends Error {
@@ -20,14 +17,15 @@ export class PlacementRequestError extends Error {
 
 export class HttpVfAccounting implements VfAccounting {
   constructor(
-    private readonly url: string,
+    /** The service's URL. */
+    readonly target: string,
     /** The host's root provider: candidates are looked for in its tree only. */
     private readonly rootProvider: string,
     private readonly token = 'admin',
   ) {}
 
   private async call(method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
-    const res = await fetch(`${this.url.replace(/\/$/, '')}${path}`, {
+    const res = await fetch(`${this.target.replace(/\/$/, '')}${path}`, {
       method,
       headers: {
         'x-auth-token': this.token,
@@ -62,15 +60,25 @@ export class HttpVfAccounting implements VfAccounting {
     return providers.sort((a, b) => a.name.localeCompare(b.name)).map((p) => p.uuid);
   }
 
-  async claim(consumer: string, pfProvider: string): Promise<boolean> {
+  async knows(pfProvider: string): Promise<boolean> {
+    const { status, json } = await this.call('GET', `/resource_providers/${pfProvider}/inventories`);
+    if (status === 404) return false;
+    if (status !== 200) {
+      const e = HttpVfAccounting.errorOf(json);
+      throw new PlacementRequestError(`GET /resource_providers/${pfProvider}/inventories: ${status} ${e.detail}`, status, e.code);
+    }
+    return Boolean((json as { inventories?: Record<string, unknown> } | null)?.inventories?.SRIOV_NET_VF);
+  }
+
+  async claim(consumer: string, pfProvider: string, network: string): Promise<boolean> {
     let generation: number | null = null;
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       const { status, json } = await this.call('PUT', `/allocations/${consumer}`, {
         allocations: { [pfProvider]: { resources: { SRIOV_NET_VF: 1 } } },
-        project_id: PROJECT,
-        user_id: PROJECT,
+        project_id: ATTACHMENT_PROJECT,
+        user_id: network,
         consumer_generation: generation,
-        consumer_type: CONSUMER_TYPE,
+        consumer_type: ATTACHMENT_CONSUMER_TYPE,
       });
       if (status === 204) return true;
       const e = HttpVfAccounting.errorOf(json);
@@ -91,5 +99,22 @@ export class HttpVfAccounting implements VfAccounting {
     if (status === 204 || status === 404) return;
     const e = HttpVfAccounting.errorOf(json);
     throw new PlacementRequestError(`DELETE /allocations/${consumer}: ${status} ${e.detail}`, status, e.code);
+  }
+
+  async attachmentsOn(pfProviders: readonly string[], network: string): Promise<string[]> {
+    const out = new Set<string>();
+    for (const pf of pfProviders) {
+      const held = await this.call('GET', `/resource_providers/${pf}/allocations`);
+      if (held.status === 404) continue;
+      if (held.status !== 200) {
+        const e = HttpVfAccounting.errorOf(held.json);
+        throw new PlacementRequestError(`GET /resource_providers/${pf}/allocations: ${held.status} ${e.detail}`, held.status, e.code);
+      }
+      for (const consumer of Object.keys((held.json as { allocations?: Record<string, unknown> } | null)?.allocations ?? {})) {
+        const c = (await this.call('GET', `/allocations/${consumer}`)).json as { project_id?: string; user_id?: string; consumer_type?: string } | null;
+        if (c?.project_id === ATTACHMENT_PROJECT && c.user_id === network && c.consumer_type === ATTACHMENT_CONSUMER_TYPE) out.add(consumer);
+      }
+    }
+    return [...out];
   }
 }

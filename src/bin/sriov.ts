@@ -6,16 +6,22 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { hostProviderUuid, pfProviderUuid } from '../agent/ids.js';
 import { HttpVfAccounting } from '../agent/placement-accounting.js';
+import { StoreVfAccounting } from '../agent/store-accounting.js';
 import { runPlugin } from '../cni/index.js';
 import { realHostPorts } from '../host/index.js';
 import { createLogger } from '../host/log.js';
 import type { HostPorts } from '../host/ports.js';
 import { isLab, labPorts } from '../lab/plugin-ports.js';
+import type { VfAccounting } from '../sriov/accounting.js';
 import { DEFAULT_OPTIONS, SriovPlugin } from '../sriov/plugin.js';
+import { nodeDbFromTarget, nodeDbPath, nodeDbTarget, openNodeLedger, openNodeModel } from '../store/node-store.js';
+import type { VfLedger } from '../store/vf-ledger.js';
 
 const env = process.env;
 // VFNET_STATE_DIR, or DEFAULT_CNI_DIR as sriov-cni's integration tests set it.
 const stateDir = env.VFNET_STATE_DIR || env.DEFAULT_CNI_DIR || '/var/lib/cni/sriov';
+// The node's embedded store (ledger, and the model when no `placement` is configured).
+const dbPath = nodeDbPath({ db: env.VFNET_DB, stateDir });
 const sysfsRoot = env.VFNET_SYSFS_ROOT || '/';
 const lockTimeoutMs = Number(env.VFNET_LOCK_TIMEOUT_MS) > 0 ? Number(env.VFNET_LOCK_TIMEOUT_MS) : DEFAULT_OPTIONS.lockTimeoutMs;
 // The name `vfnet agent` registered this host under (its --hostname), which the provider UUIDs derive from.
@@ -38,12 +44,37 @@ function readStdin(): Buffer {
   }
 }
 
-// VERSION needs no host at all: don't build one (podman calls it before every ADD and DEL).
-const handlers = env.CNI_COMMAND === 'VERSION' ? ({} as SriovPlugin) : new SriovPlugin(hostPorts(), log, {
-  ...DEFAULT_OPTIONS, lockTimeoutMs, pid: process.pid,
-  accountingFor: (url) => new HttpVfAccounting(url, hostProviderUuid(host)),
-  pfProvider: (pci) => pfProviderUuid(host, pci),
-});
-void runPlugin(handlers, { env, stdin: readStdin(), stdout: (text) => process.stdout.write(text), stderr }).then((code) => {
+/** A ledger that could not be opened fails each use, so the command reports it as a CNI error. */
+function unavailableLedger(e: unknown): VfLedger {
+  const fail = (): never => { throw e; };
+  return { location: dbPath, read: fail, write: fail, remove: fail, all: fail };
+}
+
+async function plugin(): Promise<SriovPlugin> {
+  const ledger = await openNodeLedger(dbPath).catch(unavailableLedger);
+  const models = new Map<string, VfAccounting>();
+  const accountingFor = (target: string): VfAccounting => {
+    let model = models.get(target);
+    if (!model) {
+      const file = nodeDbFromTarget(target);
+      model = file ? new StoreVfAccounting(() => openNodeModel(file), hostProviderUuid(host), target) : new HttpVfAccounting(target, hostProviderUuid(host));
+      models.set(target, model);
+    }
+    return model;
+  };
+  return new SriovPlugin(hostPorts(), log, {
+    ...DEFAULT_OPTIONS, lockTimeoutMs, pid: process.pid, ledger, accountingFor,
+    embeddedModel: nodeDbTarget(dbPath),
+    pfProvider: (pci) => pfProviderUuid(host, pci),
+  });
+}
+
+async function main(): Promise<number> {
+  // VERSION needs no host at all: don't build one (podman calls it before every ADD and DEL).
+  const handlers = env.CNI_COMMAND === 'VERSION' ? ({} as SriovPlugin) : await plugin();
+  return runPlugin(handlers, { env, stdin: readStdin(), stdout: (text) => process.stdout.write(text), stderr });
+}
+// No top-level await: the executable is compiled to bytecode, which needs a CommonJS-shaped entry.
+void main().then((code) => {
   process.exitCode = code;
 });

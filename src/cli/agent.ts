@@ -1,4 +1,6 @@
-// `vfnet agent`: keeps this host's provider tree in a Placement-compatible service, over HTTP.
+// `vfnet agent`: keeps this host's provider tree in a Placement-compatible service, over HTTP,
+// or in the node's embedded store (--db), where the plugin claims VFs when its config names no
+// `placement` service. The embedded store is written through the same API, in process.
 // Exit status with --once: 0 in sync, 1 failed (or part of the tree not written), 2 in sync
 // except what was held back and reported (a refused shrink, a vanished PF still in use).
 // Without --once it runs until SIGINT/SIGTERM and then exits 0.
@@ -10,6 +12,10 @@ import { openHost } from '../agent/host-access.js';
 import { abortableSleep, runAgent } from '../agent/loop.js';
 import { parsePhysnets } from '../agent/physnet.js';
 import { HttpPlacementClient } from '../agent/placement-client.js';
+import { IN_PROCESS_URL, inProcessPlacement } from '../api/in-process.js';
+import { STANDARD_RESOURCE_CLASSES, STANDARD_TRAITS } from '../placement/standard-names.js';
+import { nodeDbPath } from '../store/node-store.js';
+import { openStore } from '../store/open.js';
 import { renderPass } from '../agent/render.js';
 import { collect, defaultSysfsRoot } from './discover.js';
 
@@ -21,7 +27,8 @@ function seconds(value: string): number {
 
 interface AgentOptions {
   placement?: string;
-  db?: string;
+  /** true: the default path. */
+  db?: string | true;
   once?: boolean;
   interval: number;
   physnet: string[];
@@ -35,9 +42,7 @@ export function registerAgent(program: Command): void {
   program.command('agent')
     .description("register this host's provider tree (host → NICs → PFs with SRIOV_NET_VF) in a Placement service and keep it in sync")
     .option('--placement <url>', 'a Placement-compatible service, e.g. http://127.0.0.1:8778 (OpenStack Placement or vfnet serve)')
-    // TODO(issue 5): --db PATH, the embedded store without a server, once src/store has the
-    // provider-tree writes the agent needs. Until then the option is refused with this message.
-    .option('--db <path>', 'TODO, not available yet: write to the embedded store directly, without a server (use --placement)')
+    .option('--db [path]', `the node's embedded store instead of a service (default: VFNET_DB, else ${nodeDbPath({})}); the sriov plugin claims VFs there when its config has no "placement"`)
     .option('--once', 'one pass, then exit with its status')
     .option('--interval <seconds>', 'seconds between passes', seconds, 60)
     .option('--physnet <pf=name>', 'physical network of a PF (netdev name or PCI address); repeatable', collect, [])
@@ -46,13 +51,22 @@ export function registerAgent(program: Command): void {
     .option('--token <token>', 'x-auth-token to send', process.env.OS_TOKEN || 'admin')
     .option('--json', 'one JSON line per pass instead of text')
     .action(async (o: AgentOptions) => {
-      if (o.db !== undefined) {
-        throw new AgentError(AgentCode.badOption, '--db is not available yet (TODO: the embedded store without a server); use --placement URL');
-      }
-      if (!o.placement) throw new AgentError(AgentCode.badOption, '--placement URL is required');
+      if (o.db !== undefined && o.placement) throw new AgentError(AgentCode.badOption, 'give --placement URL or --db PATH, not both');
+      if (o.db === undefined && !o.placement) throw new AgentError(AgentCode.badOption, '--placement URL or --db [PATH] is required');
       const physnets = parsePhysnets(o.physnet);
       const host = openHost(o.sysfsRoot);
-      const api = new HttpPlacementClient(o.placement, { token: o.token });
+      let api: HttpPlacementClient;
+      let closeStore = async () => {};
+      if (o.placement) {
+        api = new HttpPlacementClient(o.placement, { token: o.token });
+      } else {
+        const path = nodeDbPath({ db: typeof o.db === 'string' ? o.db : process.env.VFNET_DB });
+        const store = await openStore(path);
+        await store.seedStandardNames(STANDARD_RESOURCE_CLASSES, STANDARD_TRAITS);
+        const local = inProcessPlacement(store);
+        api = new HttpPlacementClient(IN_PROCESS_URL, { fetch: local.fetch });
+        closeStore = async () => { await local.close(); await store.close(); };
+      }
       const stop = new AbortController();
       const onSignal = () => stop.abort();
       process.once('SIGINT', onSignal);
@@ -76,6 +90,7 @@ export function registerAgent(program: Command): void {
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
+        await closeStore();
       }
     });
 }

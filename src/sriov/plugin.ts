@@ -10,10 +10,18 @@ import { ownsClaim, RECORD_SCHEMA, Records, type AttachmentRecord, type VfClaim 
 import { isUsable, listPfVfs, notUsable, resolveDevice, type VfRef } from './resolve.js';
 import { VfSettings, ZERO_MAC, type RetryPolicy } from './vf-settings.js';
 import { attachmentConsumer, type VfAccounting } from './accounting.js';
+import type { VfLedger } from '../store/vf-ledger.js';
 
 export interface PluginOptions extends RetryPolicy {
-  /** The resource model at a Placement URL (`"placement": {"url": ...}`); absent: `physnet` is unavailable. */
-  accountingFor?: (placementUrl: string) => VfAccounting;
+  /** Which attachment holds which VF on this node. */
+  ledger: VfLedger;
+  /**
+   * The resource model at a target: a Placement URL (`"placement": {"url": ...}`), or the
+   * embedded store's `file:` URL. Absent: no model, so `physnet` is unavailable.
+   */
+  accountingFor?: (target: string) => VfAccounting;
+  /** The embedded store's `file:` URL, the model when the config names no `placement`. */
+  embeddedModel?: string;
   /** The provider UUID of one of this host's PFs, by PF PCI address (as `vfnet agent` registers it). */
   pfProvider?: (pfPci: string) => string;
   /** Finds delegate plugins in CNI_PATH; tests substitute one that needs no files. */
@@ -24,7 +32,7 @@ export interface PluginOptions extends RetryPolicy {
   pid: number;
 }
 
-export const DEFAULT_OPTIONS: Omit<PluginOptions, 'pid'> = {
+export const DEFAULT_OPTIONS: Omit<PluginOptions, 'pid' | 'ledger'> = {
   lockTimeoutMs: 60_000,
   userspaceDrivers: ['vfio-pci', 'uio_pci_generic', 'igb_uio'],
   macAttempts: 20,
@@ -46,7 +54,7 @@ export class SriovPlugin implements PluginHandlers {
     private readonly log: Logger,
     private readonly options: PluginOptions,
   ) {
-    this.records = new Records(host.state);
+    this.records = new Records(host.state, options.ledger);
     this.settings = new VfSettings(host.pf, host.clock, options);
     this.netdevs = new VfNetdevs(host.links, host.clock, options);
   }
@@ -114,7 +122,7 @@ export class SriovPlugin implements PluginHandlers {
   private claim(config: SriovConfig, req: CniRequest): { vf: VfRef; lock: Lock } {
     const { selector } = config;
     const { userspaceDrivers } = this.options;
-    if (selector.kind === 'physnet') throw new Error('physnet is claimed through the resource model (claimByPhysnet)');
+    if (selector.kind === 'physnet') throw new Error('physnet is claimed through the resource model (claimThroughModel)');
     if (selector.kind === 'deviceID' || selector.vf !== null) {
       let vf: VfRef;
       if (selector.kind === 'deviceID') {
@@ -190,50 +198,102 @@ export class SriovPlugin implements PluginHandlers {
     }
   }
 
-  private accounting(config: SriovConfig): VfAccounting {
-    if (!config.placement || !this.options.accountingFor) {
-      throw new CniError(CniCode.InvalidConfig, `"physnet": picking a VF by physical network needs the resource model`,
-        'give "placement": {"url": "http://HOST:8778"} (a vfnet serve or Placement where vfnet agent registered this host); the embedded store is not available yet');
+  /** The model this config's claims go to: its `placement` service, else the embedded store. */
+  private model(config: SriovConfig): VfAccounting | null {
+    const target = config.placement?.url ?? this.options.embeddedModel;
+    return target && this.options.accountingFor ? this.options.accountingFor(target) : null;
+  }
+
+  /** This host's SR-IOV PFs in the host namespace: provider UUID → netdev name. */
+  private localPfs(): Map<string, string> {
+    const local = new Map<string, string>();
+    if (!this.options.pfProvider) return local;
+    for (const entry of this.host.sysfs.list('sys/class/net') ?? []) {
+      const pci = this.host.sysfs.linkName(`sys/class/net/${entry}/device`);
+      if (pci && this.host.sysfs.read(`sys/bus/pci/devices/${pci}/sriov_totalvfs`) !== null) local.set(this.options.pfProvider(pci), entry);
     }
-    return this.options.accountingFor(config.placement.url);
+    return local;
+  }
+
+  private static physnetTrait(physnet: string): string {
+    return `CUSTOM_PHYSNET_${physnet.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+  }
+
+  private static unreachable(model: VfAccounting, what: string, e: unknown): CniError {
+    return new CniError(CniCode.TryAgainLater, `cannot ${what} in the resource model at ${model.target}`, (e as Error).message);
   }
 
   /**
-   * `physnet`: PFs with that physical network's trait and a free VF, from the model; the VF is
-   * claimed there first (SRIOV_NET_VF: 1 by this attachment's consumer), then picked locally on
-   * that PF. A PF whose local VFs are all busy gives its claim back and the next one is tried.
+   * The PFs a model-claimed ADD may take a VF from, in order. `physnet`: this host's PFs with
+   * that physical network's trait and room, from the model. `master`: that PF, when the model
+   * has it; null when it does not and the model is only the embedded default (a host nobody
+   * registered: the ledger alone accounts for its VFs).
    */
-  private async claimByPhysnet(config: SriovConfig, req: CniRequest, physnet: string): Promise<{ vf: VfRef; lock: Lock; consumer: string }> {
-    const accounting = this.accounting(config);
-    const trait = `CUSTOM_PHYSNET_${physnet.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
-    const consumer = attachmentConsumer(req.containerId, req.ifname);
-    const local = new Map<string, string>();
-    for (const entry of this.host.sysfs.list('sys/class/net') ?? []) {
-      const pci = this.host.sysfs.linkName(`sys/class/net/${entry}/device`);
-      if (pci && this.host.sysfs.read(`sys/bus/pci/devices/${pci}/sriov_totalvfs`) !== null && this.options.pfProvider) {
-        local.set(this.options.pfProvider(pci), entry);
-      }
-    }
-    let candidates: string[];
-    try {
-      candidates = await accounting.candidatePfs(trait);
-    } catch (e) {
-      throw new CniError(CniCode.TryAgainLater, `cannot ask ${config.placement!.url} for PFs on physnet "${physnet}"`, (e as Error).message);
-    }
-    for (const provider of candidates) {
-      const pf = local.get(provider);
-      if (!pf) continue;
-      if (!(await accounting.claim(consumer, provider))) continue;
+  private async modelPfs(config: SriovConfig, model: VfAccounting): Promise<Array<{ provider: string; pf: string }> | null> {
+    const { selector } = config;
+    const local = this.localPfs();
+    if (selector.kind === 'physnet') {
+      const trait = SriovPlugin.physnetTrait(selector.physnet);
+      let candidates: string[];
       try {
-        return { ...this.claim({ ...config, selector: { kind: 'master', pf, vf: null } }, req), consumer };
+        candidates = await model.candidatePfs(trait);
       } catch (e) {
-        await accounting.release(consumer);
-        if (e instanceof CniError && e.code === SriovCode.NoFreeVf) continue;
+        throw SriovPlugin.unreachable(model, `look for PFs on physnet "${selector.physnet}"`, e);
+      }
+      return candidates.filter((p) => local.has(p)).map((provider) => ({ provider, pf: local.get(provider)! }));
+    }
+    if (selector.kind !== 'master') return null;
+    const provider = [...local].find(([, name]) => name === selector.pf)?.[0];
+    let known = false;
+    try {
+      known = provider !== undefined && (await model.knows(provider));
+    } catch (e) {
+      throw SriovPlugin.unreachable(model, `look up PF ${selector.pf}`, e);
+    }
+    if (known) return [{ provider: provider!, pf: selector.pf }];
+    if (config.placement) {
+      throw new CniError(SriovCode.DeviceUnusable, `PF ${selector.pf} is not registered in ${config.placement.url}`,
+        'run vfnet agent --placement URL on this host (with the same --hostname), or omit "placement" to use the embedded store');
+    }
+    this.log.debug(`PF ${selector.pf} is not in the embedded store ${model.target}; the ledger alone accounts for its VFs`);
+    return null;
+  }
+
+  /**
+   * A VF picked through the model: claimed there first (SRIOV_NET_VF: 1 by this attachment's
+   * consumer), then picked locally on that PF. A PF whose local VFs are all busy gives its
+   * claim back and the next one is tried. null: the model does not cover this `master` PF.
+   */
+  private async claimThroughModel(config: SriovConfig, req: CniRequest, model: VfAccounting): Promise<{ vf: VfRef; lock: Lock; consumer: string } | null> {
+    const pfs = await this.modelPfs(config, model);
+    if (pfs === null) return null;
+    const { selector } = config;
+    const consumer = attachmentConsumer(req.containerId, req.ifname);
+    let lastLocal: CniError | null = null;
+    let refused = 0;
+    for (const { provider, pf } of pfs) {
+      let claimed: boolean;
+      try {
+        claimed = await model.claim(consumer, provider, config.name);
+      } catch (e) {
+        throw SriovPlugin.unreachable(model, `claim a VF of ${pf}`, e);
+      }
+      if (!claimed) { refused++; continue; }
+      try {
+        return { ...this.claim({ ...config, selector: { kind: 'master', pf, vf: selector.kind === 'master' ? selector.vf : null } }, req), consumer };
+      } catch (e) {
+        await model.release(consumer).catch((err: Error) => this.log.error(`cannot give back the model claim ${consumer}: ${err.message}`));
+        if (e instanceof CniError && e.code === SriovCode.NoFreeVf) { lastLocal = e; continue; }
         throw e;
       }
     }
-    throw new CniError(SriovCode.NoFreeVf, `no free VF on physnet "${physnet}" (trait ${trait}) on this host`,
-      `${candidates.length} PF(s) of this host had room in ${config.placement!.url}, and none had a free VF left`);
+    if (selector.kind === 'master') {
+      throw lastLocal ?? new CniError(SriovCode.NoFreeVf, `no free VF on ${selector.pf}: the resource model at ${model.target} has all of its VFs allocated`,
+        'release one (delete a container or instance using it), or raise its SRIOV_NET_VF inventory (sriov_numvfs, then vfnet agent)');
+    }
+    const physnet = selector.kind === 'physnet' ? selector.physnet : '';
+    throw new CniError(SriovCode.NoFreeVf, `no free VF on physnet "${physnet}" (trait ${SriovPlugin.physnetTrait(physnet)}) on this host`,
+      `${pfs.length} PF(s) of this host had room in ${model.target}${refused ? ` (${refused} filled up meanwhile)` : ''}, and none had a free VF left`);
   }
 
   private writeClaim(config: SriovConfig, req: CniRequest, vf: VfRef): void {
@@ -254,7 +314,17 @@ export class SriovPlugin implements PluginHandlers {
     }
     if (previous) this.release(previous, previous.netns, this.log);
 
-    if (config.selector.kind === 'physnet') return this.addByPhysnet(config, req, config.selector.physnet);
+    const model = config.selector.kind === 'deviceID' ? null : this.model(config);
+    if (config.selector.kind === 'physnet' && !model) {
+      throw new CniError(CniCode.InvalidConfig, `"physnet": picking a VF by physical network needs the resource model`,
+        'give "placement": {"url": "http://HOST:8778"} (a vfnet serve or Placement where vfnet agent registered this host), or register this host in the embedded store with vfnet agent --db');
+    }
+    if (model) return this.addThroughModel(config, req, model);
+    return this.addLocally(config, req);
+  }
+
+  /** ADD with the VF accounted for by the ledger alone (deviceID, or a PF no model has). */
+  private addLocally(config: SriovConfig, req: CniRequest): CniResult | Promise<CniResult> {
     const { vf, lock } = this.claim(config, req);
     let result: CniResult;
     try {
@@ -271,14 +341,16 @@ export class SriovPlugin implements PluginHandlers {
     }
   }
 
-  private async addByPhysnet(config: SriovConfig, req: CniRequest, physnet: string): Promise<CniResult> {
-    const { vf, lock, consumer } = await this.claimByPhysnet(config, req, physnet);
+  private async addThroughModel(config: SriovConfig, req: CniRequest, model: VfAccounting): Promise<CniResult> {
+    const claimed = await this.claimThroughModel(config, req, model);
+    if (!claimed) return this.addLocally(config, req);
+    const { vf, lock, consumer } = claimed;
     try {
-      const result = this.attach(config, req, vf, { url: config.placement!.url, consumer });
+      const result = this.attach(config, req, vf, { url: model.target, consumer });
       await this.releaseStaleModelClaims();
       return result;
     } catch (e) {
-      await this.accounting(config).release(consumer).catch((err: Error) => this.log.error(`rollback: cannot release ${consumer}: ${err.message}`));
+      await model.release(consumer).catch((err: Error) => this.log.error(`rollback: cannot release ${consumer}: ${err.message}`));
       throw e;
     } finally {
       lock.release();
@@ -400,8 +472,11 @@ export class SriovPlugin implements PluginHandlers {
       }
       this.log.debug('DEL: no attachment record; nothing to restore');
       // An ADD that died between its model claim and its record leaves only the claim.
-      if (config?.placement && config.selector.kind === 'physnet' && this.options.accountingFor) {
-        return this.options.accountingFor(config.placement.url).release(attachmentConsumer(req.containerId, req.ifname));
+      const model = config && config.selector.kind !== 'deviceID' ? this.model(config) : null;
+      if (model) {
+        return model.release(attachmentConsumer(req.containerId, req.ifname)).catch((e: Error) => {
+          throw SriovPlugin.unreachable(model, `release the claim of ${req.containerId}/${req.ifname}`, e);
+        });
       }
       return;
     }
@@ -513,7 +588,7 @@ export class SriovPlugin implements PluginHandlers {
 
   // ------------------------------------------------------------------ STATUS
 
-  status(req: CniRequest): void {
+  status(req: CniRequest): void | Promise<void> {
     const config = this.config(req);
     const unavailable = (why: string) => new CniError(CniCode.NotAvailable, `plugin not available: ${why}`);
     if (!this.host.state.writable()) throw unavailable(`state directory ${this.host.state.dir} is not writable`);
@@ -528,12 +603,26 @@ export class SriovPlugin implements PluginHandlers {
         const free = vfs.filter((v) => isUsable(v) && !this.claimHolds(this.records.readClaim(v.pci), req));
         if (free.length === 0) throw unavailable(`no free VF on ${selector.pf}`);
       } else {
-        throw unavailable('"physnet" needs the resource model, which this build does not have yet');
+        return this.physnetStatus(config, req, selector.physnet, unavailable);
       }
     } catch (e) {
       if (e instanceof CniError && e.code === CniCode.NotAvailable) throw e;
       throw unavailable((e as Error).message);
     }
+    if (config.ipamType) this.forwardTolerantly('STATUS', req);
+  }
+
+  /** `physnet` can ADD when the model is reachable and has room on one of this host's PFs. */
+  private async physnetStatus(config: SriovConfig, req: CniRequest, physnet: string, unavailable: (why: string) => CniError): Promise<void> {
+    const model = this.model(config);
+    if (!model) throw unavailable('"physnet" needs the resource model: a "placement" URL, or this host registered with vfnet agent --db');
+    let pfs: Array<{ provider: string; pf: string }> | null;
+    try {
+      pfs = await this.modelPfs(config, model);
+    } catch (e) {
+      throw unavailable(e instanceof CniError ? e.msg : (e as Error).message);
+    }
+    if (!pfs?.length) throw unavailable(`no PF of this host on physnet "${physnet}" has room in ${model.target}`);
     if (config.ipamType) this.forwardTolerantly('STATUS', req);
   }
 
@@ -584,6 +673,38 @@ export class SriovPlugin implements PluginHandlers {
     }
     if (config.ipamType) this.forwardTolerantly('GC', req);
     if (errors.length) throw new CniError(SriovCode.NetdevFailed, 'GC released stale attachments, but not everything could be restored', errors.join('; '));
-    if (modelReleases.length) return Promise.all(modelReleases.map((r) => this.releaseModelClaim(r))).then(() => undefined);
+    const model = valid ? this.model(config) : null;
+    if (!modelReleases.length && !model) return;
+    return (async () => {
+      for (const r of modelReleases) await this.releaseModelClaim(r);
+      if (model && valid) await this.collectModelClaims(config, model, valid);
+    })();
+  }
+
+  /**
+   * Claims in the model that no attachment stands behind (an ADD killed between its model claim
+   * and its record, with no DEL after): this network's attachment consumers on this host's PFs
+   * that are neither valid nor recorded are released.
+   */
+  private async collectModelClaims(config: SriovConfig, model: VfAccounting, valid: Set<string>): Promise<void> {
+    const keep = new Set<string>();
+    for (const key of valid) {
+      const [containerId, ifname] = key.split('\u0000') as [string, string];
+      keep.add(attachmentConsumer(containerId, ifname));
+    }
+    for (const r of this.records.allAttachments(() => undefined)) {
+      if (r.model) keep.add(r.model.consumer);
+    }
+    let held: string[];
+    try {
+      held = await model.attachmentsOn([...this.localPfs().keys()], config.name);
+    } catch (e) {
+      throw SriovPlugin.unreachable(model, 'list the claims on this host', e);
+    }
+    for (const consumer of held) {
+      if (keep.has(consumer)) continue;
+      this.log.info(`GC: releasing model claim ${consumer} in ${model.target}: no attachment holds it`);
+      await model.release(consumer).catch((e: Error) => { throw SriovPlugin.unreachable(model, `release ${consumer}`, e); });
+    }
   }
 }

@@ -1,10 +1,12 @@
-// What the plugin remembers between calls, in the state directory:
-//  - one attachment record per (containerID, ifname): the VF, what was configured, and the VF's
-//    original state, written before the first change so any crash point can be undone;
-//  - one claim per VF (the node-local ledger): who holds it, so a VF is never handed out twice
-//    and an old DEL never resets a VF that a newer ADD owns.
+// What the plugin remembers between calls:
+//  - one attachment record per (containerID, ifname), in the state directory: the VF, what was
+//    configured, and the VF's original state, written before the first change so any crash point
+//    can be undone;
+//  - one claim per VF, in the node's ledger (the embedded store): who holds it, so a VF is never
+//    handed out twice and an old DEL never resets a VF that a newer ADD owns.
 import { CniCode, CniError, type CniResult } from '../cni/index.js';
 import { HostError, type StateFiles, type VfConfig } from '../host/ports.js';
+import type { VfClaim, VfLedger } from '../store/vf-ledger.js';
 import type { configuredSettings } from './config.js';
 import type { VfRef } from './resolve.js';
 
@@ -36,17 +38,9 @@ export interface AttachmentRecord {
   model?: { url: string; consumer: string } | null;
 }
 
-export interface VfClaim {
-  pci: string;
-  network: string;
-  containerId: string;
-  ifname: string;
-  netns: string;
-  at: string;
-}
+export type { VfClaim };
 
 const recordName = (containerId: string, ifname: string) => `att-${containerId}-${ifname}.json`;
-const claimName = (pci: string) => `vf-${pci}.json`;
 
 function ioError(what: string, e: unknown): CniError {
   const errno = e instanceof HostError ? e.errno : null;
@@ -54,7 +48,10 @@ function ioError(what: string, e: unknown): CniError {
 }
 
 export class Records {
-  constructor(private readonly files: StateFiles) {}
+  constructor(
+    private readonly files: StateFiles,
+    private readonly ledger: VfLedger,
+  ) {}
 
   readAttachment(containerId: string, ifname: string): AttachmentRecord | null {
     return this.files.readJson<AttachmentRecord>(recordName(containerId, ifname));
@@ -101,34 +98,34 @@ export class Records {
 
   readClaim(pci: string): VfClaim | null {
     try {
-      return this.files.readJson<VfClaim>(claimName(pci));
-    } catch {
-      // A torn claim protects nothing; treat it as absent (the VF lock still serialises).
-      return null;
+      return this.ledger.read(pci);
+    } catch (e) {
+      throw ioError(`read the claim on VF ${pci} from ${this.ledger.location}`, e);
     }
   }
 
   writeClaim(c: VfClaim): void {
     try {
-      this.files.writeJson(claimName(c.pci), c);
+      this.ledger.write(c);
     } catch (e) {
-      throw ioError(`record the claim on VF ${c.pci} in ${this.files.dir}`, e);
+      throw ioError(`record the claim on VF ${c.pci} in ${this.ledger.location}`, e);
     }
   }
 
   removeClaim(pci: string): void {
-    this.files.remove(claimName(pci));
+    try {
+      this.ledger.remove(pci);
+    } catch (e) {
+      throw ioError(`remove the claim on VF ${pci} from ${this.ledger.location}`, e);
+    }
   }
 
   allClaims(): VfClaim[] {
-    return this.files.list('vf-').flatMap((name) => {
-      try {
-        const c = this.files.readJson<VfClaim>(name);
-        return c ? [c] : [];
-      } catch {
-        return [];
-      }
-    });
+    try {
+      return this.ledger.all();
+    } catch (e) {
+      throw ioError(`read the claims from ${this.ledger.location}`, e);
+    }
   }
 }
 

@@ -1,8 +1,9 @@
 // Opens a store from a location: a file path (SQLite) or a postgres:// URL.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { PgDb } from './pg-db.js';
 import { SqliteDb } from './sqlite-db.js';
+import { openSqlite } from './sqlite-driver.js';
+import type { SqlDb } from './sql.js';
 import { SqlStore, type SqlStoreOptions } from './sql-store.js';
 
 export function isPostgresUrl(location: string): boolean {
@@ -10,12 +11,14 @@ export function isPostgresUrl(location: string): boolean {
 }
 
 export async function openStore(location: string, opts: SqlStoreOptions & { poolSize?: number } = {}): Promise<SqlStore> {
-  let db;
+  let db: SqlDb;
   if (isPostgresUrl(location)) {
+    // Loaded on demand: the plugin binary opens SQLite files only, and is built without pg.
+    const { PgDb } = await import('./pg-db.js');
     db = new PgDb(location, opts.poolSize);
   } else {
     if (location !== ':memory:') mkdirSync(dirname(location), { recursive: true });
-    db = new SqliteDb(location);
+    db = new SqliteDb(await openSqlite(location));
   }
   const store = new SqlStore(db, opts);
   try {

@@ -1,28 +1,25 @@
-// SQLite through better-sqlite3 (synchronous). One connection; transactions are queued so that
+// SQLite over one synchronous connection (better-sqlite3 under Node, bun:sqlite in the plugin).
+// Transactions are queued so that
 // an async transaction body never interleaves with another request's statements on the same
 // connection. Cross-process exclusion comes from SQLite itself (BEGIN IMMEDIATE). A busy
 // database is waited for asynchronously, never with SQLite's blocking busy_timeout, so the
 // event loop keeps running (another connection in this process may hold the lock).
-import Database from 'better-sqlite3';
 import type { RunResult, SqlDb, SqlTx } from './sql.js';
-
-type Statement = Database.Statement;
+import { isBusy, type SqliteConnection, type SqliteStatement } from './sqlite-driver.js';
 
 const BUSY_WAIT_MS = 30_000;
 
 export class SqliteDb implements SqlDb {
   readonly dialect = 'sqlite' as const;
-  private readonly db: Database.Database;
-  private readonly statements = new Map<string, Statement>();
+  private readonly statements = new Map<string, SqliteStatement>();
   private queue: Promise<unknown> = Promise.resolve();
   private readonly tx: SqlTx;
 
-  constructor(path: string) {
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 0');
+  constructor(private readonly db: SqliteConnection) {
+    this.db.exec('PRAGMA journal_mode = WAL');
+    this.db.exec('PRAGMA synchronous = NORMAL');
+    this.db.exec('PRAGMA foreign_keys = ON');
+    this.db.exec('PRAGMA busy_timeout = 0');
     const stmt = (sql: string) => {
       let s = this.statements.get(sql);
       if (!s) {
@@ -31,14 +28,13 @@ export class SqliteDb implements SqlDb {
       }
       return s;
     };
-    const norm = (params: unknown[] = []) => params.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p));
     this.tx = {
-      all: async <T>(sql: string, params?: unknown[]) => stmt(sql).all(...norm(params)) as T[],
-      get: async <T>(sql: string, params?: unknown[]) => stmt(sql).get(...norm(params)) as T | undefined,
-      run: async (sql: string, params?: unknown[]): Promise<RunResult> => {
+      all: async <T>(sql: string, params: unknown[] = []) => stmt(sql).all(...params) as T[],
+      get: async <T>(sql: string, params: unknown[] = []) => stmt(sql).get(...params) as T | undefined,
+      run: async (sql: string, params: unknown[] = []): Promise<RunResult> => {
         const s = stmt(sql);
-        if (!s.reader) return { changes: s.run(...norm(params)).changes };
-        s.all(...norm(params));
+        if (!s.returnsRows) return s.run(...params);
+        s.all(...params);
         return { changes: 0 };
       },
     };
@@ -78,7 +74,7 @@ export class SqliteDb implements SqlDb {
         this.db.exec('BEGIN IMMEDIATE');
         return;
       } catch (e) {
-        if ((e as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw e;
+        if (!isBusy(e) || Date.now() > deadline) throw e;
         await new Promise((r) => setTimeout(r, delay * (0.5 + Math.random())));
       }
     }

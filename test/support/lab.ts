@@ -1,9 +1,11 @@
 // The simulated SR-IOV host (src/lab) for the real-world suites: one lab per scratch, under the
 // scratch directory, with a prefix of its own so labs of different tests or helpers never share
 // netdev or netns names, and always taken down at disposal.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { labDown, labShow, labUp, type LabInfo, type LabOptions, type LabView } from '../../src/lab/index.js';
+import type { VfClaim } from '../../src/store/vf-ledger.js';
 import { listLinks, type IpLink } from './netns.js';
 import { Scratch } from './scratch.js';
 
@@ -42,6 +44,35 @@ export class TestLab {
     return { ...this.info.env, VFNET_STATE_DIR: this.stateDir };
   }
 
+  /** The node's embedded store the plugin uses with this lab (it sits beside the state). */
+  get db(): string {
+    return join(this.stateDir, 'vfnet.db');
+  }
+
+  /** The VF claims in the node's ledger, read straight from its SQLite file. */
+  ledger(): VfClaim[] {
+    if (!existsSync(this.db)) return [];
+    const db = new Database(this.db, { readonly: true, fileMustExist: true });
+    try {
+      const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'vf_claims'").get();
+      if (!hasTable) return [];
+      return (db.prepare('SELECT pci, network, container_id AS containerId, ifname, netns, claimed_at AS at FROM vf_claims ORDER BY pci').all() as VfClaim[]);
+    } finally {
+      db.close();
+    }
+  }
+
+  /** The plugin's state files: attachment records (not its locks, nor the node's store). */
+  stateFiles(): string[] {
+    let names: string[] = [];
+    try {
+      names = readdirSync(this.stateDir);
+    } catch {
+      return [];
+    }
+    return names.filter((n) => n !== 'locks' && !n.startsWith('vfnet.db')).sort();
+  }
+
   pf(i = 0): LabInfo['pfs'][number] {
     const pf = this.info.pfs[i];
     if (!pf) throw new Error(`lab has no PF ${i}`);
@@ -64,8 +95,9 @@ export class TestLab {
   }
 
   /**
-   * State files (cache records, claims) whose name or content mentions one of `ids`: after DEL
-   * and GC there must be none. Layout-agnostic on purpose: the plugin owns its file names.
+   * State (cache records, ledger claims) whose name or content mentions one of `ids`: after DEL
+   * and GC there must be none. Files are searched whatever their names; the SQLite store is read
+   * through SQL (its pages may keep the bytes of deleted rows).
    */
   stateFilesMentioning(ids: string[]): string[] {
     const hits: string[] = [];
@@ -78,6 +110,7 @@ export class TestLab {
       }
       for (const n of names) {
         const p = join(dir, n);
+        if (n.startsWith('vfnet.db')) continue;
         if (statSync(p).isDirectory()) {
           walk(p);
           continue;
@@ -87,6 +120,9 @@ export class TestLab {
       }
     };
     walk(this.stateDir);
+    for (const c of this.ledger()) {
+      if (ids.some((id) => JSON.stringify(c).includes(id))) hits.push(`${this.db}: vf_claims ${c.pci}`);
+    }
     return hits.sort();
   }
 

@@ -14,6 +14,7 @@ import { formatResult, run, type RunResult } from '../../support/exec.js';
 import { labFor, type TestLab } from '../../support/lab.js';
 import { createNetns } from '../../support/netns.js';
 import { REPO_ROOT } from '../../support/paths.js';
+import { openNodeLedger } from '../../../src/store/node-store.js';
 import { Scratch } from '../../support/scratch.js';
 
 const VFNET = join(REPO_ROOT, 'dist', 'bin', 'vfnet');
@@ -73,7 +74,7 @@ describe('vfnet doctor on the lab', () => {
   it('passes the lab with IOMMU skipped, then finds an unclaimed VF and a stale claim', async () => {
     const ok = await vfnet(['doctor', '--sysfs-root', lab.dir, '--state-dir', lab.stateDir, '--json']);
     assert.equal(ok.status, 0, formatResult(ok));
-    const report = JSON.parse(ok.stdout) as { findings: { check: string; subject: string | null; status: string; detail: string }[] };
+    const report = JSON.parse(ok.stdout) as { findings: { check: string; subject: string | null; status: string; detail: string; fix: string | null }[] };
     assert.deepEqual(report.findings.filter((f) => f.status !== 'pass').map((f) => [f.check, f.status, f.detail]), [['iommu', 'skip', "skipped: simulated host (its kernel facts are the machine's, not the lab's)"]]);
     assert.ok(report.findings.some((f) => f.check === 'numvfs' && f.subject === lab.pf(1).name && f.detail === '4 of 7 VFs'));
 
@@ -92,7 +93,8 @@ describe('vfnet doctor on the lab', () => {
     assert.match(warned.find((f) => f.check === 'ledger-unclaimed')!.detail, new RegExp(`no claim holds: ${lab.pf(1).name} vf 2 \\(${vf.pci.replace(/\./g, '\\.')}\\)`));
 
     // Claimed: the warning goes; a claim on a VF that does not exist fails.
-    const claim = (pci: string, cid: string) => writeFileSync(join(lab.stateDir, `vf-${pci}.json`), JSON.stringify({ pci, network: 'n', containerId: cid, ifname: 'net1', netns: ns.path, at: new Date().toISOString() }));
+    const ledger0 = await openNodeLedger(lab.db);
+    const claim = (pci: string, cid: string) => ledger0.write({ pci, network: 'n', containerId: cid, ifname: 'net1', netns: ns.path, at: new Date().toISOString() });
     claim(vf.pci, 'c-moved');
     claim('0000:3b:1f.7', 'c-gone');
     const fail = await vfnet(['doctor', '--sysfs-root', lab.dir, '--state-dir', lab.stateDir, '--json']);
@@ -100,7 +102,8 @@ describe('vfnet doctor on the lab', () => {
     const findings = (JSON.parse(fail.stdout) as typeof report).findings;
     const ledger = findings.filter((f) => f.check.startsWith('ledger'));
     assert.deepEqual(ledger.map((f) => [f.check, f.status]), [['ledger-claims', 'fail'], ['ledger-unclaimed', 'pass']]);
-    assert.match(ledger[0]!.detail, /the ledger holds VFs that no longer exist: 0000:3b:1f\.7 \(c-gone\/net1 in vf-0000:3b:1f\.7\.json\)/);
+    assert.match(ledger[0]!.detail, /the ledger holds VFs that no longer exist: 0000:3b:1f\.7 \(c-gone\/net1 in the ledger\)/);
+    assert.match(ledger[0]!.fix!, new RegExp(`removes their claims from ${lab.db.replace(/[.]/g, '\\.')}$`));
     const back = await run('ip', ['-n', ns.name, 'link', 'set', 'dev', vf.netdev, 'netns', String(process.pid)]);
     assert.equal(back.status, 0, formatResult(back));
   });
@@ -132,10 +135,13 @@ function placement(url: string) {
   };
 }
 
-/** The whole agent story against one Placement-compatible service. */
-async function agentScenario(server: RunningServer): Promise<void> {
+/**
+ * The whole agent story against one Placement-compatible service; the agent talks to it over
+ * HTTP, or (`via`) writes the store the service runs on directly.
+ */
+async function agentScenario(server: RunningServer, via: string[] = ['--placement', server.url]): Promise<void> {
   const host = `agt-${s.tag}-${server.pid}`;
-  const agent = (...extra: string[]) => vfnet(['agent', '--placement', server.url, '--once', '--sysfs-root', lab.dir, '--hostname', host, ...physnetArgs(), ...extra]);
+  const agent = (...extra: string[]) => vfnet(['agent', ...via, '--once', '--sysfs-root', lab.dir, '--hostname', host, ...physnetArgs(), ...extra]);
   const p = placement(server.url);
   const root = hostProviderUuid(host);
   const nic = nicProviderUuid(host, '0000:3b:00');
@@ -236,9 +242,27 @@ describe('vfnet agent on the lab', () => {
     assert.match(r.stdout, /failed: .*unreachable.*ECONNREFUSED/);
   });
 
-  it('refuses --db until the embedded store lands', async () => {
-    const r = await vfnet(['agent', '--db', s.path('x.db'), '--once']);
-    assert.equal(r.status, 1);
-    assert.match(r.stderr, /--db is not available yet/);
+  it('does the same in the embedded store (--db), read back through vfnet serve on that file', async (t) => {
+    const paths = apiPaths();
+    if (!existsSync(paths.serverJs)) {
+      t.skip(`vfnet serve is not built (${paths.serverJs})`);
+      return;
+    }
+    const db = s.path('node.db');
+    const server = await startVfnet({ serverJs: paths.serverJs, db });
+    try {
+      await agentScenario(server, ['--db', db]);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('takes --placement or --db, not both, and not neither', async () => {
+    const both = await vfnet(['agent', '--db', s.path('x.db'), '--placement', 'http://127.0.0.1:1', '--once']);
+    assert.equal(both.status, 1, formatResult(both));
+    assert.match(both.stderr, /give --placement URL or --db PATH, not both/);
+    const neither = await vfnet(['agent', '--once']);
+    assert.equal(neither.status, 1, formatResult(neither));
+    assert.match(neither.stderr, /--placement URL or --db \[PATH\] is required/);
   });
 });

@@ -1,11 +1,13 @@
-// `physnet` on the simulated host with the resource model in `vfnet serve`: the agent registers
-// the host (2 PFs × 7 VFs, physnets public and intranet), then 32 parallel ADDs ask for a VF on
-// physnet public. Exactly the 7 VFs of the public PF are handed out, each once, each claimed in the
-// model; the rest fail with "no free VF"; DELs give everything back, in the model and on the host.
+// `physnet` on the simulated host with the resource model in `vfnet serve` ("placement": {"url"})
+// and in the node's embedded store (no "placement"): the agent registers the host (2 PFs × 7 VFs,
+// physnets public and intranet), then 32 parallel ADDs ask for a VF on physnet public. Exactly the
+// 7 VFs of the public PF are handed out, each once, each claimed in the model and in the ledger;
+// the rest fail with "no free VF"; doctor finds ledger, model and hardware in agreement; DELs give
+// everything back, in the model and on the host.
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { openStore } from '../../../src/store/open.js';
 import { pfProviderUuid } from '../../../src/agent/ids.js';
 import { apiPaths } from '../../api/support/paths.js';
 import { startVfnet, type RunningServer } from '../../api/support/servers.js';
@@ -28,15 +30,18 @@ before(async () => {
   lab = labFor(s, { pfs: 2, vfsPerPf: VFS, totalVfs: VFS, physnets: ['public', 'intranet'] });
   server = await startVfnet({ serverJs: apiPaths().serverJs, db: s.path('vfnet.db') });
   s.defer('stop vfnet serve', () => server.stop());
-  const agent = await run(process.execPath, [join(REPO_ROOT, 'dist/bin/vfnet'), 'agent', '--placement', server.url, '--once',
-    '--sysfs-root', lab.dir, '--hostname', HOST, '--physnet', `${lab.pf(0).name}=public`, '--physnet', `${lab.pf(1).name}=intranet`], { timeoutMs: 120_000 });
-  assert.equal(agent.status, 0, formatResult(agent));
+  for (const target of [['--placement', server.url], ['--db', lab.db]]) {
+    const agent = await run(process.execPath, [join(REPO_ROOT, 'dist/bin/vfnet'), 'agent', ...target, '--once',
+      '--sysfs-root', lab.dir, '--hostname', HOST, '--physnet', `${lab.pf(0).name}=public`, '--physnet', `${lab.pf(1).name}=intranet`], { timeoutMs: 120_000 });
+    assert.equal(agent.status, 0, formatResult(agent));
+  }
 });
 after(async () => {
   await s.dispose();
 });
 
-async function usage(pfIndex: number): Promise<number> {
+/** SRIOV_NET_VF used on a PF's provider, as vfnet serve reports it. */
+async function serviceUsage(pfIndex: number): Promise<number> {
   const r = await fetch(`${server.url}/resource_providers/${pfProviderUuid(HOST, lab.pf(pfIndex).pci)}/usages`, {
     headers: { 'x-auth-token': 'admin', 'openstack-api-version': 'placement 1.39' },
   });
@@ -44,11 +49,35 @@ async function usage(pfIndex: number): Promise<number> {
   return body.usages.SRIOV_NET_VF ?? 0;
 }
 
-test(`${ADDS} parallel physnet ADDs: the ${VFS} VFs of the public PF, each once, claimed in the model; DELs give all back`, async () => {
+/** The same, read from the embedded store's file. */
+async function embeddedUsage(pfIndex: number): Promise<number> {
+  const store = await openStore(lab.db);
+  try {
+    return (await store.getProviderUsages(pfProviderUuid(HOST, lab.pf(pfIndex).pci))).usages.get('SRIOV_NET_VF') ?? 0;
+  } finally {
+    await store.close();
+  }
+}
+
+test(`${ADDS} parallel physnet ADDs against vfnet serve: the ${VFS} VFs of the public PF, each once, claimed in the model; DELs give all back`, async () => {
+  await scenario({ placement: { url: server.url } }, serviceUsage);
+});
+
+test(`${ADDS} parallel physnet ADDs on the embedded store (no "placement"): the same`, async () => {
+  await scenario({}, embeddedUsage);
+});
+
+async function doctor(): Promise<{ check: string; status: string; detail: string }[]> {
+  const out = await run(process.execPath, [join(REPO_ROOT, 'dist/bin/vfnet'), 'doctor', '--sysfs-root', lab.dir, '--state-dir', lab.stateDir, '--hostname', HOST, '--json']);
+  assert.equal(out.status, 0, formatResult(out));
+  return (JSON.parse(out.stdout) as { findings: { check: string; status: string; detail: string }[] }).findings;
+}
+
+async function scenario(target: Record<string, unknown>, usage: (pfIndex: number) => Promise<number>): Promise<void> {
   const beforeView = lab.show();
   const pods = await Promise.all(Array.from({ length: ADDS }, () => createNetns(s, 'vq')));
   const config = {
-    cniVersion: '1.0.0', name: 'physnet-net', type: 'sriov', physnet: 'public', placement: { url: server.url },
+    cniVersion: '1.0.0', name: 'physnet-net', type: 'sriov', physnet: 'public', ...target,
     ipam: { type: 'host-local', dataDir: s.path('ipam'), subnet: '10.78.0.0/24' },
   };
   const env = { ...lab.env, VFNET_HOSTNAME: HOST };
@@ -73,13 +102,18 @@ test(`${ADDS} parallel physnet ADDs: the ${VFS} VFs of the public PF, each once,
   }
   assert.equal(await usage(0), VFS, 'the model holds exactly the VFs the hardware holds');
   assert.equal(await usage(1), 0);
+  assert.deepEqual(lab.ledger().map((c) => c.pci).sort(), taken.map((v) => v.pci).sort(), 'the ledger holds exactly those VFs');
+  const findings = await doctor();
+  assert.deepEqual(findings.filter((f) => f.status !== 'pass' && f.status !== 'skip'), []);
+  if (!target.placement) {
+    assert.deepEqual(findings.filter((f) => f.check === 'model-claims').map((f) => f.detail), [`${VFS} attachments and ${VFS} claims in file://${lab.db} agree`]);
+  }
 
   const dels = await Promise.all(pods.map((_, i) => call('DEL', i)));
   for (const o of dels) assert.equal(o.status, 0, formatResult(o));
   assert.equal(await usage(0), 0);
   assert.deepEqual(lab.show(), beforeView);
-  assert.deepEqual(readdirSync(lab.stateDir).filter((n) => n !== 'locks'), []);
-
-  const doctor = await run(process.execPath, [join(REPO_ROOT, 'dist/bin/vfnet'), 'doctor', '--sysfs-root', lab.dir, '--state-dir', lab.stateDir]);
-  assert.equal(doctor.status, 0, formatResult(doctor));
-});
+  assert.deepEqual(lab.stateFiles(), []);
+  assert.deepEqual(lab.ledger(), []);
+  await doctor();
+}

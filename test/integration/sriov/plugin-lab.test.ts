@@ -40,13 +40,7 @@ function call(command: PluginCall['command'], over: Partial<PluginCall> = {}): P
 async function world() {
   // Only this test's objects: other suites may be creating and removing their own meanwhile.
   const hostLinks = (await listLinks(null)).filter((l) => l.ifname.startsWith(lab.info.prefix)).map((l) => `${l.ifname} ${l.address} ${l.mtu} ${l.flags.includes('UP')}`).sort();
-  let state: string[] = [];
-  try {
-    state = readdirSync(lab.stateDir).filter((n) => n !== 'locks').sort();
-  } catch {
-    state = [];
-  }
-  return { view: lab.show(), hostLinks, netns: (await listNetns()).filter((n) => n.includes(s.tag)).sort(), state, pod1: (await listLinks(pod1.name)).map((l) => l.ifname) };
+  return { view: lab.show(), hostLinks, netns: (await listNetns()).filter((n) => n.includes(s.tag)).sort(), state: lab.stateFiles(), ledger: lab.ledger(), pod1: (await listLinks(pod1.name)).map((l) => l.ifname) };
 }
 
 async function expectError(config: unknown, c: PluginCall, code: number, msg: RegExp) {

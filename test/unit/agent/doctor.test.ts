@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { runDoctor, type DoctorReport, type Finding } from '../../../src/agent/doctor.js';
 import { renderDoctor } from '../../../src/agent/render.js';
 import type { FakeHost } from '../../../src/host/fake.js';
+import { MemoryVfLedger } from '../../../src/store/vf-ledger.js';
 import { plainHost, sriovHost } from './hosts.js';
 
 const GOOD_CMDLINE = 'BOOT_IMAGE=/vmlinuz root=/dev/sda1 ro intel_iommu=on iommu=pt';
@@ -14,8 +15,19 @@ function healthy(host: FakeHost = sriovHost()): FakeHost {
   return host;
 }
 
-function doctor(host: FakeHost, opts: { simulated?: boolean; noState?: boolean } = {}): DoctorReport {
-  return runDoctor({ sysfs: host.sysfs, state: opts.noState ? null : host.state, stateDir: '/var/lib/cni/sriov', simulated: opts.simulated ?? false });
+/** Each fake host's ledger of VF claims. */
+const ledgers = new WeakMap<FakeHost, MemoryVfLedger>();
+function ledgerOf(host: FakeHost): MemoryVfLedger {
+  let l = ledgers.get(host);
+  if (!l) ledgers.set(host, (l = new MemoryVfLedger()));
+  return l;
+}
+
+function doctor(host: FakeHost, opts: { simulated?: boolean; noState?: boolean; model?: { target: string; held: Map<string, string> } } = {}): DoctorReport {
+  return runDoctor({
+    sysfs: host.sysfs, state: opts.noState ? null : host.state, stateDir: '/var/lib/cni/sriov', simulated: opts.simulated ?? false,
+    ledger: opts.noState ? null : ledgerOf(host), model: opts.model ?? null,
+  });
 }
 
 function find(r: DoctorReport, check: string, subject: string | null = null): Finding {
@@ -25,7 +37,7 @@ function find(r: DoctorReport, check: string, subject: string | null = null): Fi
 }
 
 function claim(host: FakeHost, pci: string, containerId: string, ifname = 'net1'): void {
-  host.state.writeJson(`vf-${pci}.json`, { pci, network: 'sriov-net', containerId, ifname, netns: `/var/run/netns/${containerId}`, at: '2026-01-01T00:00:00Z' });
+  ledgerOf(host).write({ pci, network: 'sriov-net', containerId, ifname, netns: `/var/run/netns/${containerId}`, at: '2026-01-01T00:00:00Z' });
 }
 
 describe('doctor', () => {
@@ -167,8 +179,8 @@ describe('doctor', () => {
     const r = doctor(host);
     const f = find(r, 'ledger-claims');
     assert.equal(f.status, 'fail');
-    assert.match(f.detail, /the ledger holds VFs that no longer exist: 0000:3b:10.6 \(c1\/net1 in vf-0000:3b:10.6.json, c1\/net1 in att-c1-net1.json\)/);
-    assert.match(f.fix!, /CNI GC.*remove \/var\/lib\/cni\/sriov\/vf-0000:3b:10.6.json \/var\/lib\/cni\/sriov\/att-c1-net1.json/);
+    assert.match(f.detail, /the ledger holds VFs that no longer exist: 0000:3b:10.6 \(c1\/net1 in the ledger, c1\/net1 in att-c1-net1.json\)/);
+    assert.match(f.fix!, /CNI GC.*removes their claims from memory and \/var\/lib\/cni\/sriov\/att-c1-net1.json$/);
     assert.equal(r.exitCode, 1);
   });
 
@@ -199,7 +211,7 @@ describe('doctor', () => {
 
   it('reads no ledger when there is no state directory', () => {
     const f = find(doctor(healthy(), { noState: true }), 'ledger-claims');
-    assert.deepEqual([f.status, f.detail], ['pass', 'no state directory at /var/lib/cni/sriov: nothing is claimed']);
+    assert.deepEqual([f.status, f.detail], ['pass', 'no state directory at /var/lib/cni/sriov and no ledger: nothing is claimed']);
   });
 
   it('prints a table with every finding and a summary', () => {
@@ -211,5 +223,33 @@ describe('doctor', () => {
     assert.match(text, /^link enp59s0f0 +FAIL +enp59s0f0 is administratively +ip link set enp59s0f0 up$/m);
     assert.ok(lines.every((l) => l.length <= 100), text);
     assert.match(lines.at(-1)!, /^\d+ passed, 0 warnings, 1 failed, 1 skipped$/);
+  });
+
+  describe('model-claims: the model and the attachments agree', () => {
+    const TARGET = 'file:///var/lib/vfnet/vfnet.db';
+    function attached(host: FakeHost, cid: string, consumer: string, url = TARGET): void {
+      host.state.writeJson(`att-${cid}-net1.json`, { containerId: cid, ifname: 'net1', vf: { pci: '0000:3b:10.0' }, model: { url, consumer } });
+    }
+    it('passes when every model-claimed attachment holds its claim and every claim has an attachment', () => {
+      const host = healthy();
+      attached(host, 'c1', 'cons-1');
+      attached(host, 'c2', 'cons-2', 'http://elsewhere:8778');
+      const f = find(doctor(host, { model: { target: TARGET, held: new Map([['cons-1', 'rp-pf0']]) } }), 'model-claims');
+      assert.deepEqual([f.status, f.detail], ['pass', `1 attachment and 1 claim in ${TARGET} agree`]);
+    });
+    it('fails an attachment whose claim the model lost, and warns about a claim nobody holds', () => {
+      const host = healthy();
+      attached(host, 'c1', 'cons-1');
+      const r = doctor(host, { model: { target: TARGET, held: new Map([['cons-9', 'rp-pf0']]) } });
+      const found = r.findings.filter((x) => x.check === 'model-claims');
+      assert.deepEqual(found.map((x) => x.status), ['fail', 'warn']);
+      assert.match(found[0]!.detail, /the model at file:\/\/\/var\/lib\/vfnet\/vfnet.db no longer counts: 0000:3b:10.0 by c1\/net1/);
+      assert.match(found[1]!.detail, /^1 VF claim in .* with no attachment behind it .*: consumers cons-9$/);
+      assert.match(found[1]!.fix!, /CNI GC/);
+      assert.equal(r.exitCode, 1);
+    });
+    it('is not checked when no model was consulted', () => {
+      assert.equal(doctor(healthy()).findings.some((x) => x.check === 'model-claims'), false);
+    });
   });
 });

@@ -7,6 +7,8 @@ import { IGB_ADMIN_MAC, IGB_REFUSALS, fakeHostPorts, type FakeHostPorts } from '
 import { createLogger } from '../../../src/host/log.js';
 import { SriovCode } from '../../../src/sriov/errors.js';
 import { DEFAULT_OPTIONS, SriovPlugin } from '../../../src/sriov/plugin.js';
+import { MemoryVfLedger } from '../../../src/store/vf-ledger.js';
+import type { VfAccounting } from '../../../src/sriov/accounting.js';
 
 const POD = '/var/run/netns/pod1';
 const POD2 = '/var/run/netns/pod2';
@@ -16,6 +18,7 @@ const VF1 = '0000:af:06.1';
 
 interface Env {
   host: FakeHostPorts;
+  ledger: MemoryVfLedger;
   plugin: SriovPlugin;
   logs: string[];
 }
@@ -31,8 +34,9 @@ function setup(refusals = {}, adminMac = {}): Env {
   host.fake.addNetns(POD2);
   const logs: string[] = [];
   const log = createLogger({}, (l) => logs.push(l));
-  const plugin = new SriovPlugin(host, log, { ...DEFAULT_OPTIONS, lockTimeoutMs: 500, macDelayMs: 1, pid: 4242, findExecutable: (name) => `/opt/cni/bin/${name}` });
-  return { host, plugin, logs };
+  const ledger = new MemoryVfLedger();
+  const plugin = new SriovPlugin(host, log, { ...DEFAULT_OPTIONS, ledger, lockTimeoutMs: 500, macDelayMs: 1, pid: 4242, findExecutable: (name) => `/opt/cni/bin/${name}` });
+  return { host, ledger, plugin, logs };
 }
 
 function request(command: HandlerCommand, config: Record<string, unknown>, over: Partial<CniRequest> = {}): CniRequest {
@@ -60,7 +64,7 @@ function cniError(fn: () => unknown, code: number, message: RegExp): void {
 function snapshot(env: Env) {
   const s = env.host.fake.snapshot();
   // Per-interface sysctls vanish with the interface in the kernel; the fake keeps them.
-  return { ...s, locks: [], sysctls: {} };
+  return { ...s, locks: [], sysctls: {}, ledger: env.ledger.all() };
 }
 
 describe('sriov plugin on a fake host', () => {
@@ -325,27 +329,31 @@ describe('sriov plugin on a fake host', () => {
     function model(room: Record<string, number>) {
       const held = new Map<string, string>();
       const calls: string[] = [];
-      return {
-        held, calls,
-        accounting: {
-          async candidatePfs(trait: string) { calls.push(`candidates ${trait}`); return Object.keys(room).filter((p) => room[p]! > 0); },
-          async claim(consumer: string, pf: string) {
-            calls.push(`claim ${pf}`);
-            if (room[pf]! <= 0) return false;
-            room[pf]!--; held.set(consumer, pf); return true;
-          },
-          async release(consumer: string) {
-            calls.push('release');
-            const pf = held.get(consumer);
-            if (pf) { room[pf]!++; held.delete(consumer); }
-          },
+      const networks = new Map<string, string>();
+      const accounting: VfAccounting = {
+        target: 'http://127.0.0.1:8778',
+        async candidatePfs(trait: string) { calls.push(`candidates ${trait}`); return Object.keys(room).filter((p) => room[p]! > 0); },
+        async knows(pf: string) { return pf in room; },
+        async claim(consumer: string, pf: string, network: string) {
+          calls.push(`claim ${pf}`);
+          if (room[pf]! <= 0) return false;
+          room[pf]!--; held.set(consumer, pf); networks.set(consumer, network); return true;
+        },
+        async release(consumer: string) {
+          calls.push('release');
+          const pf = held.get(consumer);
+          if (pf) { room[pf]!++; held.delete(consumer); }
+        },
+        async attachmentsOn(pfs: readonly string[], network: string) {
+          return [...held].filter(([c, pf]) => pfs.includes(pf) && networks.get(c) === network).map(([c]) => c);
         },
       };
+      return { held, calls, room, accounting };
     }
-    function withModel(m: ReturnType<typeof model>) {
+    function withModel(m: ReturnType<typeof model>, embedded = false) {
       return new SriovPlugin(env.host, createLogger({}, () => {}), {
-        ...DEFAULT_OPTIONS, lockTimeoutMs: 500, macDelayMs: 1, pid: 4242, findExecutable: (name) => `/opt/cni/bin/${name}`,
-        accountingFor: () => m.accounting, pfProvider: (pci) => `rp-${pci}`,
+        ...DEFAULT_OPTIONS, ledger: env.ledger, lockTimeoutMs: 500, macDelayMs: 1, pid: 4242, findExecutable: (name) => `/opt/cni/bin/${name}`,
+        accountingFor: () => m.accounting, pfProvider: (pci) => `rp-${pci}`, ...(embedded ? { embeddedModel: 'file:///var/lib/vfnet/vfnet.db' } : {}),
       });
     }
     const PHYS = { physnet: 'public', placement: { url: 'http://127.0.0.1:8778' }, ...IPAM };
@@ -389,7 +397,59 @@ describe('sriov plugin on a fake host', () => {
       await assert.rejects(async () => plugin.add(request('ADD', PHYS, { containerId: 'x3' })), /no free VF on physnet/);
       assert.equal(m.held.size, 0);
     });
-    it('without "placement", physnet is a config error (code 7)', async () => {
+    it('master on a PF the model has: claimed there too, and a full PF in the model is 101 with nothing changed', async () => {
+      const m = model({ 'rp-0000:af:00.1': 1 });
+      const plugin = withModel(m, true);
+      const r = await plugin.add(request('ADD', { master: PF, ...IPAM }));
+      assert.equal(r.interfaces[0]?.pciID, VF0);
+      assert.deepEqual([...m.held.values()], ['rp-0000:af:00.1']);
+      const before = snapshot(env);
+      await assert.rejects(async () => plugin.add(request('ADD', { master: PF, ...IPAM }, { containerId: 'c2', netns: POD2 })), (e: unknown) => {
+        assert.ok(e instanceof CniError);
+        assert.equal(e.code, SriovCode.NoFreeVf);
+        assert.match(e.message, /no free VF on enp175s0f1: the resource model at .* has all of its VFs allocated/);
+        return true;
+      });
+      assert.deepEqual(snapshot(env), before);
+      await plugin.del(request('DEL', { master: PF, ...IPAM }));
+      assert.equal(m.held.size, 0);
+    });
+    it('master on a PF the embedded model does not have: the ledger alone accounts for it', async () => {
+      const m = model({});
+      const r = await withModel(m, true).add(request('ADD', { master: PF }));
+      assert.equal(r.interfaces[0]?.pciID, VF0);
+      assert.equal(m.calls.filter((c) => c.startsWith('claim')).length, 0);
+      assert.equal(env.ledger.read(VF0)?.containerId, 'c1');
+    });
+    it('master with an explicit "placement" that lacks the PF: code 103, nothing changed', async () => {
+      const before = snapshot(env);
+      await assert.rejects(async () => withModel(model({})).add(request('ADD', { master: PF, placement: { url: 'http://127.0.0.1:8778' } })), (e: unknown) => {
+        assert.ok(e instanceof CniError);
+        assert.equal(e.code, SriovCode.DeviceUnusable);
+        assert.match(e.message, /PF enp175s0f1 is not registered in http:\/\/127.0.0.1:8778/);
+        return true;
+      });
+      assert.deepEqual(snapshot(env), before);
+    });
+    it('physnet with the embedded model and no "placement": claimed in the embedded store', async () => {
+      const m = model({ 'rp-0000:af:00.1': 2 });
+      const r = await withModel(m, true).add(request('ADD', { physnet: 'public' }));
+      assert.equal(r.interfaces[0]?.pciID, VF0);
+      assert.equal(m.held.size, 1);
+    });
+    it('GC releases model claims that no attachment holds, and keeps valid ones and other networks\'', async () => {
+      const m = model({ 'rp-0000:af:00.1': 4 });
+      const plugin = withModel(m);
+      await plugin.add(request('ADD', PHYS));
+      // An ADD killed between its model claim and its record, one of another network, one valid.
+      await m.accounting.claim('orphan', 'rp-0000:af:00.1', 'net-a');
+      await m.accounting.claim('other-net', 'rp-0000:af:00.1', 'net-b');
+      const valid = [{ containerID: 'c1', ifname: 'net1' }];
+      await plugin.gc(request('GC', { ...PHYS, cniVersion: '1.1.0', 'cni.dev/valid-attachments': valid }));
+      assert.deepEqual([...m.held.keys()].filter((c) => c === 'orphan' || c === 'other-net'), ['other-net']);
+      assert.equal(m.held.size, 2);
+    });
+    it('without "placement" or an embedded model, physnet is a config error (code 7)', async () => {
       await assert.rejects(async () => env.plugin.add(request('ADD', { physnet: 'public' })), (e: unknown) => {
         assert.ok(e instanceof CniError);
         assert.equal(e.code, 7);

@@ -1,0 +1,72 @@
+// One synchronous SQLite connection, whichever runtime runs us: better-sqlite3 under Node (the
+// service, the CLI, the tests) and Bun's built-in `bun:sqlite` inside the compiled plugin, where
+// better-sqlite3's native addon does not load. Both drivers are loaded on demand, so neither is
+// part of the other runtime's import graph.
+
+export interface SqliteStatement {
+  all(...params: unknown[]): unknown[];
+  /** undefined when there is no row. */
+  get(...params: unknown[]): unknown;
+  run(...params: unknown[]): { changes: number };
+  /** True when the statement returns rows (a SELECT, or a pragma that answers). */
+  readonly returnsRows: boolean;
+}
+
+export interface SqliteConnection {
+  exec(sql: string): void;
+  prepare(sql: string): SqliteStatement;
+  readonly inTransaction: boolean;
+  close(): void;
+}
+
+/** The error code SQLite reports when another connection holds the lock (both drivers set `code`). */
+export function isBusy(e: unknown): boolean {
+  return (e as { code?: string } | null)?.code === 'SQLITE_BUSY';
+}
+
+const runningUnderBun = (): boolean => typeof (globalThis as { Bun?: unknown }).Bun !== 'undefined';
+
+/** Booleans become 0/1 (neither driver binds them the same way); everything else as is. */
+const bindable = (params: unknown[]) => params.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p));
+
+export async function openSqlite(path: string): Promise<SqliteConnection> {
+  return runningUnderBun() ? openWithBun(path) : openWithBetterSqlite(path);
+}
+
+async function openWithBetterSqlite(path: string): Promise<SqliteConnection> {
+  const { default: Database } = await import('better-sqlite3');
+  const db = new Database(path);
+  return {
+    exec: (sql) => void db.exec(sql),
+    prepare: (sql) => {
+      const s = db.prepare(sql);
+      return {
+        all: (...p) => s.all(...bindable(p)),
+        get: (...p) => s.get(...bindable(p)),
+        run: (...p) => ({ changes: s.run(...bindable(p)).changes }),
+        returnsRows: s.reader,
+      };
+    },
+    get inTransaction() { return db.inTransaction; },
+    close: () => db.close(),
+  };
+}
+
+async function openWithBun(path: string): Promise<SqliteConnection> {
+  const { Database } = await import('bun:sqlite');
+  const db = new Database(path, { create: true });
+  return {
+    exec: (sql) => void db.exec(sql),
+    prepare: (sql) => {
+      const s = db.prepare(sql);
+      return {
+        all: (...p) => s.all(...bindable(p)),
+        get: (...p) => s.get(...bindable(p)) ?? undefined,
+        run: (...p) => ({ changes: s.run(...bindable(p)).changes }),
+        returnsRows: s.columnNames.length > 0,
+      };
+    },
+    get inTransaction() { return db.inTransaction; },
+    close: () => db.close(),
+  };
+}

@@ -1,0 +1,102 @@
+// The node's ledger of VFs: which attachment holds which VF. It lives in the node's embedded
+// SQLite file, next to the resource model, so the two are one account: the model counts VFs per
+// PF (SRIOV_NET_VF allocations), the ledger says which VF each of those is. Reads and writes are
+// synchronous (the plugin takes them under its per-VF lock), and each one is its own transaction.
+import type { SqliteConnection } from './sqlite-driver.js';
+
+export interface VfClaim {
+  pci: string;
+  network: string;
+  containerId: string;
+  ifname: string;
+  netns: string;
+  /** ISO time of the claim. */
+  at: string;
+}
+
+export interface VfLedger {
+  read(pci: string): VfClaim | null;
+  /** Records the holder of a VF, replacing any previous one (the caller holds the VF's lock). */
+  write(claim: VfClaim): void;
+  remove(pci: string): void;
+  all(): VfClaim[];
+  /** Where the ledger is, for messages. */
+  readonly location: string;
+}
+
+interface ClaimRow {
+  pci: string;
+  network: string;
+  container_id: string;
+  ifname: string;
+  netns: string;
+  claimed_at: string;
+}
+
+const toClaim = (r: ClaimRow): VfClaim => ({
+  pci: r.pci, network: r.network, containerId: r.container_id, ifname: r.ifname, netns: r.netns, at: r.claimed_at,
+});
+
+/** How long a ledger write waits for another process's transaction (they last milliseconds). */
+const BUSY_TIMEOUT_MS = 10_000;
+
+export class SqliteVfLedger implements VfLedger {
+  constructor(
+    private readonly db: SqliteConnection,
+    readonly location: string,
+  ) {
+    // A plugin process blocks while it waits; that is all it would do anyway.
+    db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    db.exec('PRAGMA journal_mode = WAL');
+    db.exec(`CREATE TABLE IF NOT EXISTS vf_claims (
+      pci TEXT PRIMARY KEY,
+      network TEXT NOT NULL,
+      container_id TEXT NOT NULL,
+      ifname TEXT NOT NULL,
+      netns TEXT NOT NULL,
+      claimed_at TEXT NOT NULL)`);
+  }
+
+  read(pci: string): VfClaim | null {
+    const row = this.db.prepare('SELECT * FROM vf_claims WHERE pci = ?').get(pci) as ClaimRow | undefined;
+    return row ? toClaim(row) : null;
+  }
+
+  write(c: VfClaim): void {
+    this.db.prepare(`INSERT INTO vf_claims (pci, network, container_id, ifname, netns, claimed_at) VALUES (?, ?, ?, ?, ?, ?)
+      ON CONFLICT (pci) DO UPDATE SET network = excluded.network, container_id = excluded.container_id,
+      ifname = excluded.ifname, netns = excluded.netns, claimed_at = excluded.claimed_at`)
+      .run(c.pci, c.network, c.containerId, c.ifname, c.netns, c.at);
+  }
+
+  remove(pci: string): void {
+    this.db.prepare('DELETE FROM vf_claims WHERE pci = ?').run(pci);
+  }
+
+  all(): VfClaim[] {
+    return (this.db.prepare('SELECT * FROM vf_claims ORDER BY pci').all() as ClaimRow[]).map(toClaim);
+  }
+}
+
+/** The ledger in memory, for unit tests of the plugin's logic. */
+export class MemoryVfLedger implements VfLedger {
+  readonly location = 'memory';
+  private readonly claims = new Map<string, VfClaim>();
+
+  read(pci: string): VfClaim | null {
+    const c = this.claims.get(pci);
+    return c ? { ...c } : null;
+  }
+
+  write(c: VfClaim): void {
+    this.claims.set(c.pci, { ...c });
+  }
+
+  remove(pci: string): void {
+    this.claims.delete(pci);
+  }
+
+  all(): VfClaim[] {
+    return [...this.claims.keys()].sort().map((pci) => ({ ...this.claims.get(pci)! }));
+  }
+}
