@@ -293,4 +293,5 @@ const EMPTY_STATE: StateFiles = {
   remove: () => undefined,
   list: () => [],
   writable: () => false,
+  sweepAbandoned: () => 0,
 };

@@ -61,12 +61,16 @@ function printNextSteps(url: string, hostname: string, labDir: string | null, db
   const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
   const netd = resolve('data', 'net.d');
   mkdirSync(netd, { recursive: true });
-  writeFileSync(join(netd, 'vfnet-physnet.conflist'), `${JSON.stringify({
-    cniVersion: '1.0.0', name: 'vfnet-physnet',
-    plugins: [{ type: 'sriov', physnet: 'public', vlan: 100, placement: { url }, ipam: { type: 'host-local', subnet: '10.56.217.0/24' } }],
+  const conflist = (name: string, extra: Record<string, unknown>) => writeFileSync(join(netd, `${name}.conflist`), `${JSON.stringify({
+    cniVersion: '1.0.0', name,
+    plugins: [{ type: 'sriov', physnet: 'public', vlan: 100, ...extra, ipam: { type: 'host-local', subnet: '10.56.217.0/24' } }],
   }, null, 2)}\n`);
+  // No "placement": the plugin claims in its embedded store, which VFNET_DB points at this
+  // service's own file, so the service shows the plugin's claims as they happen.
+  conflist('vfnet-physnet', {});
+  conflist('vfnet-physnet-http', { placement: { url } });
   const osc = `openstack --os-auth-type admin_token --os-token admin --os-endpoint ${url} --os-placement-api-version 1.39`;
-  const env = [`VFNET_HOSTNAME=${hostname}`, 'VFNET_STATE_DIR=/run/vfnet-state', ...(labDir ? [`VFNET_SYSFS_ROOT=${labDir}`] : [])].join(' ');
+  const env = [`VFNET_HOSTNAME=${hostname}`, 'VFNET_STATE_DIR=/run/vfnet-state', `VFNET_DB=${resolve(db)}`, ...(labDir ? [`VFNET_SYSFS_ROOT=${labDir}`] : [])].join(' ');
   console.log(`
 vfnet serve is listening on ${url} (store: ${db}); this host is registered in it.
 
@@ -76,7 +80,8 @@ Try, in another shell:
   curl -s -H 'x-auth-token: admin' -H 'openstack-api-version: placement 1.39' \\
     '${url}/allocation_candidates?resources=SRIOV_NET_VF:2&can_split=SRIOV_NET_VF'
 
-A container on physnet public (the plugin claims its VF in this service; config in ${netd}):
+A container on physnet public (the plugin claims its VF in the embedded store, this service's file;
+vfnet-physnet-http claims it through the service's URL instead; configs in ${netd}):
   ip netns add demo1
   ${env} CNI_PATH=${root}/dist/bin:/usr/lib/cni NETCONFPATH=${netd} \\
     /var/tmp/vfnet-tools/bin/cnitool add vfnet-physnet /var/run/netns/demo1

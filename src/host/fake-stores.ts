@@ -64,6 +64,11 @@ export class FakeStateFiles implements StateFiles {
     return [...this.files.keys()].filter((n) => n.startsWith(prefix)).sort();
   }
 
+  /** Writes are atomic in memory: nothing is ever abandoned. */
+  sweepAbandoned(): number {
+    return 0;
+  }
+
   writable(): boolean {
     return this.canWrite;
   }

@@ -139,6 +139,11 @@ export interface StateFiles {
   list(prefix?: string): string[];
   /** Can state be written at all (for STATUS)? */
   writable(): boolean;
+  /**
+   * Removes the temporary files of writes whose process died before its rename (a SIGKILL
+   * mid-write); `alive` says whether a pid still runs. Returns how many went.
+   */
+  sweepAbandoned(alive: (pid: number) => boolean): number;
 }
 
 export interface Lock {

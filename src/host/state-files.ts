@@ -87,6 +87,29 @@ export class DirStateFiles implements StateFiles {
     return names.filter((n) => !n.startsWith(TEMP_PREFIX) && n.startsWith(prefix)).sort();
   }
 
+  sweepAbandoned(alive: (pid: number) => boolean): number {
+    let names: string[];
+    try {
+      names = readdirSync(this.dir);
+    } catch {
+      return 0;
+    }
+    let swept = 0;
+    for (const n of names) {
+      if (!n.startsWith(TEMP_PREFIX)) continue;
+      // .tmp-<name>-<pid>-<random>: the pid is the second-last part.
+      const pid = Number(n.split('-').at(-2));
+      if (!Number.isInteger(pid) || pid <= 0 || alive(pid)) continue;
+      try {
+        unlinkSync(join(this.dir, n));
+        swept++;
+      } catch {
+        // Gone already: another GC swept it.
+      }
+    }
+    return swept;
+  }
+
   /** Writes and removes a probe file: permissions alone do not tell (root ignores them, a read-only mount does not). */
   writable(): boolean {
     try {

@@ -592,6 +592,11 @@ export class SriovPlugin implements PluginHandlers {
     const config = this.config(req);
     const unavailable = (why: string) => new CniError(CniCode.NotAvailable, `plugin not available: ${why}`);
     if (!this.host.state.writable()) throw unavailable(`state directory ${this.host.state.dir} is not writable`);
+    try {
+      this.records.allClaims();
+    } catch (e) {
+      throw unavailable((e as Error).message);
+    }
     const { selector } = config;
     try {
       if (selector.kind === 'deviceID') {
@@ -661,6 +666,8 @@ export class SriovPlugin implements PluginHandlers {
         }
       }
     }
+    const swept = this.host.state.sweepAbandoned((pid) => this.pidAlive(pid));
+    if (swept) this.log.info(`GC: removed ${swept} temporary file(s) of killed writes`);
     // Claims without a record were left by an ADD that died before it wrote anything: nothing
     // was changed, so only the claim goes, once its attachment is not valid (or, without a
     // list, once its namespace is gone).

@@ -22,6 +22,15 @@ function errnoOf(fn: () => unknown): string | null {
 }
 
 describe('DirStateFiles', () => {
+  it('sweeps the temporary files of dead writers only', () => {
+    const dir = freshDir();
+    const state = new DirStateFiles(dir);
+    state.writeJson('att-c1-net1.json', { a: 1 });
+    writeFileSync(join(dir, '.tmp-att-c2-net1.json-111-abcdefgh'), '{"half":');
+    writeFileSync(join(dir, '.tmp-att-c3-net1.json-222-abcdefgh'), '{}');
+    assert.equal(state.sweepAbandoned((pid) => pid === 222), 1);
+    assert.deepEqual(readdirSync(dir).sort(), ['.tmp-att-c3-net1.json-222-abcdefgh', 'att-c1-net1.json']);
+  });
   it('creates the directory 0700 on first write and files 0600', () => {
     const dir = freshDir();
     const state = new DirStateFiles(dir);

@@ -486,6 +486,15 @@ describe('sriov plugin on a fake host', () => {
       env.host.links.rename(POD, 'net1', 'other');
       cniError(() => env.plugin.check(request('CHECK', FULL)), SriovCode.CheckFailed, /net1 is not in/);
     });
+    it('an unusable ledger: STATUS is 50, ADD is code 5 and changes nothing', () => {
+      const broken = { location: '/var/lib/vfnet/vfnet.db', read: fail, write: fail, remove: fail, all: fail };
+      function fail(): never { throw new Error('unable to open database file'); }
+      const plugin = new SriovPlugin(env.host, createLogger({}, () => {}), { ...DEFAULT_OPTIONS, ledger: broken, lockTimeoutMs: 500, macDelayMs: 1, pid: 4242, findExecutable: (name) => `/opt/cni/bin/${name}` });
+      cniError(() => plugin.status(request('STATUS', { cniVersion: '1.1.0', master: PF }, { containerId: '', ifname: '', netns: '' })), 50, /unable to open database file/);
+      const before = snapshot(env);
+      cniError(() => plugin.add(request('ADD', { master: PF, ...IPAM })), 5, /cannot read the claim on VF 0000:af:06.0 from \/var\/lib\/vfnet\/vfnet.db: unable to open database file/);
+      assert.deepEqual(snapshot(env), before);
+    });
     it('STATUS is ready while a VF is free, code 50 when none is', () => {
       env.plugin.status(request('STATUS', { cniVersion: '1.1.0', master: PF }, { containerId: '', ifname: '', netns: '' }));
       env.plugin.add(request('ADD', { master: PF }));
