@@ -6,7 +6,6 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { hostProviderUuid, pfProviderUuid } from '../agent/ids.js';
 import { HttpVfAccounting } from '../agent/placement-accounting.js';
-import { StoreVfAccounting } from '../agent/store-accounting.js';
 import { runPlugin } from '../cni/index.js';
 import { realHostPorts } from '../host/index.js';
 import { createLogger } from '../host/log.js';
@@ -14,7 +13,7 @@ import type { HostPorts } from '../host/ports.js';
 import { isLab, labPorts } from '../lab/plugin-ports.js';
 import type { VfAccounting } from '../sriov/accounting.js';
 import { DEFAULT_OPTIONS, SriovPlugin } from '../sriov/plugin.js';
-import { nodeDbFromTarget, nodeDbPath, nodeDbTarget, openNodeLedger, openNodeModel } from '../store/node-store.js';
+import { nodeDbFromTarget, nodeDbPath, nodeDbTarget } from '../store/node-paths.js';
 import type { VfLedger } from '../store/vf-ledger.js';
 
 const env = process.env;
@@ -51,6 +50,10 @@ function unavailableLedger(e: unknown): VfLedger {
 }
 
 async function plugin(): Promise<SriovPlugin> {
+  // The store's modules load here, not at start-up: VERSION never needs them.
+  const [{ openNodeLedger, openNodeModel }, { StoreVfAccounting }] = await Promise.all([
+    import('../store/node-store.js'), import('../agent/store-accounting.js'),
+  ]);
   const ledger = await openNodeLedger(dbPath).catch(unavailableLedger);
   const models = new Map<string, VfAccounting>();
   const accountingFor = (target: string): VfAccounting => {

@@ -14,7 +14,7 @@ import { parsePhysnets } from '../agent/physnet.js';
 import { HttpPlacementClient } from '../agent/placement-client.js';
 import { IN_PROCESS_URL, inProcessPlacement } from '../api/in-process.js';
 import { STANDARD_RESOURCE_CLASSES, STANDARD_TRAITS } from '../placement/standard-names.js';
-import { nodeDbPath } from '../store/node-store.js';
+import { nodeDbPath } from '../store/node-paths.js';
 import { openStore } from '../store/open.js';
 import { renderPass } from '../agent/render.js';
 import { collect, defaultSysfsRoot } from './discover.js';

@@ -10,7 +10,8 @@ import { renderDoctor } from '../agent/render.js';
 import { scanHost } from '../agent/scan.js';
 import { StoreVfAccounting } from '../agent/store-accounting.js';
 import type { Sysfs } from '../host/ports.js';
-import { hasNodeModel, nodeDbPath, nodeDbTarget, openNodeModel, readNodeLedger } from '../store/node-store.js';
+import { nodeDbPath, nodeDbTarget } from '../store/node-paths.js';
+import { hasNodeModel, openNodeModel, readNodeLedger } from '../store/node-store.js';
 import { defaultSysfsRoot } from './discover.js';
 
 interface DoctorOptions {
