@@ -117,3 +117,40 @@ async function scenario(target: Record<string, unknown>, usage: (pfIndex: number
   assert.deepEqual(lab.ledger(), []);
   await doctor();
 }
+
+test('master on a PF the embedded model has: claimed there too, so VFs a scheduler allocated in the model are never taken', async () => {
+  const beforeView = lab.show();
+  const pf1 = pfProviderUuid(HOST, lab.pf(1).pci);
+  // A scheduler gave 2 of PF 1's VFs to an instance: the hardware still shows 7 free.
+  const instance = '9d7e2c1a-0000-4000-8000-00000000a001';
+  const store = await openStore(lab.db);
+  try {
+    await store.writeAllocations([{ consumerUuid: instance, projectId: 'p', userId: 'u', consumerGeneration: null, consumerType: 'INSTANCE',
+      allocations: [{ providerUuid: pf1, resourceClass: 'SRIOV_NET_VF', used: 2 }] }]);
+  } finally {
+    await store.close();
+  }
+  const n = 10;
+  const pods = await Promise.all(Array.from({ length: n }, () => createNetns(s, 'vm')));
+  const config = { cniVersion: '1.0.0', name: 'master-net', type: 'sriov', master: lab.pf(1).name };
+  const env = { ...lab.env, VFNET_HOSTNAME: HOST };
+  const call = (command: 'ADD' | 'DEL', i: number) =>
+    execPlugin(SRIOV_BIN, { command, containerId: `ms${i}`, netns: pods[i]!.path, ifname: 'net1', env }, config);
+  const adds = await Promise.all(pods.map((_, i) => call('ADD', i)));
+  const winners = adds.filter((o) => o.status === 0);
+  assert.equal(winners.length, VFS - 2, adds.map((o) => o.stdout).join('\n'));
+  for (const o of adds.filter((x) => x.status !== 0)) {
+    const err = cniError(o);
+    assert.equal(err?.code, 101, formatResult(o));
+    assert.match(err!.msg, new RegExp(`no free VF on ${lab.pf(1).name}: the resource model at file://.* has all of its VFs allocated`));
+  }
+  assert.equal(await embeddedUsage(1), VFS, 'the instance\'s 2 and the 5 attachments');
+  assert.equal(lab.ledger().length, VFS - 2);
+  const findings = await doctor();
+  assert.deepEqual(findings.filter((f) => f.check === 'model-claims').map((f) => f.detail), [`${VFS - 2} attachments and ${VFS - 2} claims in file://${lab.db} agree`]);
+  const dels = await Promise.all(pods.map((_, i) => call('DEL', i)));
+  for (const o of dels) assert.equal(o.status, 0, formatResult(o));
+  assert.equal(await embeddedUsage(1), 2, 'only the instance\'s VFs remain');
+  assert.deepEqual(lab.show(), beforeView);
+  assert.deepEqual(lab.ledger(), []);
+});
