@@ -48,6 +48,9 @@ export class SqliteVfLedger implements VfLedger {
     // A plugin process blocks while it waits; that is all it would do anyway.
     db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
     db.exec('PRAGMA journal_mode = WAL');
+    // WAL with NORMAL survives a killed process (what the plugin must survive); a power cut may
+    // lose the last claim, as it may lose the last attachment record, and GC heals both.
+    db.exec('PRAGMA synchronous = NORMAL');
     db.exec(`CREATE TABLE IF NOT EXISTS vf_claims (
       pci TEXT PRIMARY KEY,
       network TEXT NOT NULL,
