@@ -462,6 +462,13 @@ export class SriovPlugin implements PluginHandlers {
       this.records.removeAttachment(req.containerId, req.ifname);
       record = null;
     }
+    if (record && config && record.network !== config.name) {
+      // An attachment is (network, containerID, ifname): this one belongs to another network,
+      // whose own DEL will release it. Only this network's addresses are ours to give back.
+      this.log.warning(`DEL of network ${config.name}: ${req.containerId}/${req.ifname} is attached to network ${record.network}; leaving it alone`);
+      if (config.ipamType) this.ipam('DEL', req);
+      return;
+    }
     const ipamType = record?.ipamType ?? config?.ipamType ?? null;
     if (!record) {
       // Nothing of ours is recorded (never added, already deleted, or the node was wiped):

@@ -486,6 +486,13 @@ describe('sriov plugin on a fake host', () => {
       env.host.links.rename(POD, 'net1', 'other');
       cniError(() => env.plugin.check(request('CHECK', FULL)), SriovCode.CheckFailed, /net1 is not in/);
     });
+    it('DEL of another network with the same containerID and ifname leaves the attachment alone', () => {
+      env.plugin.add(request('ADD', { master: PF }));
+      const attached = snapshot(env);
+      env.plugin.del(request('DEL', { master: PF, name: 'net-b' }));
+      assert.deepEqual(snapshot(env), attached);
+      assert.match(env.logs.join('\n'), /DEL of network net-b: c1\/net1 is attached to network net-a; leaving it alone/);
+    });
     it('an unusable ledger: STATUS is 50, ADD is code 5 and changes nothing', () => {
       const broken = { location: '/var/lib/vfnet/vfnet.db', read: fail, write: fail, remove: fail, all: fail };
       function fail(): never { throw new Error('unable to open database file'); }
