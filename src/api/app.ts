@@ -3,10 +3,12 @@
 // the content-length/content-type rule, routing (404/405), the version gate of the method,
 // media-type checks, policy (admin only), and the handler.
 import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { PlacementError } from '../placement/errors.js';
 import type { PlacementStore } from '../store/port.js';
-import { RawJson, httpDate, parseJson, type Ctx, type Reply, type RouteSpec } from './context.js';
+import { ChunkPool } from './byte-writer.js';
+import { RawJson, httpDate, parseJson, type ByteChunks, type Ctx, type Reply, type RouteSpec } from './context.js';
 import { SchemaValidator } from './json-schema.js';
 import { MAX_VERSION, MIN_VERSION, atLeast, parseVersionHeader, versionString, type Version } from './microversion.js';
 import { allocationRoutes } from './routes/allocations.js';
@@ -78,6 +80,7 @@ function parseQuery(url: string): Array<[string, string]> {
 
 export function createPlacementApp(opts: PlacementAppOptions): FastifyInstance {
   const schemas = new SchemaValidator();
+  const chunkPool = new ChunkPool();
   const store = opts.store;
   const fastifyOpts: Record<string, unknown> = {
     genReqId: () => `req-${randomUUID()}`,
@@ -111,12 +114,18 @@ export function createPlacementApp(opts: PlacementAppOptions): FastifyInstance {
     }
   });
 
-  const send = (reply: FastifyReply, status: number, headers: Record<string, string>, payload?: string, contentType = 'application/json') => {
+  const send = (reply: FastifyReply, status: number, headers: Record<string, string>, payload?: string | ByteChunks, contentType = 'application/json') => {
     reply.code(status);
     for (const [k, v] of Object.entries(headers)) reply.header(k, v);
     if (payload === undefined) return reply.send();
     reply.header('content-type', contentType);
-    return reply.send(Buffer.from(payload));
+    if (typeof payload === 'string') return reply.send(Buffer.from(payload));
+    // 'close' comes after the last byte was handed to the socket, or when the connection is gone.
+    if (payload.release) reply.raw.once('close', payload.release);
+    if (payload.chunks.length === 1) return reply.send(payload.chunks[0]);
+    // Streamed chunk by chunk: joining them would need one large buffer again.
+    reply.header('content-length', String(payload.length));
+    return reply.send(Readable.from(payload.chunks, { objectMode: false }));
   };
 
   const sendError = (req: FastifyRequest, reply: FastifyReply, e: PlacementError, headers: Record<string, string>, version: Version | null) => {
@@ -211,6 +220,7 @@ export function createPlacementApp(opts: PlacementAppOptions): FastifyInstance {
         headers: req.headers,
         store,
         schemas,
+        chunkPool,
         json: () => {
           if (req.body instanceof InvalidUtf8) throw new PlacementError(400, `Malformed JSON: ${req.body.reason}`);
           return parseJson(rawBody);
@@ -225,7 +235,7 @@ export function createPlacementApp(opts: PlacementAppOptions): FastifyInstance {
         h['last-modified'] = httpDate(out.lastModified === 'now' ? Date.now() : out.lastModified);
         h['cache-control'] = 'no-cache';
       }
-      const text = out.body === undefined ? undefined : out.body instanceof RawJson ? out.body.text : JSON.stringify(out.body);
+      const text = out.body === undefined ? undefined : out.body instanceof RawJson ? out.body.json : JSON.stringify(out.body);
       return send(reply, out.status, h, text);
     } catch (e) {
       if (e instanceof PlacementError) return sendError(req, reply, e, headers, version);

@@ -2,6 +2,7 @@
 // their results and thrown PlacementErrors into HTTP responses with Placement's headers.
 import { PlacementError } from '../placement/errors.js';
 import type { PlacementStore } from '../store/port.js';
+import type { ChunkPool } from './byte-writer.js';
 import type { SchemaValidator } from './json-schema.js';
 import { atLeast, type Version } from './microversion.js';
 
@@ -16,13 +17,15 @@ export interface Ctx {
   headers: Record<string, string | string[] | undefined>;
   store: PlacementStore;
   schemas: SchemaValidator;
+  /** Output chunks for large answers, reused from one answer to the next (see ByteWriter). */
+  chunkPool: ChunkPool;
   /** Parses the body as JSON (400 "Malformed JSON" otherwise). */
   json(): unknown;
 }
 
 export interface Reply {
   status: number;
-  /** A value to serialise, or RawJson when the route wrote the JSON text itself (large answers). */
+  /** A value to serialise, or RawJson when the route wrote the JSON itself (large answers). */
   body?: unknown;
   headers?: Record<string, string>;
   /** From 1.15: last-modified is this time (epoch ms); 'now' for computed answers. */
@@ -80,7 +83,15 @@ export function parseJson(raw: string | undefined): unknown {
 
 export const httpDate = (ms: number) => new Date(ms).toUTCString();
 
-/** JSON text a route has already written, sent as it is. */
+/** UTF-8 bytes in order (see ByteWriter) and their total length. */
+export interface ByteChunks {
+  chunks: Buffer[];
+  length: number;
+  /** Called once the chunks have been sent (or the connection is gone): their memory may be reused. */
+  release?: () => void;
+}
+
+/** JSON a route has already written (as text or as bytes), sent as it is. */
 export class RawJson {
-  constructor(readonly text: string) {}
+  constructor(readonly json: string | ByteChunks) {}
 }

@@ -3,10 +3,15 @@
 // limit) over an indexed in-memory snapshot. The product is a depth-first search that checks
 // isolation and capacity on partial assignments, so it prunes instead of filtering afterwards,
 // and it stops as soon as `limit` candidates exist (Placement's first-N, with our stable order).
+// Options and candidates are kept in flat arrays (candidate-table.ts), not as objects: at
+// thousands of candidates, allocating and collecting objects was most of the time.
 import { fits, unitsOk } from './capacity.js';
-import type { ProviderSnapshot, SnapshotProvider } from './snapshot.js';
+import { CandidateTable, Consolidation, IntList } from './candidate-table.js';
+import type { ClassColumn, ProviderSnapshot, SnapshotProvider } from './snapshot.js';
 import { isAncestorOrSelf } from './snapshot.js';
 import { SHARING_TRAIT as SHARING_TRAIT_NAME } from './types.js';
+
+export { CandidateTable, Consolidation } from './candidate-table.js';
 
 export interface RequestGroup {
   /** '' for the unsuffixed group. */
@@ -37,144 +42,260 @@ export interface CandidateRequest {
   maxCandidates?: number | null;
 }
 
-/** One provider's share of one class in a candidate. */
-export interface Part {
-  provider: SnapshotProvider;
-  resourceClass: string;
-  amount: number;
-}
-
-/** How one request group is satisfied inside one tree. */
-interface GroupOption {
-  parts: Part[];
-  /** Providers that satisfied the group, in order of first use (the `mappings` entry). */
-  providers: SnapshotProvider[];
-  /** The providers among them that belong to the anchor's own tree (not sharing ones). */
-  inTree: SnapshotProvider[];
-  /** Providers used by split classes, for ranking split candidates. */
-  splitCount: number;
-  splitSpread: number;
-}
-
-export interface Candidate {
-  /** provider → class → amount, consolidated over the groups. */
-  allocations: Map<SnapshotProvider, Map<string, number>>;
-  mappings: Map<string, SnapshotProvider[]>;
-}
-
 export interface CandidateResult {
-  candidates: Candidate[];
+  candidates: CandidateTable;
+  /** The request's group suffixes, in the order of each candidate's options (the `mappings` keys). */
+  suffixes: string[];
   /** Providers to summarise, in snapshot order. */
   summaries: SnapshotProvider[];
+}
+
+/** Candidate c's allocations as maps (provider → class → amount), for callers that are not hot paths. */
+export function allocationsOf(result: CandidateResult, c: number): Map<SnapshotProvider, Map<string, number>> {
+  const a = new Consolidation().of(result.candidates, c);
+  const out = new Map<SnapshotProvider, Map<string, number>>();
+  for (let k = 0; k < a.count; k++) {
+    const m = new Map<string, number>();
+    for (let j = 0; j < a.classCounts[k]!; j++) m.set(a.classes[k]![j]!, a.amounts[k]![j]!);
+    out.set(a.providers[k]!, m);
+  }
+  return out;
+}
+
+/** Candidate c's mappings as a map (group suffix → providers), for callers that are not hot paths. */
+export function mappingsOf(result: CandidateResult, c: number): Map<string, SnapshotProvider[]> {
+  const t = result.candidates;
+  return new Map(result.suffixes.map((s, g) => [s, t.providersOf(t.option(c, g))]));
+}
+
+/** A request group with what every anchor's search needs worked out once per request. */
+interface GroupPlan {
+  group: RequestGroup;
+  suffixed: boolean;
+  /** The in_tree root, or null when the group has no in_tree. */
+  treeRoot: SnapshotProvider | null;
+  classes: string[];
+  amounts: number[];
+  /** Per class: its inventories and usages by provider position. */
+  columns: ClassColumn[];
+  /** The group's required (any-of lists) and forbidden traits as provider-position columns. */
+  requiredTraits: Uint8Array[][];
+  forbiddenTraits: Uint8Array[];
+  /** Per class: may the amount be spread over several providers (can_split at 1.29+)? */
+  split: boolean[];
+  /** Per class: named by can_split at all (the ranking and the one-provider rule look at this). */
+  splittable: boolean[];
+  /** Unsuffixed groups with resources combine providers; the others need one provider (see `OptionBuilder`). */
+  combines: boolean;
+  /** Some class is split (only for groups that do not combine). */
+  anySplit: boolean;
+  /**
+   * An earlier group whose options are the same as this one's (every field above but the suffix
+   * is equal: e.g. one group per port of a VM), or -1. Its options are used again.
+   */
+  sameOptionsAs: number;
 }
 
 const MAX_SPLIT_SUBSETS = 64;
 
 export function findCandidates(snap: ProviderSnapshot, req: CandidateRequest): CandidateResult {
-  const empty: CandidateResult = { candidates: [], summaries: [] };
+  const suffixes = req.groups.map((g) => g.suffix);
+  const table = new CandidateTable(Math.max(req.groups.length, 1));
+  const empty: CandidateResult = { candidates: table, suffixes, summaries: [] };
   if (req.groups.length === 0) return empty;
-  const roots: Array<SnapshotProvider | null | undefined> = req.groups.map((g) => treeRootOf(snap, g));
-  if (roots.some((r) => r === null)) return empty;
+  const plans: GroupPlan[] = [];
+  const signatures: string[] = [];
+  for (const g of req.groups) {
+    const root = treeRootOf(snap, g);
+    if (root === null) return empty;
+    const plan = planOf(snap, g, root ?? null, req);
+    const signature = optionsSignature(plan);
+    plan.sameOptionsAs = signatures.indexOf(signature);
+    signatures.push(signature);
+    plans.push(plan);
+  }
 
   const granular = req.groups.filter((g) => g.suffix !== '').length;
   const isolate = req.groupPolicy === 'isolate' && granular >= 2;
   const ranked = req.canSplit.size > 0;
   const limit = ranked ? null : req.limit;
   const cap = minDefined(limit, req.maxCandidates ?? null);
-  const out: Array<{ c: Candidate; splitCount: number; splitSpread: number }> = [];
-  const seen = new Set<string>();
+  const search = new ProductSearch(req, plans, table, isolate, cap, ranked);
+  const builder = new OptionBuilder(snap, table);
   const servers = sharingServers(snap);
+  // Each group's options for the current anchor: the option indices [from[i], to[i]).
+  const from = new Array<number>(plans.length).fill(0);
+  const to = new Array<number>(plans.length).fill(0);
 
   // Anchors are visited lazily, in provider order, so a limit stops the work early.
   for (const anchor of candidateAnchors(snap, req)) {
-    if (cap !== null && out.length >= cap) break;
-    if (!req.rootRequired.every((t) => anchor.traits.has(t)) || req.rootForbidden.some((t) => anchor.traits.has(t))) continue;
+    if (cap !== null && table.count >= cap) break;
+    if (!rootTraitsOk(anchor, req)) continue;
     const pool = poolOf(snap, anchor, servers);
-    const lists: GroupOption[][] = [];
-    for (let i = 0; i < req.groups.length; i++) {
-      const g = req.groups[i]!;
-      const options = g.suffix === '' && g.resources.size > 0
-        ? groupOptions(snap, g, req, roots[i] ?? null, false, pool, anchor)
-        : suffixedOptions(snap, g, req, roots[i] ?? null, pool, anchor);
-      if (options.length === 0) break;
-      lists.push(options);
+    let complete = true;
+    for (let i = 0; i < plans.length && complete; i++) {
+      const plan = plans[i]!;
+      if (plan.sameOptionsAs >= 0) {
+        from[i] = from[plan.sameOptionsAs]!;
+        to[i] = to[plan.sameOptionsAs]!;
+      } else {
+        from[i] = table.optionCount;
+        builder.addOptions(plan, pool);
+        to[i] = table.optionCount;
+      }
+      complete = to[i]! > from[i]!;
     }
-    if (lists.length !== req.groups.length) continue;
-
-    const chosen: GroupOption[] = new Array(lists.length);
-    const load = new Map<SnapshotProvider, Map<string, number>>();
-    const granularProviders = new Map<SnapshotProvider, number>();
-    const treeProviders = new Map<SnapshotProvider, number>();
-
-    const addLoad = (o: GroupOption, sign: 1 | -1): boolean => {
-      let ok = true;
-      for (const part of o.parts) {
-        let m = load.get(part.provider);
-        if (!m) load.set(part.provider, (m = new Map()));
-        const sum = (m.get(part.resourceClass) ?? 0) + sign * part.amount;
-        m.set(part.resourceClass, sum);
-        if (sign === 1 && ok) {
-          const inv = part.provider.inventories.get(part.resourceClass)!;
-          if (sum > inv.maxUnit || !fits(inv, snap.used(part.provider, part.resourceClass), sum)) ok = false;
-        }
-      }
-      return ok;
-    };
-    const count = (m: Map<SnapshotProvider, number>, ps: Iterable<SnapshotProvider>, sign: 1 | -1) => {
-      for (const p of ps) {
-        const n = (m.get(p) ?? 0) + sign;
-        if (n === 0) m.delete(p);
-        else m.set(p, n);
-      }
-    };
-
-    const visit = (i: number): boolean => {
-      if (i === lists.length) {
-        if (!sameSubtreesOk(req, chosen)) return true;
-        const c = consolidate(req.groups, chosen);
-        // Distinct option tuples of one anchor give distinct candidates; the same candidate can
-        // only come back from another anchor through sharing providers (or when split pieces
-        // coincide), so only those pay for the key.
-        if (ranked || chosen.some((o) => o.providers.some((p) => p.sharing))) {
-          const key = candidateKey(c);
-          if (seen.has(key)) return true;
-          seen.add(key);
-        }
-        let splitCount = 0;
-        let splitSpread = 0;
-        for (const o of chosen) {
-          splitCount += o.splitCount;
-          splitSpread += o.splitSpread;
-        }
-        out.push({ c, splitCount, splitSpread });
-        return cap === null || out.length < cap;
-      }
-      const g = req.groups[i]!;
-      for (const o of lists[i]!) {
-        if (isolate && g.suffix !== '' && o.providers.some((p) => granularProviders.has(p))) continue;
-        // Before 1.29 a candidate may use only one provider of the anchor's tree.
-        if (!req.nestedAware && new Set([...treeProviders.keys(), ...o.inTree]).size > 1) continue;
-        chosen[i] = o;
-        const ok = addLoad(o, 1);
-        let go = true;
-        if (ok) {
-          if (g.suffix !== '') count(granularProviders, o.providers, 1);
-          count(treeProviders, o.inTree, 1);
-          go = visit(i + 1);
-          if (g.suffix !== '') count(granularProviders, o.providers, -1);
-          count(treeProviders, o.inTree, -1);
-        }
-        addLoad(o, -1);
-        if (!go) return false;
-      }
-      return true;
-    };
-    visit(0);
+    if (complete && !search.addAll(anchor, from, to)) break;
   }
 
-  if (ranked) out.sort((a, b) => a.splitCount - b.splitCount || a.splitSpread - b.splitSpread);
-  const kept = (req.limit !== null ? out.slice(0, req.limit) : out).map((x) => x.c);
-  return { candidates: kept, summaries: summarise(snap, kept, req.nestedAware) };
+  if (ranked) sortBySplitRank(table);
+  if (req.limit !== null) table.candidateOptions.truncate(req.limit * table.groupCount);
+  return { candidates: table, suffixes, summaries: summarise(snap, table, req.nestedAware) };
+}
+
+function planOf(snap: ProviderSnapshot, g: RequestGroup, treeRoot: SnapshotProvider | null, req: CandidateRequest): GroupPlan {
+  const classes = [...g.resources.keys()];
+  const split = classes.map((rc) => req.nestedAware && req.canSplit.has(rc));
+  const combines = g.suffix === '' && g.resources.size > 0;
+  return {
+    group: g, suffixed: g.suffix !== '', treeRoot, classes,
+    amounts: classes.map((rc) => g.resources.get(rc)!),
+    columns: classes.map((rc) => snap.classColumn(rc)),
+    requiredTraits: g.required.map((anyOf) => anyOf.map((t) => snap.traitColumn(t))),
+    forbiddenTraits: g.forbidden.map((t) => snap.traitColumn(t)),
+    split, splittable: classes.map((rc) => req.canSplit.has(rc)),
+    combines, anySplit: !combines && split.includes(true), sameOptionsAs: -1,
+  };
+}
+
+/** Everything a group's options depend on (besides the snapshot and the anchor), as text. */
+function optionsSignature(plan: GroupPlan): string {
+  const g = plan.group;
+  return JSON.stringify([plan.treeRoot?.index ?? null, plan.classes, plan.amounts, plan.split, plan.splittable,
+    plan.combines, g.required, g.forbidden, g.memberOf, g.forbiddenAggregates]);
+}
+
+function rootTraitsOk(anchor: SnapshotProvider, req: CandidateRequest): boolean {
+  for (const t of req.rootRequired) if (!anchor.traits.has(t)) return false;
+  for (const t of req.rootForbidden) if (anchor.traits.has(t)) return false;
+  return true;
+}
+
+/**
+ * The product of one anchor's group options, depth first: group policy, the pre-1.29
+ * one-provider rule and capacity are checked on each partial assignment, so impossible
+ * branches are pruned instead of filtered afterwards. Candidates accumulate in the table.
+ */
+class ProductSearch {
+  private readonly seen = new Set<string>();
+  private readonly chosen: number[];
+  private from: number[] = [];
+  private to: number[] = [];
+  private anchor: SnapshotProvider | null = null;
+  private readonly scratch = new Consolidation();
+
+  constructor(private readonly req: CandidateRequest, private readonly plans: GroupPlan[],
+    private readonly table: CandidateTable, private readonly isolate: boolean,
+    private readonly cap: number | null, private readonly ranked: boolean) {
+    this.chosen = new Array<number>(plans.length).fill(0);
+  }
+
+  /** Adds the candidates of one anchor whose group i has the options [from[i], to[i]); false once the cap is reached. */
+  addAll(anchor: SnapshotProvider, from: number[], to: number[]): boolean {
+    this.anchor = anchor;
+    this.from = from;
+    this.to = to;
+    return this.visit(0);
+  }
+
+  private visit(i: number): boolean {
+    if (i === this.plans.length) return this.emit();
+    const suffixed = this.plans[i]!.suffixed;
+    for (let o = this.from[i]!; o < this.to[i]!; o++) {
+      if (this.isolate && suffixed && this.sharesGranularProvider(o, i)) continue;
+      // Before 1.29 a candidate may use only one provider of the anchor's tree.
+      if (!this.req.nestedAware && this.addsTreeProvider(o, i)) continue;
+      if (!this.fitsWithChosen(o, i)) continue;
+      this.chosen[i] = o;
+      if (!this.visit(i + 1)) return false;
+    }
+    return true;
+  }
+
+  /** group_policy=isolate: does option o use a provider that an earlier suffixed group uses? */
+  private sharesGranularProvider(o: number, depth: number): boolean {
+    for (let j = 0; j < depth; j++) {
+      if (this.plans[j]!.suffixed && this.table.shareProvider(o, this.chosen[j]!)) return true;
+    }
+    return false;
+  }
+
+  /** Would option o make the chosen options use more than one provider of the anchor's own tree (sharing ones aside)? */
+  private addsTreeProvider(o: number, depth: number): boolean {
+    const t = this.table;
+    let only: SnapshotProvider | null = null;
+    for (let j = 0; j <= depth; j++) {
+      const option = j < depth ? this.chosen[j]! : o;
+      for (let i = t.providerStart[option]!; i < t.providerEnd[option]!; i++) {
+        const p = t.optionProviders[i]!;
+        if (p.root !== this.anchor) continue;
+        if (only === null) only = p;
+        else if (p !== only) return true;
+      }
+    }
+    return false;
+  }
+
+  /** Capacity re-check: a provider serving several groups must hold their sum of each class. */
+  private fitsWithChosen(o: number, depth: number): boolean {
+    const t = this.table;
+    for (let i = t.partStart[o]!; i < t.partEnd[o]!; i++) {
+      let sum = 0;
+      for (let j = 0; j < depth; j++) sum += t.amountLike(this.chosen[j]!, i);
+      // The option's own parts up to this one (a provider's class appears once in an option, in practice).
+      for (let k = t.partStart[o]!; k <= i; k++) {
+        if (t.partProvider[k] === t.partProvider[i] && t.partClass[k] === t.partClass[i]) sum += t.partAmount[k]!;
+      }
+      const inv = t.partInventory[i]!;
+      if (sum > inv.maxUnit || !fits(inv, t.partUsed[i]!, sum)) return false;
+    }
+    return true;
+  }
+
+  private emit(): boolean {
+    const { chosen, table } = this;
+    if (this.req.sameSubtrees.length > 0 && !sameSubtreesOk(this.req, table, chosen)) return true;
+    // Distinct option tuples of one anchor give distinct candidates; the same candidate can
+    // only come back from another anchor through sharing providers (or when split pieces
+    // coincide), so only those pay for the key.
+    let sharing = false;
+    for (let g = 0; g < chosen.length; g++) sharing ||= table.sharing[chosen[g]!]!;
+    if (this.ranked || sharing) {
+      const key = candidateKey(table, chosen, this.scratch, this.req.groups);
+      if (this.seen.has(key)) return true;
+      this.seen.add(key);
+    }
+    for (let g = 0; g < chosen.length; g++) table.candidateOptions.push(chosen[g]!);
+    return this.cap === null || table.count < this.cap;
+  }
+}
+
+/** can_split: fewest providers first, then the most even split; stable otherwise. */
+function sortBySplitRank(table: CandidateTable): void {
+  const n = table.count;
+  const count = new Array<number>(n).fill(0);
+  const spread = new Array<number>(n).fill(0);
+  for (let c = 0; c < n; c++) {
+    for (let g = 0; g < table.groupCount; g++) {
+      count[c]! += table.splitCount[table.option(c, g)]!;
+      spread[c]! += table.splitSpread[table.option(c, g)]!;
+    }
+  }
+  const order = Array.from({ length: n }, (_, c) => c);
+  order.sort((a, b) => count[a]! - count[b]! || spread[a]! - spread[b]!);
+  const sorted = new IntList();
+  for (const c of order) for (let g = 0; g < table.groupCount; g++) sorted.push(table.option(c, g));
+  table.candidateOptions = sorted;
 }
 
 /** For each root, the sharing providers outside its tree that serve it (through an aggregate). */
@@ -225,17 +346,33 @@ function minDefined(a: number | null, b: number | null): number | null {
   return Math.min(a, b);
 }
 
-function hasAllAggregates(aggs: Set<string>, memberOf: string[][]): boolean {
-  return memberOf.every((anyOf) => anyOf.some((a) => aggs.has(a)));
+function passesProviderFilters(p: SnapshotProvider, plan: GroupPlan, treeRoot: SnapshotProvider | null): boolean {
+  const g = plan.group;
+  if (treeRoot && p.root !== treeRoot) return false;
+  for (const column of plan.forbiddenTraits) if (column[p.index]) return false;
+  for (const anyOf of plan.requiredTraits) if (!anyMarked(anyOf, p.index)) return false;
+  for (const anyOf of g.memberOf) if (!hasAny(p.aggregates, anyOf)) return false;
+  for (const a of g.forbiddenAggregates) if (p.aggregates.has(a)) return false;
+  return true;
 }
 
-function passesProviderFilters(p: SnapshotProvider, g: RequestGroup, treeRoot: SnapshotProvider | null): boolean {
-  if (treeRoot && p.root !== treeRoot) return false;
-  if (g.forbidden.some((t) => p.traits.has(t))) return false;
-  if (!g.required.every((anyOf) => anyOf.some((t) => p.traits.has(t)))) return false;
-  if (!hasAllAggregates(p.aggregates, g.memberOf)) return false;
-  if (g.forbiddenAggregates.some((a) => p.aggregates.has(a))) return false;
+/** Unsuffixed group, per supplier: forbidden traits on any supplier; aggregates on the provider or its root. */
+function passesSupplierFilters(p: SnapshotProvider, plan: GroupPlan): boolean {
+  const g = plan.group;
+  for (const column of plan.forbiddenTraits) if (column[p.index]) return false;
+  for (const anyOf of g.memberOf) if (!hasAny(p.aggregates, anyOf) && !hasAny(p.root.aggregates, anyOf)) return false;
+  for (const a of g.forbiddenAggregates) if (p.aggregates.has(a) || p.root.aggregates.has(a)) return false;
   return true;
+}
+
+function anyMarked(columns: Uint8Array[], index: number): boolean {
+  for (const column of columns) if (column[index]) return true;
+  return false;
+}
+
+function hasAny(set: ReadonlySet<string>, anyOf: readonly string[]): boolean {
+  for (const x of anyOf) if (set.has(x)) return true;
+  return false;
 }
 
 /** Roots this provider can serve: its own, plus, for a sharing provider, every tree that shares an aggregate with it. */
@@ -252,27 +389,15 @@ function treeRootOf(snap: ProviderSnapshot, g: RequestGroup): SnapshotProvider |
   return snap.get(g.inTree)?.root ?? null;
 }
 
+/** Can the provider at this position of the class column give all of `amount`? */
+function columnServes(column: ClassColumn, index: number, amount: number): boolean {
+  const inv = column.inventory[index];
+  return !!inv && unitsOk(inv, amount) && fits(inv, column.used[index]!, amount);
+}
+
 function canServe(p: SnapshotProvider, snap: ProviderSnapshot, rc: string, amount: number): boolean {
   const inv = p.inventories.get(rc);
   return !!inv && unitsOk(inv, amount) && fits(inv, snap.used(p, rc), amount);
-}
-
-
-/** Suffixed group: one provider satisfies everything (or, with can_split, several providers for split classes). */
-function suffixedOptions(snap: ProviderSnapshot, g: RequestGroup, req: CandidateRequest, root: SnapshotProvider | null,
-  pool: readonly SnapshotProvider[], anchor: SnapshotProvider): GroupOption[] {
-  const splitClasses = req.nestedAware ? [...g.resources.keys()].filter((rc) => req.canSplit.has(rc)) : [];
-  if (splitClasses.length > 0) return groupOptions(snap, g, req, root, true, pool, anchor);
-  const out: GroupOption[] = [];
-  for (const p of pool) {
-    if (!passesProviderFilters(p, g, root)) continue;
-    let ok = true;
-    for (const [rc, amount] of g.resources) if (!canServe(p, snap, rc, amount)) { ok = false; break; }
-    if (!ok) continue;
-    const parts = [...g.resources].map(([rc, amount]) => ({ provider: p, resourceClass: rc, amount }));
-    out.push({ parts, providers: [p], inTree: p.root === anchor ? [p] : [], splitCount: 0, splitSpread: 0 });
-  }
-  return out;
 }
 
 /** The smallest index list that every match must be in. */
@@ -291,89 +416,181 @@ function seedProviders(snap: ProviderSnapshot, g: RequestGroup): readonly Snapsh
 }
 
 /**
- * Builds options class by class: per anchor, the pieces (one provider, or several for a split
- * class) that can supply each class, then their product. `singleProvider` is the suffixed-group
- * rule: all classes that are not split come from one provider, and every provider passes the
- * group's filters on its own.
+ * Appends to the table the options of one group inside one anchor's pool of providers. Its
+ * scratch arrays (the pieces of each class) are reused from one anchor to the next.
+ *
+ * Suffixed (and resourceless) groups: one provider satisfies everything. Unsuffixed groups,
+ * and suffixed ones with a split class: per class the pieces that can supply it (one part, or
+ * several for a split class), then their product; for a suffixed group with a split class, the
+ * classes that are not split still come from one provider, which passes the group's filters.
  */
-function groupOptions(snap: ProviderSnapshot, g: RequestGroup, req: CandidateRequest,
-  root: SnapshotProvider | null, singleProvider: boolean, pool: readonly SnapshotProvider[], anchor: SnapshotProvider): GroupOption[] {
-  const out: GroupOption[] = [];
-  const classes = [...g.resources.keys()];
-  const perClass: Part[][][] = [];
-  for (const rc of classes) {
-    const amount = g.resources.get(rc)!;
-    const split = req.nestedAware && req.canSplit.has(rc);
-    const provs: SnapshotProvider[] = [];
-    for (const p of pool) {
-      const inv = p.inventories.get(rc);
-      if (!inv) continue;
-      if (root && p.root !== root) continue;
-      if (singleProvider) {
-        if (!passesProviderFilters(p, g, null)) continue;
-      } else {
-        // Unsuffixed: forbidden traits on any supplier; aggregates on the provider or its root.
-        if (g.forbidden.some((t) => p.traits.has(t))) continue;
-        if (!g.memberOf.every((anyOf) => anyOf.some((a) => p.aggregates.has(a) || p.root.aggregates.has(a)))) continue;
-        if (g.forbiddenAggregates.some((a) => p.aggregates.has(a) || p.root.aggregates.has(a))) continue;
-      }
-      if (!split && !canServe(p, snap, rc, amount)) continue;
-      if (split && (inv.total - inv.reserved <= 0 || !fits(inv, snap.used(p, rc), Math.min(amount, inv.minUnit)))) continue;
-      provs.push(p);
-    }
-    if (provs.length === 0) return out;
-    const list = split ? splitPieces(snap, provs, rc, amount) : provs.map((p) => [{ provider: p, resourceClass: rc, amount }]);
-    if (list.length === 0) return out;
-    perClass.push(list);
+class OptionBuilder {
+  /** Pieces of class k: parts [pieceStart[k][n], pieceEnd[k][n]) for n below pieceCount[k]. */
+  private readonly pieceStart: number[][] = [];
+  private readonly pieceEnd: number[][] = [];
+  private readonly pieceCount: number[] = [];
+  /** The piece of each class in the current product entry. */
+  private readonly at: number[] = [];
+
+  constructor(private readonly snap: ProviderSnapshot, private readonly table: CandidateTable) {}
+
+  addOptions(plan: GroupPlan, pool: readonly SnapshotProvider[]): void {
+    if (plan.combines) this.addProduct(plan, pool, false);
+    else if (plan.anySplit) this.addProduct(plan, pool, true);
+    else this.addSingles(plan, pool);
   }
 
-  const chosen: Part[][] = [];
-  const walk = (i: number): void => {
-    if (i === perClass.length) {
-      const parts = chosen.flat();
-      const providers = unique(parts.map((p) => p.provider));
-      if (singleProvider) {
-        const singles = new Set(chosen.filter((_, k) => !req.canSplit.has(classes[k]!)).map((pc) => pc[0]!.provider));
-        if (singles.size > 1) return;
-      } else if (!collectiveTraitsOk(g, providers)) return;
-      let splitCount = 0;
-      let splitSpread = 0;
-      chosen.forEach((pc, k) => {
-        if (!req.canSplit.has(classes[k]!)) return;
-        splitCount += pc.length;
-        const amounts = pc.map((x) => x.amount);
-        splitSpread += Math.max(...amounts) - Math.min(...amounts);
-      });
-      out.push({ parts, providers, inTree: providers.filter((p) => p.root === anchor), splitCount, splitSpread });
-      return;
+  /** One option per provider that serves every class (or, resourceless, passes the filters). */
+  private addSingles(plan: GroupPlan, pool: readonly SnapshotProvider[]): void {
+    const { classes, amounts, columns } = plan;
+    for (const p of pool) {
+      let serves = true;
+      for (let k = 0; k < classes.length && serves; k++) serves = columnServes(columns[k]!, p.index, amounts[k]!);
+      if (!serves || !passesProviderFilters(p, plan, plan.treeRoot)) continue;
+      const start = this.table.partProvider.length;
+      for (let k = 0; k < classes.length; k++) this.addPart(p, plan, k, amounts[k]!);
+      this.table.addOption(start, this.table.partProvider.length, 0, 0, p);
     }
-    for (const pc of perClass[i]!) {
-      chosen.push(pc);
-      walk(i + 1);
-      chosen.pop();
+  }
+
+  /** A part of `amount` of the plan's class k on `p`. */
+  private addPart(p: SnapshotProvider, plan: GroupPlan, k: number, amount: number): number {
+    const column = plan.columns[k]!;
+    return this.table.addPart(p, plan.classes[k]!, amount, column.inventory[p.index]!, column.used[p.index]!);
+  }
+
+  private addProduct(plan: GroupPlan, pool: readonly SnapshotProvider[], singleProvider: boolean): void {
+    const n = plan.classes.length;
+    for (let k = 0; k < n; k++) if (!this.addPieces(plan, k, pool, singleProvider)) return;
+    // The product of the classes' pieces, odometer style (the last class turns fastest).
+    for (let k = 0; k < n; k++) this.at[k] = 0;
+    for (;;) {
+      if (singleProvider ? this.oneProviderOk(plan) : this.collectiveTraitsOk(plan.group, n)) this.addCombination(plan);
+      let k = n - 1;
+      while (k >= 0 && ++this.at[k]! === this.pieceCount[k]!) this.at[k--] = 0;
+      if (k < 0) return;
     }
-  };
-  walk(0);
-  return out;
-}
+  }
 
-function collectiveTraitsOk(g: RequestGroup, providers: SnapshotProvider[]): boolean {
-  const has = (t: string) => providers.some((p) => p.traits.has(t));
-  return g.required.every((anyOf) => anyOf.some(has)) && !g.forbidden.some(has);
-}
+  /** The pieces that can supply class k; false if there are none. */
+  private addPieces(plan: GroupPlan, k: number, pool: readonly SnapshotProvider[], singleProvider: boolean): boolean {
+    const rc = plan.classes[k]!;
+    const amount = plan.amounts[k]!;
+    const split = plan.split[k]!;
+    const column = plan.columns[k]!;
+    if (k === this.pieceStart.length) {
+      this.pieceStart.push([]);
+      this.pieceEnd.push([]);
+    }
+    const starts = this.pieceStart[k]!;
+    const ends = this.pieceEnd[k]!;
+    let count = 0;
+    // For a split class, the providers that can take some of it.
+    const takers: SnapshotProvider[] = [];
+    for (const p of pool) {
+      const inv = column.inventory[p.index];
+      if (!inv) continue;
+      if (plan.treeRoot && p.root !== plan.treeRoot) continue;
+      if (singleProvider ? !passesProviderFilters(p, plan, null) : !passesSupplierFilters(p, plan)) continue;
+      if (split) {
+        if (inv.total - inv.reserved > 0 && fits(inv, column.used[p.index]!, Math.min(amount, inv.minUnit))) takers.push(p);
+      } else if (columnServes(column, p.index, amount)) {
+        const i = this.addPart(p, plan, k, amount);
+        starts[count] = i;
+        ends[count++] = i + 1;
+      }
+    }
+    if (takers.length > 0) {
+      for (const piece of splitPieces(this.snap, takers, rc, amount)) {
+        starts[count] = this.table.partProvider.length;
+        for (const { provider, amount: share } of piece) this.addPart(provider, plan, k, share);
+        ends[count++] = this.table.partProvider.length;
+      }
+    }
+    this.pieceCount[k] = count;
+    return count > 0;
+  }
 
-function unique<T>(xs: T[]): T[] {
-  return [...new Set(xs)];
+  private pieceOf(k: number): [number, number] {
+    const n = this.at[k]!;
+    return [this.pieceStart[k]![n]!, this.pieceEnd[k]![n]!];
+  }
+
+  /** Suffixed group with a split class: the classes that are not split come from one provider. */
+  private oneProviderOk(plan: GroupPlan): boolean {
+    let single: SnapshotProvider | null = null;
+    for (let k = 0; k < plan.classes.length; k++) {
+      if (plan.splittable[k]) continue;
+      const p = this.table.partProvider[this.pieceStart[k]![this.at[k]!]!]!;
+      if (single !== null && single !== p) return false;
+      single = p;
+    }
+    return true;
+  }
+
+  /** Unsuffixed group: the required and forbidden traits hold for the chosen pieces' providers together. */
+  private collectiveTraitsOk(g: RequestGroup, n: number): boolean {
+    for (const anyOf of g.required) {
+      if (!anyOf.some((t) => this.somePieceHasTrait(n, t))) return false;
+    }
+    for (const t of g.forbidden) if (this.somePieceHasTrait(n, t)) return false;
+    return true;
+  }
+
+  private somePieceHasTrait(n: number, trait: string): boolean {
+    for (let k = 0; k < n; k++) {
+      const [start, end] = this.pieceOf(k);
+      for (let i = start; i < end; i++) if (this.table.partProvider[i]!.traits.has(trait)) return true;
+    }
+    return false;
+  }
+
+  /** The option made of the current piece of each class (their parts copied next to each other unless they already are). */
+  private addCombination(plan: GroupPlan): void {
+    const t = this.table;
+    const n = plan.classes.length;
+    let start = this.pieceStart[0]![this.at[0]!]!;
+    let end = start;
+    let consecutive = true;
+    for (let k = 0; k < n && consecutive; k++) {
+      const [s, e] = this.pieceOf(k);
+      consecutive = s === end;
+      end = e;
+    }
+    if (!consecutive) {
+      start = t.partProvider.length;
+      for (let k = 0; k < n; k++) {
+        const [s, e] = this.pieceOf(k);
+        for (let i = s; i < e; i++) t.copyPart(i);
+      }
+      end = t.partProvider.length;
+    }
+    let splitCount = 0;
+    let splitSpread = 0;
+    for (let k = 0; k < n; k++) {
+      if (!plan.splittable[k]) continue;
+      const [s, e] = this.pieceOf(k);
+      splitCount += e - s;
+      let most = -Infinity;
+      let least = Infinity;
+      for (let i = s; i < e; i++) {
+        most = Math.max(most, t.partAmount[i]!);
+        least = Math.min(least, t.partAmount[i]!);
+      }
+      splitSpread += most - least;
+    }
+    t.addOption(start, end, splitCount, splitSpread);
+  }
 }
 
 /**
- * can_split: the providers of one tree that can take part of `amount`. If single providers can
- * take all of it, those alone (Placement's answer); else the smallest provider count that can,
- * each subset split as evenly as the inventories allow.
+ * can_split: the providers of one tree that can take part of `amount`, as pieces (each a list
+ * of shares). If single providers can take all of it, those alone (Placement's answer); else
+ * the smallest provider count that can, each subset split as evenly as the inventories allow.
  */
-function splitPieces(snap: ProviderSnapshot, provs: SnapshotProvider[], rc: string, amount: number): Part[][] {
+function splitPieces(snap: ProviderSnapshot, provs: SnapshotProvider[], rc: string, amount: number): Share[][] {
   const singles = provs.filter((p) => canServe(p, snap, rc, amount));
-  if (singles.length > 0) return singles.map((p) => [{ provider: p, resourceClass: rc, amount }]);
+  if (singles.length > 0) return singles.map((p) => [{ provider: p, amount }]);
   const room = (p: SnapshotProvider) => {
     const inv = p.inventories.get(rc)!;
     const free = Math.floor((inv.total - inv.reserved) * inv.allocationRatio) - snap.used(p, rc);
@@ -386,16 +603,21 @@ function splitPieces(snap: ProviderSnapshot, provs: SnapshotProvider[], rc: stri
   for (let acc = 0; m < sortedRooms.length && acc < amount; m++) acc += sortedRooms[m]!.room;
   if (sortedRooms.slice(0, m).reduce((s, x) => s + x.room, 0) < amount) return [];
   for (let size = Math.max(m, 2); size <= rooms.length; size++) {
-    const found: Part[][] = [];
+    const found: Share[][] = [];
     for (const subset of combinations(rooms, size, MAX_SPLIT_SUBSETS * 4)) {
       const amounts = evenSplit(amount, subset.map((x) => ({ room: x.room, inv: x.p.inventories.get(rc)! })));
       if (!amounts) continue;
-      found.push(subset.map((x, i) => ({ provider: x.p, resourceClass: rc, amount: amounts[i]! })));
+      found.push(subset.map((x, i) => ({ provider: x.p, amount: amounts[i]! })));
       if (found.length >= MAX_SPLIT_SUBSETS) break;
     }
     if (found.length > 0) return found;
   }
   return [];
+}
+
+interface Share {
+  provider: SnapshotProvider;
+  amount: number;
 }
 
 /** Water-filling: as even as each provider's room, min_unit and step_size allow; null if impossible. */
@@ -441,11 +663,11 @@ function* combinations<T>(xs: T[], k: number, max: number): Generator<T[]> {
   }
 }
 
-function sameSubtreesOk(req: CandidateRequest, chosen: GroupOption[]): boolean {
+function sameSubtreesOk(req: CandidateRequest, table: CandidateTable, chosen: number[]): boolean {
   for (const suffixes of req.sameSubtrees) {
     const ps = new Set<SnapshotProvider>();
     req.groups.forEach((g, i) => {
-      if (suffixes.includes(g.suffix)) for (const p of chosen[i]!.providers) ps.add(p);
+      if (suffixes.includes(g.suffix)) for (const p of table.providersOf(chosen[i]!)) ps.add(p);
     });
     const list = [...ps];
     if (!list.some((top) => list.every((p) => isAncestorOrSelf(top, p)))) return false;
@@ -453,42 +675,40 @@ function sameSubtreesOk(req: CandidateRequest, chosen: GroupOption[]): boolean {
   return true;
 }
 
-function consolidate(groups: RequestGroup[], chosen: GroupOption[]): Candidate {
-  const allocations = new Map<SnapshotProvider, Map<string, number>>();
-  const mappings = new Map<string, SnapshotProvider[]>();
-  chosen.forEach((o, i) => {
-    for (const part of o.parts) {
-      let m = allocations.get(part.provider);
-      if (!m) allocations.set(part.provider, (m = new Map()));
-      m.set(part.resourceClass, (m.get(part.resourceClass) ?? 0) + part.amount);
-    }
-    mappings.set(groups[i]!.suffix, o.providers);
-  });
-  return { allocations, mappings };
-}
-
-function candidateKey(c: Candidate): string {
+/** Identifies a candidate whatever the order of its providers, classes and groups. */
+function candidateKey(table: CandidateTable, chosen: number[], scratch: Consolidation, groups: RequestGroup[]): string {
+  scratch.ofOptions(table, chosen);
   const parts: string[] = [];
-  for (const [p, m] of c.allocations) for (const [rc, n] of m) parts.push(`${p.index}:${rc}:${n}`);
+  for (let k = 0; k < scratch.count; k++) {
+    const p = scratch.providers[k]!;
+    for (let j = 0; j < scratch.classCounts[k]!; j++) parts.push(`${p.index}:${scratch.classes[k]![j]}:${scratch.amounts[k]![j]}`);
+  }
   parts.sort();
-  const maps: string[] = [];
-  for (const [s, ps] of c.mappings) maps.push(`${s}=${ps.map((p) => p.index).sort((a, b) => a - b).join(',')}`);
+  const maps = chosen.map((o, i) => `${groups[i]!.suffix}=${table.providersOf(o).map((p) => p.index).sort((a, b) => a - b).join(',')}`);
   maps.sort();
   return `${parts.join(';')}|${maps.join(';')}`;
 }
 
-function summarise(snap: ProviderSnapshot, candidates: Candidate[], nestedAware: boolean): SnapshotProvider[] {
-  const used = new Set<SnapshotProvider>();
-  if (!nestedAware) {
-    for (const c of candidates) for (const p of c.allocations.keys()) used.add(p);
-    return [...used].sort((a, b) => a.index - b.index);
-  }
-  const roots = new Set<SnapshotProvider>();
-  for (const c of candidates) {
-    for (const p of c.allocations.keys()) roots.add(p.root);
-    for (const ps of c.mappings.values()) for (const p of ps) roots.add(p.root);
+/**
+ * The providers to summarise, in snapshot order: before 1.29 those allocated from; from 1.29 on
+ * every provider of each tree that a candidate allocates from or maps a group to.
+ */
+function summarise(snap: ProviderSnapshot, table: CandidateTable, nestedAware: boolean): SnapshotProvider[] {
+  const marked = new Uint8Array(snap.providers.length);
+  // Options recur in many candidates; each is looked at once.
+  const seen = new Uint8Array(table.optionCount);
+  for (let n = 0; n < table.candidateOptions.length; n++) {
+    const o = table.candidateOptions.at(n);
+    if (seen[o]) continue;
+    seen[o] = 1;
+    for (let i = table.partStart[o]!; i < table.partEnd[o]!; i++) {
+      const p = table.partProvider[i]!;
+      marked[nestedAware ? p.root.index : p.index] = 1;
+    }
+    if (!nestedAware) continue;
+    for (let i = table.providerStart[o]!; i < table.providerEnd[o]!; i++) marked[table.optionProviders[i]!.root.index] = 1;
   }
   const out: SnapshotProvider[] = [];
-  for (const r of roots) out.push(...snap.tree(r));
-  return out.sort((a, b) => a.index - b.index);
+  for (const p of snap.providers) if (marked[nestedAware ? p.root.index : p.index]) out.push(p);
+  return out;
 }

@@ -59,6 +59,12 @@ export interface SnapshotProvider {
 
 const EMPTY: readonly SnapshotProvider[] = [];
 
+/** One class across all providers, by provider index: the inventory (undefined: none) and the usage. */
+export interface ClassColumn {
+  readonly inventory: ReadonlyArray<Inventory | undefined>;
+  readonly used: ReadonlyArray<number>;
+}
+
 export class ProviderSnapshot {
   readonly providers: SnapshotProvider[] = [];
   readonly byUuid = new Map<string, SnapshotProvider>();
@@ -68,6 +74,9 @@ export class ProviderSnapshot {
   private readonly byAggregate = new Map<string, SnapshotProvider[]>();
   /** Providers of each tree, keyed by root, in id order. */
   private readonly byRoot = new Map<SnapshotProvider, SnapshotProvider[]>();
+  /** Built on first use: the snapshot never changes, and the candidate search reads them per provider. */
+  private readonly classColumns = new Map<string, ClassColumn>();
+  private readonly traitColumns = new Map<string, Uint8Array>();
 
   constructor(rows: SnapshotRows) {
     const sorted = [...rows.providers].sort((a, b) => a.id - b.id);
@@ -123,6 +132,32 @@ export class ProviderSnapshot {
   }
   used(p: SnapshotProvider, rc: string): number {
     return p.usages.get(rc) ?? 0;
+  }
+
+  /** The class's inventories and usages as arrays indexed by provider position. */
+  classColumn(rc: string): ClassColumn {
+    let column = this.classColumns.get(rc);
+    if (!column) {
+      const inventory = new Array<Inventory | undefined>(this.providers.length).fill(undefined);
+      const used = new Array<number>(this.providers.length).fill(0);
+      for (const p of this.withClass(rc)) {
+        inventory[p.index] = p.inventories.get(rc);
+        used[p.index] = this.used(p, rc);
+      }
+      this.classColumns.set(rc, (column = { inventory, used }));
+    }
+    return column;
+  }
+
+  /** 1 at the positions of the providers that have the trait. */
+  traitColumn(trait: string): Uint8Array {
+    let column = this.traitColumns.get(trait);
+    if (!column) {
+      column = new Uint8Array(this.providers.length);
+      for (const p of this.withTrait(trait)) column[p.index] = 1;
+      this.traitColumns.set(trait, column);
+    }
+    return column;
   }
 }
 

@@ -1,12 +1,13 @@
 // GET /allocation_candidates: version-dependent query schema, request-group parsing with
 // Placement's checks and texts, the engine, and the per-version response shape.
-import { findCandidates, type CandidateRequest, type RequestGroup } from '../../placement/candidates.js';
+import { Consolidation, findCandidates, type CandidateRequest, type CandidateResult, type RequestGroup } from '../../placement/candidates.js';
 import { ErrorCode, PlacementError, badRequest } from '../../placement/errors.js';
-import type { SnapshotProvider } from '../../placement/snapshot.js';
+import type { ProviderSnapshot, SnapshotProvider } from '../../placement/snapshot.js';
 import { queryDict, RawJson, type Ctx, type Reply, type RouteSpec } from '../context.js';
 import { isUuidLike, type Schema } from '../json-schema.js';
 import { conflictingTraits, parseMemberOf, parseRequired, parseResources, traitNames } from '../query-params.js';
 import { capacity } from '../../placement/capacity.js';
+import { ByteWriter } from '../byte-writer.js';
 
 const schemas = new Map<number, Schema>();
 
@@ -182,21 +183,50 @@ async function list(ctx: Ctx): Promise<Reply> {
   const result = findCandidates(snap, req);
   const requested = new Set<string>();
   for (const g of req.groups) for (const rc of g.resources.keys()) requested.add(rc);
-  return { status: 200, body: render(ctx, result.candidates, result.summaries, requested), lastModified: 'now' };
+  return { status: 200, body: render(ctx, snap, result, requested), lastModified: 'now' };
 }
 
 /**
- * Writes the answer's JSON text directly: at thousands of hosts the answer is megabytes, and
- * building objects only to stringify them was most of the time. A provider's summary depends
- * only on the (immutable) snapshot provider and the microversion's shape, so its text is cached.
+ * The JSON bytes the renderer copies again and again, per (immutable) snapshot: each provider's
+ * quoted UUID, its allocation key (`"uuid":{"resources":{`), and its summary member
+ * (`"uuid":{...}`) per microversion shape. An answer is then mostly copies of cached Buffers,
+ * and the fewer and larger the copies, the faster: each costs about as much as 20 bytes.
  */
-const summaryCache = new WeakMap<SnapshotProvider, Map<string, string>>();
+class SnapshotBytes {
+  private readonly quoted: Array<Buffer | undefined>;
+  private readonly allocationKeys: Array<Buffer | undefined>;
+  private readonly summaries = new Map<string, Array<Buffer | undefined>>();
 
-function summaryJson(p: SnapshotProvider, key: string, classes: (rc: string) => boolean, traits: boolean, tree: boolean): string {
-  let byKey = summaryCache.get(p);
-  if (!byKey) summaryCache.set(p, (byKey = new Map()));
-  const hit = byKey.get(key);
-  if (hit !== undefined) return hit;
+  constructor(private readonly size: number) {
+    this.quoted = new Array<Buffer | undefined>(size);
+    this.allocationKeys = new Array<Buffer | undefined>(size);
+  }
+
+  quotedUuid(p: SnapshotProvider): Buffer {
+    return (this.quoted[p.index] ??= Buffer.from(`"${p.uuid}"`));
+  }
+
+  allocationKey(p: SnapshotProvider): Buffer {
+    return (this.allocationKeys[p.index] ??= Buffer.from(`"${p.uuid}":{"resources":{`));
+  }
+
+  /** Summary members of one shape, indexed by provider position, filled as providers are summarised. */
+  summaryMembers(shape: string): Array<Buffer | undefined> {
+    let members = this.summaries.get(shape);
+    if (!members) this.summaries.set(shape, (members = new Array<Buffer | undefined>(this.size)));
+    return members;
+  }
+}
+
+const bytesCache = new WeakMap<ProviderSnapshot, SnapshotBytes>();
+
+function snapshotBytes(snap: ProviderSnapshot): SnapshotBytes {
+  let b = bytesCache.get(snap);
+  if (!b) bytesCache.set(snap, (b = new SnapshotBytes(snap.providers.length)));
+  return b;
+}
+
+function summaryJson(p: SnapshotProvider, classes: (rc: string) => boolean, traits: boolean, tree: boolean): string {
   const resources: string[] = [];
   for (const [rc, inv] of p.inventories) {
     if (classes(rc)) resources.push(`${JSON.stringify(rc)}:{"capacity":${capacity(inv)},"used":${p.usages.get(rc) ?? 0}}`);
@@ -204,69 +234,122 @@ function summaryJson(p: SnapshotProvider, key: string, classes: (rc: string) => 
   let text = `{"resources":{${resources.join(',')}}`;
   if (traits) text += `,"traits":${JSON.stringify([...p.traits].sort())}`;
   if (tree) text += `,"parent_provider_uuid":${JSON.stringify(p.parent?.uuid ?? null)},"root_provider_uuid":${JSON.stringify(p.root.uuid)}`;
-  text += '}';
-  byKey.set(key, text);
-  return text;
+  return `${text}}`;
+}
+
+// The fixed pieces of the answer, as bytes.
+const ascii = (s: string) => Buffer.from(s, 'latin1');
+const OPEN_ANSWER = ascii('{"allocation_requests":[');
+const OPEN_LIST_REQUEST = ascii('{"allocations":[');
+const OPEN_DICT_REQUEST = ascii('{"allocations":{');
+const OPEN_LIST_ENTRY = ascii('{"resource_provider":{"uuid":');
+const LIST_RESOURCES = ascii('},"resources":{');
+const CLOSE_LIST_REQUEST = ascii(']}');
+const OPEN_MAPPINGS = ascii('},"mappings":{');
+const CLOSE_TWO = ascii('}}');
+const OPEN_SUMMARIES = ascii('],"provider_summaries":{');
+const COMMA = 0x2c;
+const CLOSE_BRACKET = 0x5d;
+
+/**
+ * `"RC":n,...` for provider k of a consolidated candidate; `classKeys` caches each class's
+ * `"RC":` bytes.
+ */
+function writeResources(w: ByteWriter, alloc: Consolidation, k: number, classKeys: Map<string, Buffer>): void {
+  const n = alloc.classCounts[k]!;
+  const classes = alloc.classes[k]!;
+  const amounts = alloc.amounts[k]!;
+  for (let j = 0; j < n; j++) {
+    const rc = classes[j]!;
+    let key = classKeys.get(rc);
+    if (!key) classKeys.set(rc, (key = Buffer.from(`"${rc}":`)));
+    if (j > 0) w.byte(COMMA);
+    w.bytes(key);
+    w.int(amounts[j]!);
+  }
 }
 
 /**
- * Resource class names, provider UUIDs and group suffixes are validated tokens (`[A-Z0-9_]`,
- * canonical UUIDs, `[a-zA-Z0-9_-]`): they need no JSON escaping, and an answer of thousands of
- * candidates is built by appending to one string, with no intermediate objects or arrays.
+ * Writes the answer's JSON bytes directly: at thousands of hosts the answer is megabytes, and
+ * building objects (or one long string) only to serialise them was most of the time. Resource
+ * class names, provider UUIDs and group suffixes are validated tokens (`[A-Z0-9_]`, canonical
+ * UUIDs, `[a-zA-Z0-9_-]`), so they need no JSON escaping.
  */
-function resourcesJson(res: Map<string, number>): string {
-  let out = '{';
-  for (const [rc, n] of res) out += `${out.length > 1 ? ',' : ''}"${rc}":${n}`;
-  return `${out}}`;
-}
-
-function render(ctx: Ctx, candidates: ReturnType<typeof findCandidates>['candidates'], summaries: SnapshotProvider[], requested: Set<string>): RawJson {
-  const dictForm = ctx.v(12);
-  const withMappings = ctx.v(34);
-  let out = '{"allocation_requests":[';
-  for (let i = 0; i < candidates.length; i++) {
-    const c = candidates[i]!;
-    if (i > 0) out += ',';
-    let first = true;
-    if (!dictForm) {
-      out += '{"allocations":[';
-      for (const [p, res] of c.allocations) {
-        out += `${first ? '' : ','}{"resource_provider":{"uuid":"${p.uuid}"},"resources":${resourcesJson(res)}}`;
-        first = false;
-      }
-      out += ']}';
-      continue;
-    }
-    out += '{"allocations":{';
-    for (const [p, res] of c.allocations) {
-      out += `${first ? '' : ','}"${p.uuid}":{"resources":${resourcesJson(res)}}`;
-      first = false;
-    }
-    out += '}';
-    if (withMappings) {
-      out += ',"mappings":{';
-      first = true;
-      for (const [suffix, ps] of c.mappings) {
-        out += `${first ? '' : ','}"${suffix}":[`;
-        for (let j = 0; j < ps.length; j++) out += `${j > 0 ? ',' : ''}"${ps[j]!.uuid}"`;
-        out += ']';
-        first = false;
-      }
-      out += '}';
-    }
-    out += '}';
-  }
+function render(ctx: Ctx, snap: ProviderSnapshot, result: CandidateResult, requested: Set<string>): RawJson {
+  const { summaries } = result;
+  const cached = snapshotBytes(snap);
+  const w = new ByteWriter(ctx.chunkPool);
+  w.bytes(OPEN_ANSWER);
+  if (ctx.v(12)) writeDictRequests(w, result, cached, ctx.v(34));
+  else writeListRequests(w, result, cached);
   const allClasses = ctx.v(27);
   const traits = ctx.v(17);
   const tree = ctx.v(29);
-  const key = `${allClasses ? '*' : [...requested].sort().join(',')}|${traits}|${tree}`;
+  const members = cached.summaryMembers(`${allClasses ? '*' : [...requested].sort().join(',')}|${traits}|${tree}`);
   const classes = allClasses ? () => true : (rc: string) => requested.has(rc);
-  out += '],"provider_summaries":{';
+  w.bytes(OPEN_SUMMARIES);
   for (let i = 0; i < summaries.length; i++) {
     const p = summaries[i]!;
-    out += `${i > 0 ? ',' : ''}"${p.uuid}":${summaryJson(p, key, classes, traits, tree)}`;
+    if (i > 0) w.byte(COMMA);
+    w.bytes(members[p.index] ??= Buffer.from(`"${p.uuid}":${summaryJson(p, classes, traits, tree)}`));
   }
-  return new RawJson(`${out}}}`);
+  w.bytes(CLOSE_TWO);
+  return new RawJson(w.result());
+}
+
+/** 1.12+: `{"allocations":{"uuid":{"resources":{...}},...}` and, from 1.34, `"mappings":{"suffix":["uuid",...],...}`. */
+function writeDictRequests(w: ByteWriter, result: CandidateResult, cached: SnapshotBytes, withMappings: boolean): void {
+  const classKeys = new Map<string, Buffer>();
+  const mappingKeys = result.suffixes.map((s, g) => Buffer.from(`${g > 0 ? ',' : ''}"${s}":[`));
+  const alloc = new Consolidation();
+  const table = result.candidates;
+  for (let c = 0; c < table.count; c++) {
+    alloc.of(table, c);
+    if (c > 0) w.byte(COMMA);
+    w.bytes(OPEN_DICT_REQUEST);
+    for (let k = 0; k < alloc.count; k++) {
+      if (k > 0) w.byte(COMMA);
+      w.bytes(cached.allocationKey(alloc.providers[k]!));
+      writeResources(w, alloc, k, classKeys);
+      w.bytes(CLOSE_TWO);
+    }
+    if (!withMappings) {
+      w.bytes(CLOSE_TWO);
+      continue;
+    }
+    w.bytes(OPEN_MAPPINGS);
+    for (let g = 0; g < table.groupCount; g++) {
+      w.bytes(mappingKeys[g]!);
+      const o = table.option(c, g);
+      for (let j = table.providerStart[o]!; j < table.providerEnd[o]!; j++) {
+        if (j > table.providerStart[o]!) w.byte(COMMA);
+        w.bytes(cached.quotedUuid(table.optionProviders[j]!));
+      }
+      w.byte(CLOSE_BRACKET);
+    }
+    w.bytes(CLOSE_TWO);
+  }
+}
+
+/** Before 1.12: `{"allocations":[{"resource_provider":{"uuid":"..."},"resources":{...}},...]}`. */
+function writeListRequests(w: ByteWriter, result: CandidateResult, cached: SnapshotBytes): void {
+  const classKeys = new Map<string, Buffer>();
+  const alloc = new Consolidation();
+  const table = result.candidates;
+  for (let c = 0; c < table.count; c++) {
+    alloc.of(table, c);
+    if (c > 0) w.byte(COMMA);
+    w.bytes(OPEN_LIST_REQUEST);
+    for (let k = 0; k < alloc.count; k++) {
+      if (k > 0) w.byte(COMMA);
+      w.bytes(OPEN_LIST_ENTRY);
+      w.bytes(cached.quotedUuid(alloc.providers[k]!));
+      w.bytes(LIST_RESOURCES);
+      writeResources(w, alloc, k, classKeys);
+      w.bytes(CLOSE_TWO);
+    }
+    w.bytes(CLOSE_LIST_REQUEST);
+  }
 }
 
 export const candidateRoutes: RouteSpec[] = [

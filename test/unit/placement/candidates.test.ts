@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { evenSplit, findCandidates, type CandidateRequest, type RequestGroup } from '../../../src/placement/candidates.js';
+import {
+  allocationsOf, evenSplit, findCandidates, mappingsOf, type CandidateRequest, type RequestGroup,
+} from '../../../src/placement/candidates.js';
 import { snapshotOf, sriovHost, uuidOf } from './fixtures.js';
 
 function group(suffix: string, resources: Record<string, number>, extra: Partial<RequestGroup> = {}): RequestGroup {
@@ -17,9 +19,13 @@ function request(groups: RequestGroup[], extra: Partial<CandidateRequest> = {}):
   };
 }
 
+function candidateIndices(result: ReturnType<typeof findCandidates>): number[] {
+  return Array.from({ length: result.candidates.count }, (_, c) => c);
+}
+
 /** Each candidate as "provider:RC=n,..." sorted, for readable assertions. */
 function shapes(result: ReturnType<typeof findCandidates>): string[] {
-  return result.candidates.map((c) => [...c.allocations]
+  return candidateIndices(result).map((c) => [...allocationsOf(result, c)]
     .flatMap(([p, m]) => [...m].map(([rc, n]) => `${p.name}:${rc}=${n}`)).sort().join(' '));
 }
 
@@ -29,7 +35,7 @@ const rollingUp = sriovHost('host', [{ name: 'pf0', vfs: 4, used: 3 }, { name: '
 describe('allocation candidates: Placement semantics', () => {
   it('never splits a class without can_split (no rolling up)', () => {
     const r = findCandidates(snapshotOf(rollingUp), request([group('', { SRIOV_NET_VF: 2 })]));
-    assert.deepEqual(r.candidates, []);
+    assert.equal(r.candidates.count, 0);
     assert.deepEqual(r.summaries, []);
   });
 
@@ -39,20 +45,20 @@ describe('allocation candidates: Placement semantics', () => {
     assert.deepEqual(shapes(findCandidates(snap, req)).sort(), [
       'host:VCPU=1 pf0:SRIOV_NET_VF=1', 'host:VCPU=1 pf1:SRIOV_NET_VF=1',
     ]);
-    assert.equal(findCandidates(snap, { ...req, nestedAware: false }).candidates.length, 0);
+    assert.equal(findCandidates(snap, { ...req, nestedAware: false }).candidates.count, 0);
   });
 
   it('isolate gives 2 candidates per two-PF host, none gives 4', () => {
     const snap = snapshotOf(sriovHost('host', [{ name: 'pf0', vfs: 8 }, { name: 'pf1', vfs: 8 }]));
     const groups = [group('1', { SRIOV_NET_VF: 1 }), group('2', { SRIOV_NET_VF: 1 })];
-    assert.equal(findCandidates(snap, request(groups, { groupPolicy: 'isolate' })).candidates.length, 2);
-    assert.equal(findCandidates(snap, request(groups, { groupPolicy: 'none' })).candidates.length, 4);
+    assert.equal(findCandidates(snap, request(groups, { groupPolicy: 'isolate' })).candidates.count, 2);
+    assert.equal(findCandidates(snap, request(groups, { groupPolicy: 'none' })).candidates.count, 4);
   });
 
   it('re-checks capacity after consolidating groups on one provider', () => {
     const snap = snapshotOf(sriovHost('host', [{ name: 'pf0', vfs: 2, used: 1 }]));
     const groups = [group('1', { SRIOV_NET_VF: 1 }), group('2', { SRIOV_NET_VF: 1 })];
-    assert.equal(findCandidates(snap, request(groups, { groupPolicy: 'none' })).candidates.length, 0);
+    assert.equal(findCandidates(snap, request(groups, { groupPolicy: 'none' })).candidates.count, 0);
   });
 
   it('judges unsuffixed required traits over the providers that supply resources', () => {
@@ -63,14 +69,14 @@ describe('allocation candidates: Placement semantics', () => {
     assert.deepEqual(shapes(r), ['host:VCPU=2 pf0:SRIOV_NET_VF=1']);
     // A trait only on the resourceless NIC does not count.
     const nicOnly = findCandidates(snap, request([group('', { SRIOV_NET_VF: 1 }, { required: [['CUSTOM_HW_NIC_ROOT']] })]));
-    assert.equal(nicOnly.candidates.length, 0);
+    assert.equal(nicOnly.candidates.count, 0);
   });
 
   it('summarises every provider of the trees used, with mappings per group', () => {
     const snap = snapshotOf(sriovHost('host', [{ name: 'pf0', vfs: 8 }]));
     const r = findCandidates(snap, request([group('', { VCPU: 1 }), group('1', { SRIOV_NET_VF: 1 })]));
     assert.deepEqual(r.summaries.map((p) => p.name), ['host', 'host_nic0', 'pf0']);
-    const m = r.candidates[0]!.mappings;
+    const m = mappingsOf(r, 0);
     assert.deepEqual(m.get('')!.map((p) => p.name), ['host']);
     assert.deepEqual(m.get('1')!.map((p) => p.name), ['pf0']);
   });
@@ -85,7 +91,7 @@ describe('allocation candidates: Placement semantics', () => {
     ];
     const r = findCandidates(snap, request(groups, { groupPolicy: 'isolate', sameSubtrees: [['_A', '_B', '_NIC']] }));
     assert.deepEqual(shapes(r).sort(), ['pf0:SRIOV_NET_VF=1 pf2:SRIOV_NET_VF=1', 'pf0:SRIOV_NET_VF=1 pf2:SRIOV_NET_VF=1']);
-    assert.ok(r.candidates.every((c) => c.mappings.get('_NIC')![0]!.name === 'host_nic0'));
+    assert.ok(candidateIndices(r).every((c) => mappingsOf(r, c).get('_NIC')![0]!.name === 'host_nic0'));
   });
 
   it('honours limit during generation and root_required', () => {
@@ -93,7 +99,7 @@ describe('allocation candidates: Placement semantics', () => {
     specs[0]!.traits = ['COMPUTE_STATUS_DISABLED'];
     const snap = snapshotOf(specs);
     const g = [group('', { SRIOV_NET_VF: 1 })];
-    assert.equal(findCandidates(snap, request(g, { limit: 2 })).candidates.length, 2);
+    assert.equal(findCandidates(snap, request(g, { limit: 2 })).candidates.count, 2);
     const r = findCandidates(snap, request(g, { rootForbidden: ['COMPUTE_STATUS_DISABLED'] }));
     assert.deepEqual(shapes(r), ['h2pf:SRIOV_NET_VF=1', 'h3pf:SRIOV_NET_VF=1']);
   });
@@ -115,7 +121,7 @@ describe('allocation candidates: can_split', () => {
   it('answers the rolling-up case with one 1+1 candidate and mappings', () => {
     const r = findCandidates(snapshotOf(rollingUp), request([group('', { SRIOV_NET_VF: 2 })], { canSplit: split }));
     assert.deepEqual(shapes(r), ['pf0:SRIOV_NET_VF=1 pf1:SRIOV_NET_VF=1']);
-    assert.deepEqual(r.candidates[0]!.mappings.get('')!.map((p) => p.uuid).sort(), [uuidOf('pf0'), uuidOf('pf1')].sort());
+    assert.deepEqual(mappingsOf(r, 0).get('')!.map((p) => p.uuid).sort(), [uuidOf('pf0'), uuidOf('pf1')].sort());
   });
 
   it('prefers a single provider when one can give everything', () => {
@@ -157,7 +163,7 @@ describe('allocation candidates: can_split', () => {
 
   it('is ignored before 1.29 (candidates may not combine providers of a tree)', () => {
     const r = findCandidates(snapshotOf(rollingUp), request([group('', { SRIOV_NET_VF: 2 })], { canSplit: split, nestedAware: false }));
-    assert.equal(r.candidates.length, 0);
+    assert.equal(r.candidates.count, 0);
   });
 
   it('evenSplit spreads as evenly as rooms and step sizes allow', () => {
