@@ -8,8 +8,11 @@
 //   node dist/bench/placement/run.js [--sizes 100,1000,10000] [--peer-sizes 100,1000]
 //        [--repeat 11] [--db sqlite|postgres] [--out DIR]
 // Prints one table per size and a markdown summary for docs/benchmarks.md; exit 1 when an
-// answer differs or a count is unexpected.
+// answer differs or a count is unexpected. Each query is timed twice: by populate.py (urllib,
+// then json.loads: what a Python client such as nova sees), and "server side" by this script
+// (a new connection, the whole answer read, not decoded), which leaves out the client's decoding.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -37,6 +40,8 @@ interface PopulateResult {
 }
 interface ServerRun {
   populate: PopulateResult;
+  /** Per query: median ms to send it and read the whole answer, without decoding it. */
+  serverMs: Record<string, number>;
   answers: Record<string, CanonicalAnswer>;
   log: string;
 }
@@ -60,6 +65,39 @@ mkdirSync(out, { recursive: true });
 /** q6 (4 ports, 16 candidates per host) only where the answer stays a few MB. */
 const stress = (n: number) => n <= 1000;
 
+/**
+ * One GET on a new connection (as populate.py's urllib does), until the last byte of the answer
+ * is read; the answer is not decoded. populate.py's figure also includes Python decoding the
+ * JSON, which at 1000 hosts is most of vfnet's time (q3: ~90 ms of json.loads for 3.3 MB).
+ */
+function timedGet(url: string, path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    const req = request(`${url}${path}`, {
+      agent: false,
+      headers: { 'x-auth-token': 'admin', 'openstack-api-version': 'placement 1.36', accept: 'application/json' },
+    }, (res) => {
+      res.on('data', () => {});
+      res.on('end', () => (res.statusCode === 200 ? resolve(Number(process.hrtime.bigint() - t0) / 1e6) : reject(new Error(`${path}: ${res.statusCode}`))));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function serverSide(url: string, paths: string[]): Promise<number[]> {
+  const out: number[] = [];
+  for (const path of paths) {
+    for (let i = 0; i < 2; i++) await timedGet(url, path);
+    const samples: number[] = [];
+    for (let i = 0; i < Number(repeat); i++) samples.push(await timedGet(url, path));
+    samples.sort((a, b) => a - b);
+    out.push(samples[Math.floor(samples.length / 2)]!);
+  }
+  return out;
+}
+
 async function measure(server: RunningServer, who: string, n: number, baseline?: string): Promise<ServerRun> {
   const json = join(out, `${who}-n${n}.json`);
   const cmd = ['/usr/bin/python3', join(paths.conformance, 'populate.py'), server.url, '--hosts', String(n),
@@ -80,7 +118,11 @@ async function measure(server: RunningServer, who: string, n: number, baseline?:
   for (const [q, info] of Object.entries(populate.queries)) {
     answers[q] = canonical(await c.ok('GET', info.path), names);
   }
-  return { populate, answers, log: r.stdout + (r.status === 0 ? '' : `\nexit ${r.status}`) };
+  const queries = Object.entries(populate.queries);
+  const times = await serverSide(server.url, queries.map(([, info]) => info.path));
+  const serverMs = Object.fromEntries(queries.map(([q], i) => [q, times[i]!]));
+  console.log(`server side (send, read the whole answer, no decoding), median of ${repeat}: ${queries.map(([q], i) => `${q} ${times[i]!.toFixed(1)} ms`).join(', ')}`);
+  return { populate, serverMs, answers, log: r.stdout + (r.status === 0 ? '' : `\nexit ${r.status}`) };
 }
 
 function compareAnswers(mine: ServerRun, peer: ServerRun): Record<string, string[]> {
@@ -156,19 +198,22 @@ async function main(): Promise<number> {
       for (const [q, m] of Object.entries(mine.populate.queries)) {
         const p = peer?.populate.queries[q];
         const same = !peer ? '-' : diffs[q]?.length ? 'DIFFERENT' : q === 'q4_limit' ? '1000 of q1\'s' : 'identical';
+        const ps = peer?.serverMs[q], ms = mine.serverMs[q]!;
         summary.push(`| ${n} | ${q} | ${p ? p.median_ms.toFixed(1) : '-'} | ${m.median_ms.toFixed(1)} | `
-          + `${p ? (p.median_ms / Math.max(m.median_ms, 0.001)).toFixed(1) + '×' : '-'} | ${m.allocation_requests} | ${same} |`);
+          + `${p ? (p.median_ms / Math.max(m.median_ms, 0.001)).toFixed(1) + '×' : '-'} | `
+          + `${ps !== undefined ? ps.toFixed(1) : '-'} | ${ms.toFixed(1)} | ${ps !== undefined ? (ps / Math.max(ms, 0.001)).toFixed(1) + '×' : '-'} | `
+          + `${m.allocation_requests} | ${same} |`);
       }
       const pp = peer?.populate;
       summary.push(`| ${n} | populate | ${pp?.populate_s ?? '-'} s | ${mine.populate.populate_s} s | `
         + `${pp?.populate_s && mine.populate.populate_s ? (pp.populate_s / mine.populate.populate_s).toFixed(1) + '×' : '-'} | `
-        + `${mine.populate.populate_requests} req${n > 1000 ? ' (4 workers)' : ''} | |`);
+        + `| | | ${mine.populate.populate_requests} req${n > 1000 ? ' (4 workers)' : ''} | |`);
     }
   } finally {
     await pg?.stop();
   }
-  const table = ['| hosts | query | Placement 8.0.0 median ms | vfnet median ms | ratio | candidates | answers |',
-    '|---|---|---|---|---|---|---|', ...summary].join('\n');
+  const table = ['| hosts | query | Placement 8.0.0, populate.py ms | vfnet, populate.py ms | ratio | Placement, server side ms | vfnet, server side ms | ratio | candidates | answers |',
+    '|---|---|---|---|---|---|---|---|---|---|', ...summary].join('\n');
   console.log(`\n${table}\n\nresults: ${out}`);
   writeFileSync(join(out, 'summary.md'), `${table}\n`);
   return ok ? 0 : 1;
