@@ -33,28 +33,22 @@ export async function openSqlite(path: string): Promise<SqliteConnection> {
   return runningUnderBun() ? openWithBun(path) : openWithBetterSqlite(path);
 }
 
-async function openWithBetterSqlite(path: string): Promise<SqliteConnection> {
-  const { default: Database } = await import('better-sqlite3');
-  const db = new Database(path);
-  return {
-    exec: (sql) => void db.exec(sql),
-    prepare: (sql) => {
-      const s = db.prepare(sql);
-      return {
-        all: (...p) => s.all(...bindable(p)),
-        get: (...p) => s.get(...bindable(p)),
-        run: (...p) => ({ changes: s.run(...bindable(p)).changes }),
-        returnsRows: s.reader,
-      };
-    },
-    get inTransaction() { return db.inTransaction; },
-    close: () => db.close(),
-  };
+/** What both drivers' statements offer. */
+interface DriverStatement {
+  all(...params: unknown[]): unknown[];
+  get(...params: unknown[]): unknown;
+  run(...params: unknown[]): { changes: number };
 }
 
-async function openWithBun(path: string): Promise<SqliteConnection> {
-  const { Database } = await import('bun:sqlite');
-  const db = new Database(path, { create: true });
+interface DriverDatabase<S extends DriverStatement> {
+  exec(sql: string): unknown;
+  prepare(sql: string): S;
+  readonly inTransaction: boolean;
+  close(): unknown;
+}
+
+/** One connection over either driver; they differ in how a statement says it returns rows, and in null vs undefined for no row. */
+function connection<S extends DriverStatement>(db: DriverDatabase<S>, returnsRows: (s: S) => boolean): SqliteConnection {
   return {
     exec: (sql) => void db.exec(sql),
     prepare: (sql) => {
@@ -63,10 +57,20 @@ async function openWithBun(path: string): Promise<SqliteConnection> {
         all: (...p) => s.all(...bindable(p)),
         get: (...p) => s.get(...bindable(p)) ?? undefined,
         run: (...p) => ({ changes: s.run(...bindable(p)).changes }),
-        returnsRows: s.columnNames.length > 0,
+        returnsRows: returnsRows(s),
       };
     },
     get inTransaction() { return db.inTransaction; },
-    close: () => db.close(),
+    close: () => void db.close(),
   };
+}
+
+async function openWithBetterSqlite(path: string): Promise<SqliteConnection> {
+  const { default: Database } = await import('better-sqlite3');
+  return connection(new Database(path), (s) => s.reader);
+}
+
+async function openWithBun(path: string): Promise<SqliteConnection> {
+  const { Database } = await import('bun:sqlite');
+  return connection(new Database(path, { create: true }), (s) => s.columnNames.length > 0);
 }
