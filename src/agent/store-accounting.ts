@@ -11,29 +11,32 @@ const VF = 'SRIOV_NET_VF';
 const ATTEMPTS = 5;
 
 export class StoreVfAccounting implements VfAccounting {
-  private opened: Promise<PlacementStore> | null = null;
+  private opened: Promise<PlacementStore | null> | null = null;
 
   constructor(
-    /** Opens the store on first use: an ADD by deviceID never needs it. */
-    private readonly open: () => Promise<PlacementStore>,
+    /**
+     * Opens the store on first use (an ADD by deviceID never needs it); null when the file holds
+     * no model, which then has no PF: nothing to claim, nothing to release.
+     */
+    private readonly open: () => Promise<PlacementStore | null>,
     /** The host's root provider: candidates are looked for in its tree only. */
     private readonly rootProvider: string,
     readonly target: string,
   ) {}
 
-  private get store(): Promise<PlacementStore> {
+  private get store(): Promise<PlacementStore | null> {
     this.opened ??= this.open();
     return this.opened;
   }
 
   async close(): Promise<void> {
-    if (this.opened) await (await this.opened).close();
+    await (await this.opened)?.close();
   }
 
   async candidatePfs(trait: string): Promise<string[]> {
-    const snap = await (await this.store).snapshot();
-    const root = snap.get(this.rootProvider);
-    if (!root) return [];
+    const snap = await (await this.store)?.snapshot();
+    const root = snap?.get(this.rootProvider);
+    if (!snap || !root) return [];
     return snap.tree(root)
       .filter((p) => p.traits.has(trait) && p.inventories.has(VF) && fits(p.inventories.get(VF)!, snap.used(p, VF), 1))
       .sort((a, b) => a.name.localeCompare(b.name))
@@ -41,23 +44,29 @@ export class StoreVfAccounting implements VfAccounting {
   }
 
   async knows(pfProvider: string): Promise<boolean> {
-    return (await (await this.store).snapshot()).get(pfProvider)?.inventories.has(VF) ?? false;
+    return (await (await this.store)?.snapshot())?.get(pfProvider)?.inventories.has(VF) ?? false;
   }
 
   async claim(consumer: string, pfProvider: string, network: string): Promise<boolean> {
+    const store = await this.store;
+    if (!store) return false;
+    // A new consumer first (the usual case); its generation is read only when it exists already.
+    let generation: number | null = null;
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-      const current = await (await this.store).getConsumerAllocations(consumer);
       try {
-        await (await this.store).writeAllocations([{
+        await store.writeAllocations([{
           consumerUuid: consumer, projectId: ATTACHMENT_PROJECT, userId: network,
-          consumerGeneration: current.consumer?.generation ?? null, consumerType: ATTACHMENT_CONSUMER_TYPE,
+          consumerGeneration: generation, consumerType: ATTACHMENT_CONSUMER_TYPE,
           allocations: [{ providerUuid: pfProvider, resourceClass: VF, used: 1 }],
         }]);
         return true;
       } catch (e) {
         if (!(e instanceof PlacementError) || e.status !== 409) throw e;
         // Someone wrote this consumer meanwhile (a retried ADD): re-read its generation, retry.
-        if (e.code === ErrorCode.concurrentUpdate) continue;
+        if (e.code === ErrorCode.concurrentUpdate) {
+          generation = (await store.getConsumerAllocations(consumer)).consumer?.generation ?? null;
+          continue;
+        }
         return false; // the PF has no room left
       }
     }
@@ -65,7 +74,7 @@ export class StoreVfAccounting implements VfAccounting {
   }
 
   async release(consumer: string): Promise<void> {
-    await (await this.store).deleteConsumerAllocations(consumer);
+    await (await this.store)?.deleteConsumerAllocations(consumer);
   }
 
   async attachmentsOn(pfProviders: readonly string[], network: string): Promise<string[]> {
@@ -76,6 +85,7 @@ export class StoreVfAccounting implements VfAccounting {
   async heldOn(pfProviders: readonly string[]): Promise<Map<string, { provider: string; network: string }>> {
     const store = await this.store;
     const out = new Map<string, { provider: string; network: string }>();
+    if (!store) return out;
     for (const pf of pfProviders) {
       let held: Map<string, Map<string, number>>;
       try {

@@ -11,7 +11,7 @@ import { scanHost } from '../agent/scan.js';
 import { StoreVfAccounting } from '../agent/store-accounting.js';
 import type { Sysfs } from '../host/ports.js';
 import { nodeDbPath, nodeDbTarget } from '../store/node-paths.js';
-import { hasNodeModel, openNodeModel, readNodeLedger } from '../store/node-store.js';
+import { openNodeModel, readNodeLedger } from '../store/node-store.js';
 import { defaultSysfsRoot } from './discover.js';
 
 interface DoctorOptions {
@@ -22,11 +22,12 @@ interface DoctorOptions {
   json?: boolean;
 }
 
-/** The claims the embedded model holds for this host's attachments; null when it has no model of this host. */
+/** The claims the embedded model holds for this host's attachments; null when the file has no model. */
 async function embeddedModelClaims(sysfs: Sysfs, path: string, host: string): Promise<DoctorInput['model']> {
-  if (!(await hasNodeModel(path))) return null;
+  const store = await openNodeModel(path);
+  if (!store) return null;
   const pfs = capablePfs(scanHost(sysfs)).map((pf) => pfProviderUuid(host, pf.pci));
-  const accounting = new StoreVfAccounting(() => openNodeModel(path), hostProviderUuid(host), nodeDbTarget(path));
+  const accounting = new StoreVfAccounting(async () => store, hostProviderUuid(host), nodeDbTarget(path));
   try {
     const held = await accounting.heldOn(pfs);
     return { target: accounting.target, held: new Map([...held].map(([c, h]) => [c, h.provider])) };

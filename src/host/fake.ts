@@ -5,7 +5,7 @@ import { FakeLinks, FakeNetwork, FakePfControl, type AdminMacBehaviour, type Fak
 import { CallRecorder, type CallMatch } from './fake-recorder.js';
 import { FakeClock, FakeLocks, FakeProcessRunner, FakeStateFiles } from './fake-stores.js';
 import { FakeSysfsTree, type SysfsNode } from './fake-sysfs.js';
-import type { HostPorts, Netns, VfConfig } from './ports.js';
+import { freshVfConfig, type HostPorts, type Netns, type VfConfig } from './ports.js';
 
 export { IGB_ADMIN_MAC, IGB_REFUSALS, type AdminMacBehaviour, type FakeLink, type FakeLinkSpec, type PfRefusals } from './fake-network.js';
 export { FakeClock, FakeLocks, FakeProcessRunner, FakeStateFiles, defaultIpamResult, type ExecCall } from './fake-stores.js';
@@ -68,17 +68,6 @@ export interface FakeHostSnapshot {
   locks: string[];
 }
 
-const DEFAULT_VF_CONFIG: VfConfig = {
-  mac: '00:00:00:00:00:00',
-  vlan: 0,
-  qos: 0,
-  proto: '802.1q',
-  spoofchk: true,
-  trust: false,
-  linkState: 'auto',
-  minTxRate: 0,
-  maxTxRate: 0,
-};
 
 export class FakeHost {
   readonly recorder = new CallRecorder();
@@ -138,7 +127,7 @@ export class FakeHost {
       this.sysfs.symlink(`${vfDir}/physfn`, `/${pfDir}`);
       this.sysfs.symlink(`${pfDir}/virtfn${index}`, `/${vfDir}`);
       if (hasNetdev) this.net.addLink(null, { name: vf.netdev!, mac: vf.mac ?? macFromPci(vf.pci), mtu: vf.mtu ?? 1500, device: vf.pci, maxMtu: 9702 });
-      const config: VfConfig = { ...DEFAULT_VF_CONFIG, ...(vf.config ?? {}) };
+      const config: VfConfig = { ...freshVfConfig(), ...(vf.config ?? {}) };
       if (!reports.spoofchk) config.spoofchk = null;
       if (!reports.trust) config.trust = null;
       if (!reports.linkState) config.linkState = null;

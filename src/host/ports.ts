@@ -50,6 +50,11 @@ export interface VfConfig {
   maxTxRate: number;
 }
 
+/** A VF's PF-level settings right after it is created (`sriov_numvfs` written), as igb reports them. */
+export function freshVfConfig(): VfConfig {
+  return { mac: '00:00:00:00:00:00', vlan: 0, qos: 0, proto: '802.1q', spoofchk: true, trust: false, linkState: 'auto', minTxRate: 0, maxTxRate: 0 };
+}
+
 /**
  * PF-level VF settings (IFLA_VF_*). Each setter changes exactly one attribute and throws a
  * HostError whose errno says why the driver refused (EOPNOTSUPP for igb's link_state, ...).

@@ -1,7 +1,7 @@
 // The shape of a lab host, computed from its options alone (no I/O): PCI addresses laid out as
 // igb lays them out, netdev names, switch port and bridge names, initial VF settings. Everything
 // else in src/lab derives its names from here, so up, down, show and the plugin's ports agree.
-import type { VfConfig, VlanProto } from '../host/ports.js';
+import { freshVfConfig, type VfConfig, type VlanProto } from '../host/ports.js';
 
 export interface LabOptions {
   /** The lab directory: the sysfs root the plugin is pointed at. Default /run/vfnet-lab. */
@@ -176,20 +176,6 @@ export function stableMac(prefix: string, pci: string): string {
   return bytes.map((b) => b.toString(16).padStart(2, '0')).join(':');
 }
 
-/** A VF's PF-level settings right after `sriov_numvfs` is written on igb. */
-export function initialVfConfig(): VfConfig {
-  return {
-    mac: '00:00:00:00:00:00',
-    vlan: 0,
-    qos: 0,
-    proto: '802.1q',
-    spoofchk: true,
-    trust: false,
-    linkState: 'auto',
-    minTxRate: 0,
-    maxTxRate: 0,
-  };
-}
 
 /** The physnets of a lab, in first-seen order: their index names the bridges. */
 export function physnetIndex(state: Pick<LabState, 'pfs'>, physnet: string): number {
@@ -238,7 +224,7 @@ export function planLab(opts: LabOptions = {}): LabState {
         physnet: pf.physnet,
         mac: stableMac(o.prefix, pci),
         driver: KERNEL_DRIVER_VF,
-        config: initialVfConfig(),
+        config: freshVfConfig(),
         port: {
           name: `p${pf.index}v${n}`,
           bridge: bridgeName(physnetIndex(state, pf.physnet), 0, '802.1q'),

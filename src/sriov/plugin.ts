@@ -231,8 +231,8 @@ export class SriovPlugin implements PluginHandlers {
    */
   private async modelPfs(config: SriovConfig, model: VfAccounting): Promise<Array<{ provider: string; pf: string }> | null> {
     const { selector } = config;
-    const local = this.localPfs();
     if (selector.kind === 'physnet') {
+      const local = this.localPfs();
       const trait = SriovPlugin.physnetTrait(selector.physnet);
       let candidates: string[];
       try {
@@ -243,7 +243,8 @@ export class SriovPlugin implements PluginHandlers {
       return candidates.filter((p) => local.has(p)).map((provider) => ({ provider, pf: local.get(provider)! }));
     }
     if (selector.kind !== 'master') return null;
-    const provider = [...local].find(([, name]) => name === selector.pf)?.[0];
+    const pci = this.host.sysfs.linkName(`sys/class/net/${selector.pf}/device`);
+    const provider = pci && this.options.pfProvider ? this.options.pfProvider(pci) : undefined;
     let known = false;
     try {
       known = provider !== undefined && (await model.knows(provider));

@@ -3,8 +3,8 @@
 // plugin claims VFs in when its config names no `placement` service.
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { openStore } from './open.js';
-import type { SqlStore } from './sql-store.js';
+import { SqlStore } from './sql-store.js';
+import { SqliteDb } from './sqlite-db.js';
 import { openSqlite } from './sqlite-driver.js';
 import { SqliteVfLedger, type VfLedger } from './vf-ledger.js';
 
@@ -18,18 +18,23 @@ export async function readNodeLedger(path: string): Promise<VfLedger | null> {
   return existsSync(path) ? openNodeLedger(path) : null;
 }
 
-/** True when the node's file holds a resource model (vfnet agent --db or vfnet serve wrote it). */
-export async function hasNodeModel(path: string): Promise<boolean> {
-  if (!existsSync(path)) return false;
+/**
+ * The resource model in the node's file, migrated to this version's schema; null when the file
+ * holds none (no vfnet agent --db or vfnet serve wrote it), which is then left as it is.
+ */
+export async function openNodeModel(path: string): Promise<SqlStore | null> {
+  if (!existsSync(path)) return null;
   const db = await openSqlite(path);
-  try {
-    return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'resource_providers'").get() !== undefined;
-  } finally {
+  if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'resource_providers'").get() === undefined) {
     db.close();
+    return null;
   }
-}
-
-/** The resource model in the node's file, migrated to this version's schema. */
-export function openNodeModel(path: string): Promise<SqlStore> {
-  return openStore(path);
+  const store = new SqlStore(new SqliteDb(db));
+  try {
+    await store.migrate();
+  } catch (e) {
+    await store.close().catch(() => undefined);
+    throw e;
+  }
+  return store;
 }

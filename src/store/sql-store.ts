@@ -67,6 +67,10 @@ export class SqlStore implements PlacementStore {
 
   /** Applies pending migrations; safe to run from several processes at once. */
   async migrate(): Promise<number[]> {
+    // Usually nothing is pending: a read says so without the write lock, which every plugin
+    // process opening the node's store would otherwise take in turn.
+    const current = await this.db.read((tx) => tx.all<{ version: number }>('SELECT version FROM schema_migrations')).catch(() => null);
+    if (current && MIGRATIONS.every((m) => current.some((r) => Number(r.version) === m.version))) return [];
     const applied: number[] = [];
     await this.db.write(async (tx) => {
       if (this.db.dialect === 'pg') await tx.run('SELECT pg_advisory_xact_lock(77880001)');

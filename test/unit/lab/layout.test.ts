@@ -2,7 +2,8 @@
 // settings change needs.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { initialVfConfig, planLab, resolveOptions, stableMac, vfPciAddress } from '../../../src/lab/layout.js';
+import { freshVfConfig } from '../../../src/host/ports.js';
+import { planLab, resolveOptions, stableMac, vfPciAddress } from '../../../src/lab/layout.js';
 import { desiredPort, planPortChange } from '../../../src/lab/switch.js';
 
 describe('lab layout', () => {
@@ -20,7 +21,7 @@ describe('lab layout', () => {
     assert.deepEqual(lab.vfs.map((v) => v.netdev), ['abcf0v0', 'abcf0v1', 'abcf1v0', 'abcf1v1', 'abcf2v0', 'abcf2v1']);
     assert.equal(lab.switchNetns, 'abc-switch');
     assert.deepEqual(lab.bridges, ['b0v0', 'b1v0']);
-    assert.deepEqual(lab.vfs[0]!.config, initialVfConfig());
+    assert.deepEqual(lab.vfs[0]!.config, freshVfConfig());
     assert.equal(new Set(lab.vfs.map((v) => v.mac)).size, lab.vfs.length);
     assert.equal(stableMac('abc', '0000:3b:10.0'), stableMac('abc', '0000:3b:10.0'));
     assert.notEqual(stableMac('abc', '0000:3b:10.0'), stableMac('abd', '0000:3b:10.0'));
