@@ -240,7 +240,14 @@ export class SriovPlugin implements PluginHandlers {
       } catch (e) {
         throw SriovPlugin.unreachable(model, `look for PFs on physnet "${selector.physnet}"`, e);
       }
-      return candidates.filter((p) => local.has(p)).map((provider) => ({ provider, pf: local.get(provider)! }));
+      const mine = candidates.filter((p) => local.has(p)).map((provider) => ({ provider, pf: local.get(provider)! }));
+      if (mine.length === 0 && !(await this.knowsAnyOf(model, [...local.keys()]))) {
+        // Not "no free VF": the model has never heard of this host.
+        throw new CniError(CniCode.InvalidConfig, `"physnet": this host's PFs are not registered in the resource model at ${model.target}`,
+          config.placement ? 'run vfnet agent --placement URL on this host (with the same --hostname as VFNET_HOSTNAME)'
+            : 'register this host in the embedded store: vfnet agent --db (with the same --hostname as VFNET_HOSTNAME), or give "placement": {"url": ...}');
+      }
+      return mine;
     }
     if (selector.kind !== 'master') return null;
     const pci = this.host.sysfs.linkName(`sys/class/net/${selector.pf}/device`);
@@ -258,6 +265,15 @@ export class SriovPlugin implements PluginHandlers {
     }
     this.log.debug(`PF ${selector.pf} is not in the embedded store ${model.target}; the ledger alone accounts for its VFs`);
     return null;
+  }
+
+  private async knowsAnyOf(model: VfAccounting, providers: string[]): Promise<boolean> {
+    try {
+      for (const p of providers) if (await model.knows(p)) return true;
+      return false;
+    } catch (e) {
+      throw SriovPlugin.unreachable(model, 'look up this host\'s PFs', e);
+    }
   }
 
   /**

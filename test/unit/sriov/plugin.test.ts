@@ -437,6 +437,17 @@ describe('sriov plugin on a fake host', () => {
       assert.equal(r.interfaces[0]?.pciID, VF0);
       assert.equal(m.held.size, 1);
     });
+    it('physnet on a host the embedded model does not have: code 7 saying how to register it, nothing changed', async () => {
+      const before = snapshot(env);
+      await assert.rejects(async () => withModel(model({}), true).add(request('ADD', { physnet: 'public' })), (e: unknown) => {
+        assert.ok(e instanceof CniError);
+        assert.equal(e.code, 7);
+        assert.match(e.message, /this host's PFs are not registered in the resource model at http:\/\/127.0.0.1:8778/);
+        assert.match(e.details ?? '', /vfnet agent --db/);
+        return true;
+      });
+      assert.deepEqual(snapshot(env), before);
+    });
     it('GC releases model claims that no attachment holds, and keeps valid ones and other networks\'', async () => {
       const m = model({ 'rp-0000:af:00.1': 4 });
       const plugin = withModel(m);
