@@ -15,7 +15,7 @@ import {
   nicProviderUuid,
   pfProviderName,
   pfProviderUuid,
-} from './ids.js';
+} from '../accounting/ids.js';
 import { physnetOf, type PhysnetMap } from './physnet.js';
 import { scanHost, type HostScan, type ScannedPf } from './scan.js';
 import { driverTrait, physnetTrait, SRIOV_TRAIT, vendorTrait } from './traits.js';

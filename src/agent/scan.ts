@@ -3,7 +3,7 @@
 // VFs from its virtfnN links. Facts only, no judgement: discovery turns this into providers and
 // doctor into findings, so both see the same picture.
 import type { Sysfs } from '../host/ports.js';
-import { nicAddressOf } from './ids.js';
+import { nicAddressOf } from '../accounting/ids.js';
 
 export interface ScannedVf {
   /** From the PF's virtfnN link, never guessed. */

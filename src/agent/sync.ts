@@ -15,7 +15,7 @@
 //    them, and reported (kept) otherwise.
 import { ErrorCode } from '../placement/errors.js';
 import type { Discovery, InventorySpec, ProviderSpec } from './discover.js';
-import { isAgentNamed } from './ids.js';
+import { isAgentNamed } from '../accounting/ids.js';
 import { PlacementError, type PlacementApi, type ProviderRecord } from './placement-client.js';
 import { isAgentTrait, isCustomTrait } from './traits.js';
 

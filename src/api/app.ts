@@ -8,7 +8,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import { PlacementError } from '../placement/errors.js';
 import type { PlacementStore } from '../store/port.js';
 import { ChunkPool } from './byte-writer.js';
-import { RawJson, httpDate, parseJson, type ByteChunks, type Ctx, type Reply, type RouteSpec } from './context.js';
+import type { ByteChunks } from './byte-writer.js';
+import { RawJson, httpDate, parseJson, type Ctx, type Reply, type RouteSpec } from './context.js';
 import { SchemaValidator } from './json-schema.js';
 import { MAX_VERSION, MIN_VERSION, atLeast, parseVersionHeader, versionString, type Version } from './microversion.js';
 import { allocationRoutes } from './routes/allocations.js';

@@ -4,7 +4,13 @@
 // full-size ones come from a pool and go back to it once the answer has been sent: a fresh
 // multi-megabyte buffer per answer means faulting in new pages (which cost more than writing
 // them) and new ArrayBuffers that keep V8's collector busy.
-import type { ByteChunks } from './context.js';
+/** UTF-8 bytes in order (see ByteWriter) and their total length. */
+export interface ByteChunks {
+  chunks: Buffer[];
+  length: number;
+  /** Called once the chunks have been sent (or the connection is gone): their memory may be reused. */
+  release?: () => void;
+}
 
 const FIRST_CHUNK = 1 << 12;
 const MAX_CHUNK = 1 << 16;

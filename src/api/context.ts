@@ -2,7 +2,7 @@
 // their results and thrown PlacementErrors into HTTP responses with Placement's headers.
 import { PlacementError } from '../placement/errors.js';
 import type { PlacementStore } from '../store/port.js';
-import type { ChunkPool } from './byte-writer.js';
+import type { ByteChunks, ChunkPool } from './byte-writer.js';
 import type { SchemaValidator } from './json-schema.js';
 import { atLeast, type Version } from './microversion.js';
 
@@ -82,14 +82,6 @@ export function parseJson(raw: string | undefined): unknown {
 }
 
 export const httpDate = (ms: number) => new Date(ms).toUTCString();
-
-/** UTF-8 bytes in order (see ByteWriter) and their total length. */
-export interface ByteChunks {
-  chunks: Buffer[];
-  length: number;
-  /** Called once the chunks have been sent (or the connection is gone): their memory may be reused. */
-  release?: () => void;
-}
 
 /** JSON a route has already written (as text or as bytes), sent as it is. */
 export class RawJson {

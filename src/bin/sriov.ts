@@ -4,14 +4,14 @@
 // per container.
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { hostProviderUuid, pfProviderUuid } from '../agent/ids.js';
-import { HttpVfAccounting } from '../agent/placement-accounting.js';
+import { hostProviderUuid, pfProviderUuid } from '../accounting/ids.js';
+import { HttpVfAccounting } from '../accounting/http-accounting.js';
 import { runPlugin } from '../cni/index.js';
-import { realHostPorts } from '../host/index.js';
+import { hostPortsWithIproute2 } from '../host/compose.js';
 import { createLogger } from '../host/log.js';
 import type { HostPorts } from '../host/ports.js';
 import { isLab, labPorts } from '../lab/plugin-ports.js';
-import type { VfAccounting } from '../sriov/accounting.js';
+import type { VfAccounting } from '../accounting/port.js';
 import { DEFAULT_OPTIONS, SriovPlugin } from '../sriov/plugin.js';
 import { nodeDbFromTarget, nodeDbPath, nodeDbTarget } from '../store/node-paths.js';
 import type { VfLedger } from '../store/vf-ledger.js';
@@ -27,7 +27,7 @@ const lockTimeoutMs = Number(env.VFNET_LOCK_TIMEOUT_MS) > 0 ? Number(env.VFNET_L
 const host = env.VFNET_HOSTNAME || hostname();
 
 function hostPorts(): HostPorts {
-  const host = realHostPorts({ sysfsRoot, stateDir });
+  const host = hostPortsWithIproute2({ sysfsRoot, stateDir });
   // A lab directory replaces what a real NIC provides: its sysfs tree and its PF-level settings.
   return sysfsRoot !== '/' && isLab(sysfsRoot) ? { ...host, ...labPorts(sysfsRoot) } : host;
 }
@@ -52,7 +52,7 @@ function unavailableLedger(e: unknown): VfLedger {
 async function plugin(): Promise<SriovPlugin> {
   // The store's modules load here, not at start-up: VERSION never needs them.
   const [{ openNodeLedger, openNodeModel }, { StoreVfAccounting }] = await Promise.all([
-    import('../store/node-store.js'), import('../agent/store-accounting.js'),
+    import('../store/node-store.js'), import('../accounting/store-accounting.js'),
   ]);
   const ledger = await openNodeLedger(dbPath).catch(unavailableLedger);
   const models = new Map<string, VfAccounting>();

@@ -1,7 +1,10 @@
 // The plugin's logger: one line per event, to logFile or stderr, never stdout (stdout carries
 // only the result). Deliberately tiny: it is on the plugin's start-up path.
 import { appendFileSync } from 'node:fs';
-import type { LogLevel } from '../sriov/config.js';
+
+/** sriov-cni's log levels (its `logLevel` key), most severe first. */
+export type LogLevel = 'panic' | 'error' | 'warning' | 'info' | 'debug';
+export const LOG_LEVELS: readonly LogLevel[] = ['panic', 'error', 'warning', 'info', 'debug'];
 
 const RANK: Record<LogLevel, number> = { panic: 0, error: 1, warning: 2, info: 3, debug: 4 };
 

@@ -1,5 +1,6 @@
 // The boundary to the operating system. Domain code (src/sriov, src/placement) sees only these
-// interfaces; each has a real implementation in this folder and an in-memory fake for unit tests.
+// interfaces; each has a real implementation in this folder (links and PF settings over iproute2
+// in iproute2/) and an in-memory fake for unit tests in test/support/fake-host/.
 //
 // Everything here is synchronous on purpose: the plugin is a short-lived process that does one
 // thing at a time, and synchronous calls keep its start-up and control flow cheap.

@@ -2,6 +2,7 @@
 // strictly and completely before anything on the host is touched. Nothing here does I/O.
 import { CniCode, CniError } from '../cni/index.js';
 import type { VfLinkState, VlanProto } from '../host/ports.js';
+import { LOG_LEVELS, type LogLevel } from '../host/log.js';
 
 export type VfSelector =
   | { kind: 'deviceID'; pci: string }
@@ -33,8 +34,6 @@ export interface SriovConfig {
   placement?: PlacementTarget;
 }
 
-export type LogLevel = 'panic' | 'error' | 'warning' | 'info' | 'debug';
-export const LOG_LEVELS: readonly LogLevel[] = ['panic', 'error', 'warning', 'info', 'debug'];
 
 /** Notes produced while parsing, logged by the caller once it has a logger. */
 export interface ConfigNotes {

@@ -9,7 +9,7 @@ import { VfNetdevs, type NetdevOriginal } from './netdev.js';
 import { ownsClaim, RECORD_SCHEMA, Records, type AttachmentRecord, type VfClaim } from './records.js';
 import { isUsable, listPfVfs, notUsable, resolveDevice, type VfRef } from './resolve.js';
 import { VfSettings, ZERO_MAC, type RetryPolicy } from './vf-settings.js';
-import { attachmentConsumer, type VfAccounting } from './accounting.js';
+import { attachmentConsumer, type VfAccounting } from '../accounting/port.js';
 import type { VfLedger } from '../store/vf-ledger.js';
 
 export interface PluginOptions extends RetryPolicy {

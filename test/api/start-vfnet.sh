@@ -10,13 +10,13 @@
 #                                          server per start, so each gabbi file starts empty
 #                                          (default: a new SQLite file in WORKDIR)
 #   GABBI_FIXTURE=CORSFixture              enable CORS for http://valid.example.com (cors.yaml)
-#   VFNET_SERVER_JS=path                   the server entry (default dist/src/api/dev-serve.js)
+#   VFNET_SERVER_JS=path                   the server entry (default dist/src/bin/placement-dev.js)
 #   TMPDIR                                 where WORKDIR is made (tests point it at their own dir)
 # Needs `npm run build` first.
 set -euo pipefail
 PORT="${1:-18779}"
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
-SERVER_JS="${VFNET_SERVER_JS:-$ROOT/dist/src/api/dev-serve.js}"
+SERVER_JS="${VFNET_SERVER_JS:-$ROOT/dist/src/bin/placement-dev.js}"
 [ -f "$SERVER_JS" ] || { echo "start-vfnet: $SERVER_JS missing (npm run build)" >&2; exit 1; }
 WORKDIR="$(mktemp -d -t vfnet-gabbi.XXXXXX)"
 

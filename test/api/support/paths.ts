@@ -32,7 +32,7 @@ export function apiPaths(): ApiPaths {
     root,
     conformance,
     sourceDir: join(root, 'test', 'api'),
-    serverJs: process.env.VFNET_SERVER_JS ?? join(root, 'dist', 'src', 'api', 'dev-serve.js'),
+    serverJs: process.env.VFNET_SERVER_JS ?? join(root, 'dist', 'src', 'bin', 'placement-dev.js'),
     scripts: join(root, 'scripts'),
   };
 }

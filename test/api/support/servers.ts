@@ -36,7 +36,7 @@ export interface VfnetOptions {
 /** Starts `node dev-serve.js` and waits until GET / answers. */
 export async function startVfnet(opts: VfnetOptions): Promise<RunningServer> {
   if (!existsSync(opts.serverJs)) {
-    throw new Error(`vfnet server entry ${opts.serverJs} is missing (npm run build; src/api/dev-serve.ts)`);
+    throw new Error(`vfnet server entry ${opts.serverJs} is missing (npm run build; src/bin/placement-dev.ts)`);
   }
   const port = opts.port ?? await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'vfnet-api-'));

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { hostProviderUuid, nicProviderUuid, pfProviderUuid } from '../../../src/agent/ids.js';
+import { hostProviderUuid, nicProviderUuid, pfProviderUuid } from '../../../src/accounting/ids.js';
 import { apiPaths } from '../../api/support/paths.js';
 import { freePort } from '../../api/support/processes.js';
 import { startPeer, startVfnet, type RunningServer } from '../../api/support/servers.js';

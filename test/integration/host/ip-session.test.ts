@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { SessionIp } from '../../../src/host/ip-session.js';
+import { SessionIp } from '../../../src/host/iproute2/ip-session.js';
 
 const isRoot = process.getuid?.() === 0;
 const root = process.env.VFNET_ROOT ?? process.cwd();

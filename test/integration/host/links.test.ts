@@ -5,8 +5,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { SpawnIp } from '../../../src/host/ip.js';
-import { IpLinks } from '../../../src/host/links.js';
+import { SpawnIp } from '../../../src/host/iproute2/ip.js';
+import { IpLinks } from '../../../src/host/iproute2/links.js';
 import { HostError } from '../../../src/host/ports.js';
 
 const isRoot = process.getuid?.() === 0;

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { openStore } from '../../../src/store/open.js';
-import { pfProviderUuid } from '../../../src/agent/ids.js';
+import { pfProviderUuid } from '../../../src/accounting/ids.js';
 import { apiPaths } from '../../api/support/paths.js';
 import { startVfnet, type RunningServer } from '../../api/support/servers.js';
 import { formatResult, run } from '../../support/exec.js';

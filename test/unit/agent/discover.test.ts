@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildTree, discover } from '../../../src/agent/discover.js';
 import { AgentError } from '../../../src/agent/errors.js';
-import { hostProviderUuid, NAMESPACE_URL, nicProviderUuid, pfProviderUuid, PROVIDER_NAMESPACE, uuidV5 } from '../../../src/agent/ids.js';
+import { hostProviderUuid, NAMESPACE_URL, nicProviderUuid, pfProviderUuid, PROVIDER_NAMESPACE, uuidV5 } from '../../../src/accounting/ids.js';
 import { parsePhysnets } from '../../../src/agent/physnet.js';
 import { renderTree } from '../../../src/agent/render.js';
 import { scanHost } from '../../../src/agent/scan.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { runDoctor, type DoctorReport, type Finding } from '../../../src/agent/doctor.js';
 import { renderDoctor } from '../../../src/agent/render.js';
-import type { FakeHost } from '../../../src/host/fake.js';
+import type { FakeHost } from '../../support/fake-host/host.js';
 import { MemoryVfLedger } from '../../../src/store/vf-ledger.js';
 import { plainHost, sriovHost } from './hosts.js';
 

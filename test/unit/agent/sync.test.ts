@@ -5,8 +5,8 @@ import { runAgent, runPass } from '../../../src/agent/loop.js';
 import { parsePhysnets } from '../../../src/agent/physnet.js';
 import { renderPass } from '../../../src/agent/render.js';
 import { planInventories, planTraits, syncExitCode, TreeSync } from '../../../src/agent/sync.js';
-import type { FakeHost } from '../../../src/host/fake.js';
-import { FakePlacement } from './fake-placement.js';
+import type { FakeHost } from '../../support/fake-host/host.js';
+import { FakePlacement } from '../../support/fake-placement.js';
 import { FACTS, sriovHost } from './hosts.js';
 
 const physnets = parsePhysnets(['enp59s0f0=public', 'enp59s0f1=intranet']);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FakeHost, IGB_ADMIN_MAC, IGB_REFUSALS, fakeHostPorts } from '../../../src/host/fake.js';
+import { FakeHost, IGB_ADMIN_MAC, IGB_REFUSALS, fakeHostPorts } from '../../support/fake-host/host.js';
 import { HostError } from '../../../src/host/ports.js';
 
 const POD = '/var/run/netns/pod1';

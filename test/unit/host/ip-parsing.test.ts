@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ipErrno } from '../../../src/host/ip-errors.js';
-import { ipArgs, netnsName, netnsOption, type IpResult, type IpTransport } from '../../../src/host/ip.js';
-import { IpPfControl } from '../../../src/host/pf-control.js';
+import { ipErrno } from '../../../src/host/iproute2/ip-errors.js';
+import { ipArgs, netnsName, netnsOption, type IpResult, type IpTransport } from '../../../src/host/iproute2/ip.js';
+import { IpPfControl } from '../../../src/host/iproute2/pf-control.js';
 import { HostError, type Netns } from '../../../src/host/ports.js';
 
 // Verbatim from the QEMU igb lab (/tmp/igb-facts.md §2) and netdevsim (§6): VF 0 configured, VF 1 untouched.

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { FakeClock } from '../../../src/host/fake-stores.js';
+import { FakeClock } from '../../support/fake-host/stores.js';
 import { FileLocks, processStartTime } from '../../../src/host/locks.js';
 import { HostError } from '../../../src/host/ports.js';
 

@@ -3,12 +3,12 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 import { CniError, type CniRequest, type CniResult, type HandlerCommand } from '../../../src/cni/index.js';
-import { IGB_ADMIN_MAC, IGB_REFUSALS, fakeHostPorts, type FakeHostPorts } from '../../../src/host/fake.js';
+import { IGB_ADMIN_MAC, IGB_REFUSALS, fakeHostPorts, type FakeHostPorts } from '../../support/fake-host/host.js';
 import { createLogger } from '../../../src/host/log.js';
 import { SriovCode } from '../../../src/sriov/errors.js';
 import { DEFAULT_OPTIONS, SriovPlugin } from '../../../src/sriov/plugin.js';
 import { MemoryVfLedger } from '../../../src/store/vf-ledger.js';
-import type { VfAccounting } from '../../../src/sriov/accounting.js';
+import type { VfAccounting } from '../../../src/accounting/port.js';
 
 const POD = '/var/run/netns/pod1';
 const POD2 = '/var/run/netns/pod2';

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { CHILD_ENV, Coprocess, type FifoPool } from './coprocess.js';
-import type { Netns, ProcessRunner } from './ports.js';
+import type { Netns, ProcessRunner } from '../ports.js';
 
 /**
  * Best-effort sysctl writes in any network namespace. /proc/sys/net answers for the namespace of

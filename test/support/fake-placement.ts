@@ -4,8 +4,8 @@
 // allowed but removing an in-use class refused (409 placement.inventory.inuse), duplicate names
 // (409 placement.duplicate_name), no deleting a parent or a provider with allocations. Every call
 // is logged, and a test can make a concurrent writer bump a generation before the next write.
-import type { InventorySpec } from '../../../src/agent/discover.js';
-import { PlacementError, type InventoriesRecord, type PlacementApi, type ProviderRecord, type TraitsRecord } from '../../../src/agent/placement-client.js';
+import type { InventorySpec } from '../../src/agent/discover.js';
+import { PlacementError, type InventoriesRecord, type PlacementApi, type ProviderRecord, type TraitsRecord } from '../../src/agent/placement-client.js';
 
 interface Rp {
   uuid: string;

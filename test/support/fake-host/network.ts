@@ -1,5 +1,5 @@
-import { errnoText, type CallRecorder } from './fake-recorder.js';
-import { HostError, type LinkInfo, type Links, type Netns, type PfControl, type RouteSpec, type VfConfig, type VfLinkState, type VlanProto } from './ports.js';
+import { errnoText, type CallRecorder } from './recorder.js';
+import { HostError, type LinkInfo, type Links, type Netns, type PfControl, type RouteSpec, type VfConfig, type VfLinkState, type VlanProto } from '../../../src/host/ports.js';
 
 /** PF-level features a driver may refuse; the value is the errno it answers with. */
 /** `rate` refuses any rate call (no ndo_set_vf_rate); `minRate` refuses a non-zero minimum only. */

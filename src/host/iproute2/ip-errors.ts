@@ -1,4 +1,4 @@
-import { HostError } from './ports.js';
+import { HostError } from '../ports.js';
 
 /** strerror texts as iproute2 prints them ("RTNETLINK answers: <text>"), with their errno names. */
 const STRERROR: Array<[string, string]> = [

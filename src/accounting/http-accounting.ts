@@ -1,6 +1,6 @@
 // VF accounting in any Placement-compatible service, over HTTP: the plugin's claims become
 // allocations of SRIOV_NET_VF: 1 against the PF providers that `vfnet agent` registered.
-import { ATTACHMENT_CONSUMER_TYPE, ATTACHMENT_PROJECT, type VfAccounting } from '../sriov/accounting.js';
+import { ATTACHMENT_CONSUMER_TYPE, ATTACHMENT_PROJECT, type VfAccounting } from './port.js';
 
 const MICROVERSION = '1.39';
 const ATTEMPTS = 5;

@@ -1,4 +1,4 @@
-import { HostError, type Sysfs } from './ports.js';
+import { HostError, type Sysfs } from '../../../src/host/ports.js';
 
 /** One entry of an in-memory sysfs: symlink targets are absolute paths inside the tree (no leading '/'). */
 export type SysfsNode = { kind: 'dir' } | { kind: 'file'; content: string } | { kind: 'link'; target: string };

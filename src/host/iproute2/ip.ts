@@ -1,5 +1,5 @@
-import { SpawnProcessRunner } from './process.js';
-import type { Netns, ProcessRunner } from './ports.js';
+import { SpawnProcessRunner } from '../process.js';
+import type { Netns, ProcessRunner } from '../ports.js';
 
 /** What one `ip` command answered. */
 export interface IpResult {

@@ -1,6 +1,6 @@
 import { CHILD_ENV, Coprocess, FifoPool, type FifoTriple } from './coprocess.js';
 import { SpawnIp, ipArgs, type IpResult, type IpTransport } from './ip.js';
-import type { Netns } from './ports.js';
+import type { Netns } from '../ports.js';
 
 const FAILED = /^Command failed -:\d+\n?/gm;
 

@@ -1,4 +1,4 @@
-// Development entry: node dist/src/api/dev-serve.js --listen 127.0.0.1:PORT --db PATH|postgres://... [--cors-allowed-origin O]
+// Development entry: node dist/src/bin/placement-dev.js --listen 127.0.0.1:PORT --db PATH|postgres://... [--cors-allowed-origin O]
 import { parseArgs } from 'node:util';
 import { serve } from '../cli/serve.js';
 

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { StoreVfAccounting } from '../../../src/agent/store-accounting.js';
+import { StoreVfAccounting } from '../../../src/accounting/store-accounting.js';
 import { STANDARD_RESOURCE_CLASSES, STANDARD_TRAITS } from '../../../src/placement/standard-names.js';
 import { openNodeLedger, openNodeModel } from '../../../src/store/node-store.js';
 import { openStore } from '../../../src/store/open.js';

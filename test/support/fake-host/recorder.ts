@@ -1,4 +1,4 @@
-import { HostError } from './ports.js';
+import { HostError } from '../../../src/host/ports.js';
 
 export type RecordKind = 'netlink' | 'event' | 'silent';
 

@@ -1,14 +1,15 @@
-// The real host, composed: what the plugin and the agent use outside tests.
+// The wiring of this machine's host ports: sysfs and files read directly, links and PF-level VF
+// settings through iproute2 (`ip`). What the plugin and the `vfnet` CLI use outside tests.
 import { SystemClock } from './clock.js';
-import { IpLinks } from './links.js';
+import { IpLinks } from './iproute2/links.js';
 import { FileLocks } from './locks.js';
-import { IpPfControl } from './pf-control.js';
+import { IpPfControl } from './iproute2/pf-control.js';
 import type { HostPorts } from './ports.js';
 import { SpawnProcessRunner } from './process.js';
 import { DirStateFiles } from './state-files.js';
 import { RealSysfs } from './sysfs.js';
 
-export interface RealHostOptions {
+export interface HostPortsOptions {
   /** Root of the sysfs tree (default `/`). */
   sysfsRoot?: string;
   /** State files directory (default /var/lib/cni/sriov). */
@@ -17,7 +18,7 @@ export interface RealHostOptions {
   lockDir?: string;
 }
 
-export function realHostPorts(options: RealHostOptions = {}): HostPorts {
+export function hostPortsWithIproute2(options: HostPortsOptions = {}): HostPorts {
   const stateDir = options.stateDir ?? '/var/lib/cni/sriov';
   const clock = new SystemClock();
   const processes = new SpawnProcessRunner();

@@ -1,7 +1,7 @@
 import { ipError } from './ip-errors.js';
 import { SpawnIp, type IpTransport } from './ip.js';
-import { SpawnProcessRunner } from './process.js';
-import type { PfControl, ProcessRunner, VfConfig, VfLinkState, VlanProto } from './ports.js';
+import { SpawnProcessRunner } from '../process.js';
+import type { PfControl, ProcessRunner, VfConfig, VfLinkState, VlanProto } from '../ports.js';
 
 /**
  * One entry of `vfinfo_list` in `ip -d -j link show <pf>` (iproute2 6.1). Field names as measured on

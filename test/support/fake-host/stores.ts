@@ -1,6 +1,6 @@
-import type { CallRecorder } from './fake-recorder.js';
-import { HostError, type Clock, type Lock, type Locks, type ProcessResult, type ProcessRunner, type StateFiles } from './ports.js';
-import { checkStateName } from './state-files.js';
+import type { CallRecorder } from './recorder.js';
+import { HostError, type Clock, type Lock, type Locks, type ProcessResult, type ProcessRunner, type StateFiles } from '../../../src/host/ports.js';
+import { checkStateName } from '../../../src/host/state-files.js';
 
 /** A clock that only moves when someone sleeps or a test advances it, so timeouts cost no real time. */
 export class FakeClock implements Clock {

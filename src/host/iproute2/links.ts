@@ -3,9 +3,9 @@ import { ipError } from './ip-errors.js';
 import { FifoPool } from './coprocess.js';
 import { netnsName, type IpTransport } from './ip.js';
 import { SessionIp } from './ip-session.js';
-import { SpawnProcessRunner } from './process.js';
+import { SpawnProcessRunner } from '../process.js';
 import { SysctlWriter } from './sysctl.js';
-import { HostError, type LinkInfo, type Links, type Netns, type ProcessRunner, type RouteSpec } from './ports.js';
+import { HostError, type LinkInfo, type Links, type Netns, type ProcessRunner, type RouteSpec } from '../ports.js';
 
 export interface IpLinksOptions {
   /**

@@ -5,7 +5,7 @@
 import { fits } from '../placement/capacity.js';
 import { ErrorCode, PlacementError } from '../placement/errors.js';
 import type { PlacementStore } from '../store/port.js';
-import { ATTACHMENT_CONSUMER_TYPE, ATTACHMENT_PROJECT, type VfAccounting } from '../sriov/accounting.js';
+import { ATTACHMENT_CONSUMER_TYPE, ATTACHMENT_PROJECT, type VfAccounting } from './port.js';
 
 const VF = 'SRIOV_NET_VF';
 const ATTEMPTS = 5;

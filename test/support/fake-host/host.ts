@@ -1,16 +1,16 @@
 // An in-memory SR-IOV host for unit tests of the plugin: a sysfs tree shaped like the kernel's, links
 // in namespaces, PF-level VF settings, state files, locks, a clock and an IPAM runner, all recorded
 // and all open to fault injection. Nothing here touches the real machine.
-import { FakeLinks, FakeNetwork, FakePfControl, type AdminMacBehaviour, type FakeLink, type FakeLinkSpec, type FakeNetworkOptions, type PfRefusals } from './fake-network.js';
-import { CallRecorder, type CallMatch } from './fake-recorder.js';
-import { FakeClock, FakeLocks, FakeProcessRunner, FakeStateFiles } from './fake-stores.js';
-import { FakeSysfsTree, type SysfsNode } from './fake-sysfs.js';
-import { freshVfConfig, type HostPorts, type Netns, type VfConfig } from './ports.js';
+import { FakeLinks, FakeNetwork, FakePfControl, type AdminMacBehaviour, type FakeLink, type FakeLinkSpec, type FakeNetworkOptions, type PfRefusals } from './network.js';
+import { CallRecorder, type CallMatch } from './recorder.js';
+import { FakeClock, FakeLocks, FakeProcessRunner, FakeStateFiles } from './stores.js';
+import { FakeSysfsTree, type SysfsNode } from './sysfs.js';
+import { freshVfConfig, type HostPorts, type Netns, type VfConfig } from '../../../src/host/ports.js';
 
-export { IGB_ADMIN_MAC, IGB_REFUSALS, type AdminMacBehaviour, type FakeLink, type FakeLinkSpec, type PfRefusals } from './fake-network.js';
-export { FakeClock, FakeLocks, FakeProcessRunner, FakeStateFiles, defaultIpamResult, type ExecCall } from './fake-stores.js';
-export { CallRecorder, type CallMatch } from './fake-recorder.js';
-export { FakeSysfsTree } from './fake-sysfs.js';
+export { IGB_ADMIN_MAC, IGB_REFUSALS, type AdminMacBehaviour, type FakeLink, type FakeLinkSpec, type PfRefusals } from './network.js';
+export { FakeClock, FakeLocks, FakeProcessRunner, FakeStateFiles, defaultIpamResult, type ExecCall } from './stores.js';
+export { CallRecorder, type CallMatch } from './recorder.js';
+export { FakeSysfsTree } from './sysfs.js';
 
 export interface FakeVfSpec {
   pci: string;

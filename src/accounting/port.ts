@@ -3,7 +3,7 @@
 // picks itself (`master`, `physnet`) is claimed here before it is used, so plugins and
 // schedulers never hand it out twice, and the account matches the hardware. The model is either
 // the node's embedded store or a Placement-compatible service.
-import { PROVIDER_NAMESPACE, uuidV5 } from '../agent/ids.js';
+import { PROVIDER_NAMESPACE, uuidV5 } from './ids.js';
 
 export interface VfAccounting {
   /** Where the model is, for messages and attachment records: a URL or the embedded store's file: URL. */
