@@ -1,7 +1,9 @@
 // Runs the test suites with node's own test runner, over the transpiled files in dist/test.
 //   node scripts/test.mjs unit   fast, pure logic with fakes: the inner loop
-//   node scripts/test.mjs all    everything: unit, then the real-world suites (netns, cnitool,
+//   node scripts/test.mjs all    everything: the checks (scripts/check.mjs: formatter, linter,
+//                                import rules), unit, then the real-world suites (netns, cnitool,
 //                                podman, Placement conformance, QEMU hardware lab)
+//   node scripts/test.mjs check  the checks alone
 //   node scripts/test.mjs <dir>  one suite directory under test/ (integration, client, api, hardware)
 // Real-world suites need root and Debian packages; scripts/install-deps.sh installs what is
 // missing first, so a fresh machine needs nothing by hand.
@@ -13,7 +15,16 @@ import { join } from 'node:path';
 const root = new URL('..', import.meta.url).pathname;
 const suites = ['unit', 'integration', 'client', 'api', 'hardware'];
 const which = process.argv[2] ?? 'unit';
-const chosen = which === 'all' ? suites : [which];
+const runChecks = which === 'all' || which === 'check';
+const chosen = which === 'all' ? suites : which === 'check' ? [] : [which];
+
+// The checks run first and fail the run, but the suites still run: one report shows everything.
+let checksFailed = false;
+if (runChecks) {
+  const r = spawnSync(process.execPath, [join(root, 'scripts', 'check.mjs')], { stdio: 'inherit' });
+  checksFailed = r.status !== 0;
+  if (which === 'check') process.exit(r.status ?? 1);
+}
 
 function testFiles(dir) {
   if (!existsSync(dir)) return [];
@@ -46,4 +57,5 @@ const r = spawnSync(process.execPath, ['--test', `--test-concurrency=${concurren
 const report = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
 const count = (k) => Number(report.match(new RegExp(`^# ${k} (\\d+)$`, 'm'))?.[1] ?? 0);
 console.log(`tests: ${count('pass')} passed, ${count('fail')} failed, ${count('skipped')} skipped`);
-process.exit(r.status ?? 1);
+if (checksFailed) console.error('the checks failed (node scripts/check.mjs says why; --fix formats)');
+process.exit(checksFailed ? 1 : (r.status ?? 1));

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { discover } from '../agent/discover.js';
 import { AgentCode, AgentError } from '../agent/errors.js';
 import { systemHostFacts } from '../agent/host-facts.js';
-import { openHost } from '../agent/host-access.js';
+import { openHost } from './host-access.js';
 import { abortableSleep, runAgent } from '../agent/loop.js';
 import { parsePhysnets } from '../agent/physnet.js';
 import { HttpPlacementClient } from '../agent/placement-client.js';

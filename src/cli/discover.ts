@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { discover, type Discovery } from '../agent/discover.js';
 import { systemHostFacts } from '../agent/host-facts.js';
-import { openHost } from '../agent/host-access.js';
+import { openHost } from './host-access.js';
 import { parsePhysnets } from '../agent/physnet.js';
 import { renderTree } from '../agent/render.js';
 

@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { hostname } from 'node:os';
 import { capablePfs } from '../agent/discover.js';
-import { DEFAULT_STATE_DIR, openHost, openState } from '../agent/host-access.js';
+import { DEFAULT_STATE_DIR, openHost, openState } from './host-access.js';
 import { hostProviderUuid, pfProviderUuid } from '../accounting/ids.js';
 import { runDoctor, type DoctorInput } from '../agent/doctor.js';
 import { renderDoctor } from '../agent/render.js';

@@ -1,4 +1,4 @@
-// Where discover, doctor and agent read the host from: the composition the CLI commands share.
+// Where the discover, doctor and agent commands read the host from: the composition they share.
 // A sysfs root that is a lab directory gets the lab's live view (its netdevs are real veths), as
 // the plugin's composition root does; any other root is read as it is.
 import { existsSync } from 'node:fs';
