@@ -4,6 +4,7 @@
 import type { CandidateRequest, RequestGroup } from './candidate-request.js';
 import type { ClassColumn, ProviderSnapshot, SnapshotProvider } from './snapshot.js';
 
+/** A request group with what every anchor's search needs worked out once per request. */
 export interface GroupPlan {
   group: RequestGroup;
   suffixed: boolean;
