@@ -9,7 +9,7 @@ import { PlacementError } from '../placement/errors.js';
 import type { PlacementStore } from '../store/port.js';
 import { ChunkPool } from './byte-writer.js';
 import type { ByteChunks } from './byte-writer.js';
-import { SnapshotBytesCache } from './candidates-json.js';
+import { SnapshotBytesCache } from './snapshot-bytes.js';
 import { RawJson, httpDate, parseJson, type Ctx } from './context.js';
 import { SchemaValidator } from './json-schema.js';
 import { MV, atLeast, parseVersionHeader, versionString, type Microversion, type Version } from './microversion.js';
