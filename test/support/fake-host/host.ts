@@ -1,6 +1,6 @@
 // An in-memory SR-IOV host for unit tests of the plugin: a sysfs tree shaped like the kernel's, links
-// in namespaces, PF-level VF settings, state files, locks, a clock, a process table and an IPAM runner, all recorded
-// and all open to fault injection. Nothing here touches the real machine.
+// in namespaces, PF-level VF settings, state files, locks, a clock, a process table and an IPAM
+// runner, all recorded and all open to fault injection. Nothing here touches the real machine.
 import { FakeLinks, FakeNetwork, FakePfControl, type AdminMacBehaviour, type FakeLink, type FakeLinkSpec, type FakeNetworkOptions, type PfRefusals } from './network.js';
 import { CallRecorder, type CallMatch } from './recorder.js';
 import { FakeClock, FakeLocks, FakeProcessRunner, FakeProcessTable, FakeStateFiles } from './stores.js';

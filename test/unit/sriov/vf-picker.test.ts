@@ -72,7 +72,7 @@ describe('VfPicker', () => {
     assert.equal(picked.vf.pci, VF1);
   });
 
-  it('a named VF held by a live pod is 102 (in use) and leaves no lock', () => {
+  it('a named VF held by a live pod is 100 (in use) and leaves no lock', () => {
     picker.pick({ kind: 'deviceID', pci: VF1 }, 'net-a', request('c1'), []).lock.release();
     assert.throws(() => picker.pick({ kind: 'master', pf: PF, vf: 1 }, 'net-a', request('c2', POD2), []),
       (e: unknown) => e instanceof CniError && e.code === SriovCode.VfInUse);
