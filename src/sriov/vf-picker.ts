@@ -3,7 +3,7 @@
 // claim in the ledger, so no other call can take it.
 import { CniError, type CniRequest } from '../cni/index.js';
 import type { Logger } from '../host/log.js';
-import type { Clock, Links, Lock, ProcessTable, Sysfs } from '../host/ports.js';
+import type { HostPorts, Lock } from '../host/ports.js';
 import type { SriovConfig } from './config.js';
 import { SriovCode } from './errors.js';
 import { ownsClaim, type AttachmentRecord, type Records, type VfClaim } from './records.js';
@@ -20,12 +20,8 @@ export interface PickedVf {
   lock: Lock;
 }
 
-export interface VfPickerHost {
-  sysfs: Sysfs;
-  links: Links;
-  processTable: ProcessTable;
-  clock: Clock;
-}
+/** What the choice reads of the host: the VFs, whether an owner's namespace and process live, the time. */
+export type VfPickerHost = Pick<HostPorts, 'sysfs' | 'links' | 'processTable' | 'clock'>;
 
 export interface VfPickerOptions {
   userspaceDrivers: readonly string[];
