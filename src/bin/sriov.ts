@@ -4,16 +4,15 @@
 // per container.
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { accountingByTarget } from '../accounting/by-target.js';
 import { hostProviderUuid, pfProviderUuid } from '../accounting/ids.js';
-import { HttpVfAccounting } from '../accounting/http-accounting.js';
 import { runPlugin } from '../cni/index.js';
 import { hostPortsWithIproute2 } from '../host/compose.js';
 import { createLogger } from '../host/log.js';
 import type { HostPorts } from '../host/ports.js';
 import { isLab, labPorts } from '../lab/plugin-ports.js';
-import type { VfAccounting } from '../accounting/port.js';
 import { DEFAULT_OPTIONS, SriovPlugin } from '../sriov/plugin.js';
-import { nodeDbFromTarget, nodeDbPath, nodeDbTarget } from '../store/node-paths.js';
+import { nodeDbPath, nodeDbTarget } from '../store/node-paths.js';
 import type { VfLedger } from '../store/vf-ledger.js';
 
 const env = process.env;
@@ -51,20 +50,10 @@ function unavailableLedger(e: unknown): VfLedger {
 
 async function plugin(): Promise<SriovPlugin> {
   // The store's modules load here, not at start-up: VERSION never needs them.
-  const [{ openNodeLedger, openNodeModel }, { StoreVfAccounting }] = await Promise.all([
-    import('../store/node-store.js'), import('../accounting/store-accounting.js'),
+  const [{ openNodeLedger }, accountingFor] = await Promise.all([
+    import('../store/node-store.js'), accountingByTarget(hostProviderUuid(host)),
   ]);
   const ledger = await openNodeLedger(dbPath).catch(unavailableLedger);
-  const models = new Map<string, VfAccounting>();
-  const accountingFor = (target: string): VfAccounting => {
-    let model = models.get(target);
-    if (!model) {
-      const file = nodeDbFromTarget(target);
-      model = file ? new StoreVfAccounting(() => openNodeModel(file), hostProviderUuid(host), target) : new HttpVfAccounting(target, hostProviderUuid(host));
-      models.set(target, model);
-    }
-    return model;
-  };
   return new SriovPlugin(hostPorts(), log, {
     ...DEFAULT_OPTIONS, lockTimeoutMs, pid: process.pid, ledger, accountingFor,
     embeddedModel: nodeDbTarget(dbPath),
