@@ -65,15 +65,29 @@ export function kernelWorld(name: string, tag: string, links: Links, pf: PfContr
       ip(...nsArgs(ns), 'link', 'property', 'add', 'dev', link, 'altname', altname);
     },
     addresses(ns, link) {
-      const info = JSON.parse(ip(...nsArgs(ns), '-j', 'addr', 'show', 'dev', link))[0] as { addr_info: Array<{ local: string; prefixlen: number; scope: string }> };
+      const info = JSON.parse(ip(...nsArgs(ns), '-j', 'addr', 'show', 'dev', link))[0] as {
+        addr_info: Array<{ local: string; prefixlen: number; scope: string }>;
+      };
       return info.addr_info.filter((a) => a.scope !== 'link').map((a) => `${a.local}/${a.prefixlen}`);
     },
     routes(ns) {
-      const all = JSON.parse(ip(...nsArgs(ns), '-j', 'route', 'show')) as Array<{ dst: string; gateway?: string; metric?: number; protocol?: string }>;
-      return all.filter((r) => r.protocol !== 'kernel').map((r) => routeLine(r.dst === 'default' ? '0.0.0.0/0' : r.dst, r.gateway, r.metric));
+      const all = JSON.parse(ip(...nsArgs(ns), '-j', 'route', 'show')) as Array<{
+        dst: string;
+        gateway?: string;
+        metric?: number;
+        protocol?: string;
+      }>;
+      return all
+        .filter((r) => r.protocol !== 'kernel')
+        .map((r) => routeLine(r.dst === 'default' ? '0.0.0.0/0' : r.dst, r.gateway, r.metric));
     },
     sysctl(ns, key) {
-      const r = ns === null ? null : spawnSync('ip', ['netns', 'exec', ns.slice('/var/run/netns/'.length), 'cat', `/proc/sys/${key}`], { encoding: 'utf8' });
+      const r =
+        ns === null
+          ? null
+          : spawnSync('ip', ['netns', 'exec', ns.slice('/var/run/netns/'.length), 'cat', `/proc/sys/${key}`], {
+              encoding: 'utf8',
+            });
       if (r) return r.status === 0 ? r.stdout.trim() : null;
       try {
         return readFileSync(`/proc/sys/${key}`, 'utf8').trim();

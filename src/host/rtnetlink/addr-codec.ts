@@ -1,7 +1,16 @@
 // RTM_NEWADDR and RTM_NEWROUTE requests (linux/if_addr.h, linux/rtnetlink.h), built as
 // `ip addr add` and `ip route add` build them, so both adapters leave the same kernel state.
 import type { RouteSpec } from '../ports.js';
-import { HOST_LE, MessageBuilder, NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REQUEST, RTM_NEWADDR, RTM_NEWROUTE } from './message.js';
+import {
+  HOST_LE,
+  MessageBuilder,
+  NLM_F_ACK,
+  NLM_F_CREATE,
+  NLM_F_EXCL,
+  NLM_F_REQUEST,
+  RTM_NEWADDR,
+  RTM_NEWROUTE,
+} from './message.js';
 
 const AF_INET = 2;
 const AF_INET6 = 10;
@@ -51,7 +60,8 @@ export function parseCidr(cidr: string): { bytes: Uint8Array; prefix: number } |
 }
 
 const family = (bytes: Uint8Array) => (bytes.length === 4 ? AF_INET : AF_INET6);
-const isLoopback = (bytes: Uint8Array) => (bytes.length === 4 ? bytes[0] === 127 : bytes.every((b, i) => b === (i === 15 ? 1 : 0)));
+const isLoopback = (bytes: Uint8Array) =>
+  bytes.length === 4 ? bytes[0] === 127 : bytes.every((b, i) => b === (i === 15 ? 1 : 0));
 
 /** RTM_NEWADDR, create-only (EEXIST when present): IFA_LOCAL and IFA_ADDRESS both the address, as ip sends for a non-peer address. */
 export function newAddress(index: number, cidr: { bytes: Uint8Array; prefix: number }): MessageBuilder {
@@ -77,7 +87,8 @@ export function newRoute(index: number, route: RouteSpec): MessageBuilder {
   if (!dst) throw new RangeError(`any valid prefix is expected rather than "${route.dst}"`);
   const gw = route.gw ? parseIp(route.gw) : null;
   if (route.gw && !gw) throw new RangeError(`"${route.gw}" is not a valid gateway address`);
-  if (gw && gw.length !== dst.bytes.length) throw new RangeError(`gateway ${route.gw} is not of the family of ${route.dst}`);
+  if (gw && gw.length !== dst.bytes.length)
+    throw new RangeError(`gateway ${route.gw} is not of the family of ${route.dst}`);
   const table = route.table ?? RT_TABLE_MAIN;
   // struct rtmsg: family, dst_len, src_len, tos, table, protocol, scope, type, flags
   const head = new Uint8Array(12);

@@ -9,7 +9,10 @@ export function hostError(what: string, e: unknown): HostError {
   if (e instanceof HostError) return new HostError(`${what}: ${e.message}`, e.errno);
   if (e instanceof NetlinkError) {
     const text = errnoText(e.errno);
-    return new HostError(`${what}: ${e.extack ? `${e.extack.replace(/\.$/, '')} (${text})` : text}`, errnoName(e.errno));
+    return new HostError(
+      `${what}: ${e.extack ? `${e.extack.replace(/\.$/, '')} (${text})` : text}`,
+      errnoName(e.errno),
+    );
   }
   if (e instanceof LibcError) return new HostError(`${what}: ${e.call}: ${errnoText(e.errno)}`, errnoName(e.errno));
   // The codecs throw RangeError for values that cannot be encoded at all (a malformed MAC or prefix).

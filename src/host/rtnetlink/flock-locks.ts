@@ -53,7 +53,8 @@ export class FlockLocks implements Locks {
       for (;;) {
         if (this.tryLock(file)) return new FlockLock(this.libc, file.fd);
         const left = deadline - this.clock.now();
-        if (left <= 0) throw new HostError(`timed out after ${timeoutMs} ms waiting for lock ${name} (${file.path})`, 'ETIMEDOUT');
+        if (left <= 0)
+          throw new HostError(`timed out after ${timeoutMs} ms waiting for lock ${name} (${file.path})`, 'ETIMEDOUT');
         this.clock.sleep(Math.min(backoff, left));
         backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
       }

@@ -1,7 +1,19 @@
 // RTM_*LINK requests and answers (linux/rtnetlink.h, linux/if_link.h): ifinfomsg, the link
 // attributes the Links port needs, and the PF's IFLA_VFINFO_LIST. Pure, like message.ts.
 import type { LinkInfo, VfConfig, VfLinkState, VlanProto } from '../ports.js';
-import { attrMap, listAttrs, MessageBuilder, NLM_F_ACK, NLM_F_REQUEST, RTM_DELLINKPROP, RTM_GETLINK, RTM_SETLINK, HOST_LE, stringOf, u32At } from './message.js';
+import {
+  attrMap,
+  HOST_LE,
+  listAttrs,
+  MessageBuilder,
+  NLM_F_ACK,
+  NLM_F_REQUEST,
+  RTM_DELLINKPROP,
+  RTM_GETLINK,
+  RTM_SETLINK,
+  stringOf,
+  u32At,
+} from './message.js';
 
 export const IFLA_ADDRESS = 1;
 export const IFLA_IFNAME = 3;
@@ -46,7 +58,10 @@ export function ifinfomsg(index: number, flags = 0, change = 0): Uint8Array {
 
 /** RTM_GETLINK for one link by name; `extMask` adds RTEXT_FILTER_VF for the VF list. */
 export function getLinkByName(name: string, extMask = RTEXT_FILTER_SKIP_STATS): MessageBuilder {
-  return new MessageBuilder(RTM_GETLINK, NLM_F_REQUEST).raw(ifinfomsg(0)).string(IFLA_IFNAME, name).u32(IFLA_EXT_MASK, extMask);
+  return new MessageBuilder(RTM_GETLINK, NLM_F_REQUEST)
+    .raw(ifinfomsg(0))
+    .string(IFLA_IFNAME, name)
+    .u32(IFLA_EXT_MASK, extMask);
 }
 
 /** RTM_SETLINK on a link by index; attributes are added by the caller. */
@@ -99,14 +114,26 @@ export function decodeVfInfoList(list: Uint8Array): Map<number, VfConfig> {
     const mac = a.get(IFLA_VF_MAC);
     if (!mac || mac.length < 4) continue;
     const vf = u32At(mac);
-    const config: VfConfig = { mac: formatMac(mac.subarray(4, 10)), vlan: 0, qos: 0, proto: '802.1q', spoofchk: null, trust: null, linkState: null, minTxRate: 0, maxTxRate: 0 };
+    const config: VfConfig = {
+      mac: formatMac(mac.subarray(4, 10)),
+      vlan: 0,
+      qos: 0,
+      proto: '802.1q',
+      spoofchk: null,
+      trust: null,
+      linkState: null,
+      minTxRate: 0,
+      maxTxRate: 0,
+    };
     const vlan = a.get(IFLA_VF_VLAN);
     if (vlan && vlan.length >= 12) {
       config.vlan = u32At(vlan, 4);
       config.qos = u32At(vlan, 8);
     }
     // The list, where the driver fills it, also says the protocol; its first entry is the VF's VLAN.
-    const vlanInfo = listAttrs(a.get(IFLA_VF_VLAN_LIST) ?? new Uint8Array()).find(([t, v]) => t === IFLA_VF_VLAN_INFO && v.length >= 14)?.[1];
+    const vlanInfo = listAttrs(a.get(IFLA_VF_VLAN_LIST) ?? new Uint8Array()).find(
+      ([t, v]) => t === IFLA_VF_VLAN_INFO && v.length >= 14,
+    )?.[1];
     if (vlanInfo) {
       config.vlan = u32At(vlanInfo, 4);
       config.qos = u32At(vlanInfo, 8);
@@ -200,7 +227,7 @@ function struct(vf: number, size: number): Uint8Array {
 function words(...values: number[]): Uint8Array {
   const b = new Uint8Array(values.length * 4);
   const v = new DataView(b.buffer);
-  values.forEach((x, i) => v.setUint32(i * 4, x >>> 0, HOST_LE));
+  for (const [i, x] of values.entries()) v.setUint32(i * 4, x >>> 0, HOST_LE);
   return b;
 }
 

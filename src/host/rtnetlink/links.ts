@@ -6,9 +6,19 @@ import { HostError, type LinkInfo, type Links, type Netns, type RouteSpec } from
 import { newAddress, newRoute, parseCidr } from './addr-codec.js';
 import { attempt, hostError } from './errors.js';
 import { type Libc, O_CLOEXEC, O_WRONLY } from './libc.js';
-import { decodeLink, delAltname, getLinkByName, IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_NET_NS_FD, parseMac, setLink } from './link-codec.js';
-import type { Namespaces } from './netns.js';
+import {
+  decodeLink,
+  delAltname,
+  getLinkByName,
+  IFLA_ADDRESS,
+  IFLA_IFNAME,
+  IFLA_MTU,
+  IFLA_NET_NS_FD,
+  parseMac,
+  setLink,
+} from './link-codec.js';
 import type { MessageBuilder } from './message.js';
+import type { Namespaces } from './netns.js';
 import { NetlinkError } from './socket.js';
 
 const IFF_UP = 0x1;
@@ -51,8 +61,12 @@ export class NetlinkLinks implements Links {
 
   deleteNetns(path: string): void {
     if (this.namespaces.deleteTemporary(path)) return;
-    if (!this.namespaces.exists(path)) throw new HostError(`cannot delete network namespace ${path}: No such file or directory`, 'ENOENT');
-    throw new HostError(`cannot delete network namespace ${path}: only namespaces made by createNetns are deleted here`, 'EINVAL');
+    if (!this.namespaces.exists(path))
+      throw new HostError(`cannot delete network namespace ${path}: No such file or directory`, 'ENOENT');
+    throw new HostError(
+      `cannot delete network namespace ${path}: only namespaces made by createNetns are deleted here`,
+      'EINVAL',
+    );
   }
 
   move(ns: Netns, name: string, to: Netns): void {
@@ -61,24 +75,34 @@ export class NetlinkLinks implements Links {
   }
 
   moveAndRename(ns: Netns, name: string, to: Netns, newName: string): void {
-    if (!plausibleIfName(newName)) throw new HostError(`cannot rename ${name}${where(ns)}: "${newName}" is not a valid interface name`, 'EINVAL');
+    if (!plausibleIfName(newName))
+      throw new HostError(`cannot rename ${name}${where(ns)}: "${newName}" is not a valid interface name`, 'EINVAL');
     const what = `cannot move ${name}${where(ns)} to ${to ?? 'the host namespace'} as ${newName}`;
     // One request: the kernel moves the link (under the new name if the old one clashes there),
     // then names it in the target.
-    this.toNamespace(to, what, (fd) => this.change(ns, name, what, (index) => setLink(index).u32(IFLA_NET_NS_FD, fd).string(IFLA_IFNAME, newName)));
+    this.toNamespace(to, what, (fd) =>
+      this.change(ns, name, what, (index) => setLink(index).u32(IFLA_NET_NS_FD, fd).string(IFLA_IFNAME, newName)),
+    );
   }
 
   rename(ns: Netns, name: string, newName: string): void {
-    if (!plausibleIfName(newName)) throw new HostError(`cannot rename ${name}${where(ns)}: "${newName}" is not a valid interface name`, 'EINVAL');
-    this.change(ns, name, `cannot rename ${name}${where(ns)} to ${newName}`, (index) => setLink(index).string(IFLA_IFNAME, newName));
+    if (!plausibleIfName(newName))
+      throw new HostError(`cannot rename ${name}${where(ns)}: "${newName}" is not a valid interface name`, 'EINVAL');
+    this.change(ns, name, `cannot rename ${name}${where(ns)} to ${newName}`, (index) =>
+      setLink(index).string(IFLA_IFNAME, newName),
+    );
   }
 
   deleteAltname(ns: Netns, name: string, altname: string): void {
-    this.change(ns, name, `cannot delete altname ${altname} of ${name}${where(ns)}`, (index) => delAltname(index, altname));
+    this.change(ns, name, `cannot delete altname ${altname} of ${name}${where(ns)}`, (index) =>
+      delAltname(index, altname),
+    );
   }
 
   setMac(ns: Netns, name: string, mac: string): void {
-    this.change(ns, name, `cannot set MAC ${mac} on ${name}${where(ns)}`, (index) => setLink(index).attr(IFLA_ADDRESS, parseMac(mac)));
+    this.change(ns, name, `cannot set MAC ${mac} on ${name}${where(ns)}`, (index) =>
+      setLink(index).attr(IFLA_ADDRESS, parseMac(mac)),
+    );
   }
 
   setMtu(ns: Netns, name: string, mtu: number): void {
@@ -86,7 +110,9 @@ export class NetlinkLinks implements Links {
   }
 
   setUp(ns: Netns, name: string, up: boolean): void {
-    this.change(ns, name, `cannot set ${name}${where(ns)} ${up ? 'up' : 'down'}`, (index) => setLink(index, up ? IFF_UP : 0, IFF_UP));
+    this.change(ns, name, `cannot set ${name}${where(ns)} ${up ? 'up' : 'down'}`, (index) =>
+      setLink(index, up ? IFF_UP : 0, IFF_UP),
+    );
   }
 
   addAddress(ns: Netns, name: string, cidr: string): void {
@@ -98,7 +124,12 @@ export class NetlinkLinks implements Links {
   }
 
   addRoute(ns: Netns, name: string, route: RouteSpec): void {
-    this.change(ns, name, `cannot add route ${route.dst}${route.gw ? ` via ${route.gw}` : ''} on ${name}${where(ns)}`, (index) => newRoute(index, route));
+    this.change(
+      ns,
+      name,
+      `cannot add route ${route.dst}${route.gw ? ` via ${route.gw}` : ''} on ${name}${where(ns)}`,
+      (index) => newRoute(index, route),
+    );
   }
 
   sysctl(ns: Netns, key: string, value: string): void {

@@ -190,7 +190,7 @@ export interface NetlinkAck {
  * socket set NETLINK_CAP_ACK), then, with NLM_F_ACK_TLVS, the extended-ack attributes.
  */
 export function parseAck(msg: NlMessage): NetlinkAck {
-  const errno = msg.payload.length >= 4 ? -i32At(msg.payload) : 71; // EPROTO: a malformed answer
+  const errno = msg.payload.length >= 4 ? 0 - i32At(msg.payload) : 71; // EPROTO: a malformed answer
   let extack: string | null = null;
   if (msg.flags & NLM_F_ACK_TLVS && msg.payload.length >= 4 + NLMSG_HDRLEN) {
     const echoed = msg.flags & NLM_F_CAPPED ? NLMSG_HDRLEN : align4(u32At(msg.payload, 4));

@@ -7,7 +7,7 @@
 // thread is inside a pod's namespace stays there. The way back is an fd of the plugin's own
 // namespace opened before the first setns (/proc/1/ns/net may be unreadable in a container).
 import { statSync } from 'node:fs';
-import { HostError } from '../ports.js';
+import type { HostError } from '../ports.js';
 import { hostError } from './errors.js';
 import { CLONE_NEWNET, type Libc, O_CLOEXEC, O_RDONLY } from './libc.js';
 import { NetlinkSocket } from './socket.js';
@@ -167,7 +167,7 @@ export class Namespaces {
       this.libc.setns(own, CLONE_NEWNET);
     } catch (e) {
       // Every later call would act in the wrong namespace: refuse them all instead.
-      this.broken = hostError('cannot return to the plugin\'s own network namespace', e);
+      this.broken = hostError("cannot return to the plugin's own network namespace", e);
       throw this.broken;
     }
   }

@@ -4,7 +4,16 @@
 // same errnos ip reports (EOPNOTSUPP, EPROTONOSUPPORT, EINVAL), with the kernel's text if any.
 import { HostError, type PfControl, type VfConfig, type VfLinkState, type VlanProto } from '../ports.js';
 import { attempt, hostError } from './errors.js';
-import { decodeLink, decodeVfInfoList, getLinkByName, IFLA_VFINFO_LIST, RTEXT_FILTER_SKIP_STATS, RTEXT_FILTER_VF, setVf, type VfSetting } from './link-codec.js';
+import {
+  decodeLink,
+  decodeVfInfoList,
+  getLinkByName,
+  IFLA_VFINFO_LIST,
+  RTEXT_FILTER_SKIP_STATS,
+  RTEXT_FILTER_VF,
+  setVf,
+  type VfSetting,
+} from './link-codec.js';
 import type { Namespaces } from './netns.js';
 import { NetlinkError } from './socket.js';
 
@@ -30,7 +39,12 @@ export class NetlinkPfControl implements PfControl {
   }
 
   setRate(pf: string, vf: number, minTxRate: number, maxTxRate: number): void {
-    this.set(pf, vf, { kind: 'rate', min: minTxRate, max: maxTxRate }, `min_tx_rate ${minTxRate} max_tx_rate ${maxTxRate}`);
+    this.set(
+      pf,
+      vf,
+      { kind: 'rate', min: minTxRate, max: maxTxRate },
+      `min_tx_rate ${minTxRate} max_tx_rate ${maxTxRate}`,
+    );
   }
 
   setSpoofchk(pf: string, vf: number, on: boolean): void {
@@ -50,7 +64,8 @@ export class NetlinkPfControl implements PfControl {
     try {
       // Values that no driver takes are refused here, as ip refuses them before asking the kernel.
       if (!Number.isInteger(vf) || vf < 0) throw new HostError(`"${vf}" is not a VF index`, 'EINVAL');
-      if (setting.kind === 'rate' && (!validU32(setting.min) || !validU32(setting.max))) throw new HostError('rates are whole Mbps ≥ 0', 'EINVAL');
+      if (setting.kind === 'rate' && (!validU32(setting.min) || !validU32(setting.max)))
+        throw new HostError('rates are whole Mbps ≥ 0', 'EINVAL');
       const link = this.pfLink(pf, RTEXT_FILTER_SKIP_STATS);
       this.namespaces.socket(null).request(setVf(link.info.ifindex, vf, setting));
     } catch (e) {

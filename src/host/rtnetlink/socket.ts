@@ -1,7 +1,27 @@
 // One NETLINK_ROUTE socket: a request out, its answer back, synchronously. A socket acts in the
 // network namespace it was opened in (netns.ts opens pod sockets there).
-import { AF_NETLINK, type Libc, MSG_PEEK, MSG_TRUNC, NETLINK_CAP_ACK, NETLINK_EXT_ACK, NETLINK_ROUTE, SOCK_CLOEXEC, SOCK_RAW, SOL_NETLINK } from './libc.js';
-import { HOST_LE, type MessageBuilder, NLM_F_MULTI, NLMSG_DONE, NLMSG_ERROR, type NlMessage, parseAck, splitMessages } from './message.js';
+import {
+  AF_NETLINK,
+  type Libc,
+  MSG_PEEK,
+  MSG_TRUNC,
+  NETLINK_CAP_ACK,
+  NETLINK_EXT_ACK,
+  NETLINK_ROUTE,
+  SOCK_CLOEXEC,
+  SOCK_RAW,
+  SOL_NETLINK,
+} from './libc.js';
+import {
+  HOST_LE,
+  type MessageBuilder,
+  NLM_F_MULTI,
+  NLMSG_DONE,
+  NLMSG_ERROR,
+  type NlMessage,
+  parseAck,
+  splitMessages,
+} from './message.js';
 
 /** The kernel refused a request: errno and, when it said more, its extended-ack text. */
 export class NetlinkError extends Error {

@@ -23,14 +23,19 @@ async function locksIn(dir: string, sriovCni = false): Promise<FlockLocksType> {
     import('../../../src/host/rtnetlink/bun-libc.js'),
     import('../../../src/host/rtnetlink/flock-locks.js'),
   ]);
-  return new FlockLocks(new BunLibc(), { dir: join(dir, 'locks'), ...(sriovCni ? { pathOf: sriovCniLockPaths(dir) } : {}) });
+  return new FlockLocks(new BunLibc(), {
+    dir: join(dir, 'locks'),
+    ...(sriovCni ? { pathOf: sriovCniLockPaths(dir) } : {}),
+  });
 }
 
 /** A `flock` process holding `path` until killed (--close: its child does not inherit the lock); resolves once it holds it. */
 async function holder(path: string): Promise<ChildProcess> {
   const ready = `${path}.held`;
   mkdirSync(dirname(path), { recursive: true });
-  const child = spawn('flock', ['--exclusive', '--close', path, 'sh', '-c', `touch ${ready}; exec sleep 600`], { stdio: 'ignore' });
+  const child = spawn('flock', ['--exclusive', '--close', path, 'sh', '-c', `touch ${ready}; exec sleep 600`], {
+    stdio: 'ignore',
+  });
   children.push(child);
   for (let i = 0; i < 500 && !existsSync(ready); i++) await new Promise((r) => setTimeout(r, 10));
   assert.ok(existsSync(ready), 'the holder never took the lock');
@@ -42,17 +47,26 @@ async function exited(child: ChildProcess): Promise<void> {
   await new Promise((r) => child.once('exit', r));
 }
 
-describe('FlockLocks across processes', { skip: !underBun && 'needs Bun (bun:ffi): scripts/test.mjs runs this file under bun test' }, () => {
+describe('FlockLocks across processes', {
+  skip: !underBun && 'needs Bun (bun:ffi): scripts/test.mjs runs this file under bun test',
+}, () => {
   it('is excluded by another process holding the lock, and free once that process is killed', async () => {
     const dir = mkdtempSync(join(base, 'a-'));
     const locks = await locksIn(dir);
     const h = await holder(locks.pathOf('pf-eth1'));
     assert.equal(locks.tryAcquire('pf-eth1'), null);
-    assert.throws(() => locks.acquire('pf-eth1', 30), (e: unknown) => e instanceof HostError && e.errno === 'ETIMEDOUT' && e.message.includes('pf-eth1'));
+    assert.throws(
+      () => locks.acquire('pf-eth1', 30),
+      (e: unknown) => e instanceof HostError && e.errno === 'ETIMEDOUT' && e.message.includes('pf-eth1'),
+    );
     h.kill('SIGKILL');
     await exited(h);
     const lock = locks.acquire('pf-eth1', 5000);
-    assert.equal(spawnSync('flock', ['--nonblock', locks.pathOf('pf-eth1'), 'true']).status, 1, 'held now against others');
+    assert.equal(
+      spawnSync('flock', ['--nonblock', locks.pathOf('pf-eth1'), 'true']).status,
+      1,
+      'held now against others',
+    );
     lock.release();
     lock.release();
     assert.equal(spawnSync('flock', ['--nonblock', locks.pathOf('pf-eth1'), 'true']).status, 0, 'free after release');
@@ -67,12 +81,12 @@ describe('FlockLocks across processes', { skip: !underBun && 'needs Bun (bun:ffi
     locks.tryAcquire('vf-0000:03:10.0')!.release();
   });
 
-  it('locks a VF on sriov-cni\'s own lock file when told to, so either plugin waits for the other', async () => {
+  it("locks a VF on sriov-cni's own lock file when told to, so either plugin waits for the other", async () => {
     const dir = mkdtempSync(join(base, 'c-'));
     const locks = await locksIn(dir, true);
     const file = join(dir, 'pci', 'vf_lock', '0000:03:10.2.lock');
     assert.equal(locks.pathOf('vf-0000:03:10.2'), file);
-    assert.equal(locks.pathOf('pf-eth1'), join(dir, 'locks', 'pf-eth1.flock'), 'other names keep vfnet\'s directory');
+    assert.equal(locks.pathOf('pf-eth1'), join(dir, 'locks', 'pf-eth1.flock'), "other names keep vfnet's directory");
     const ours = locks.tryAcquire('vf-0000:03:10.2')!;
     assert.equal(spawnSync('flock', ['--nonblock', file, 'true']).status, 1, 'sriov-cni would wait');
     ours.release();
@@ -84,7 +98,10 @@ describe('FlockLocks across processes', { skip: !underBun && 'needs Bun (bun:ffi
   it('refuses names that would leave the lock directory', async () => {
     const locks = await locksIn(mkdtempSync(join(base, 'd-')));
     for (const bad of ['', '../x', '.hidden', 'a/b']) {
-      assert.throws(() => locks.tryAcquire(bad), (e: unknown) => e instanceof HostError && e.errno === 'EINVAL');
+      assert.throws(
+        () => locks.tryAcquire(bad),
+        (e: unknown) => e instanceof HostError && e.errno === 'EINVAL',
+      );
     }
   });
 });

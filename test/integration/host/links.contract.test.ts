@@ -38,7 +38,13 @@ function iproute2World(): LinksWorld {
 const worlds: Array<{ name: string; skip: string | false; make: () => LinksWorld | Promise<LinksWorld> }> = [
   { name: 'the fake', skip: underBun && 'runs under Node', make: fakeWorld },
   { name: 'iproute2', skip: underBun ? 'runs under Node' : !isRoot && 'needs root', make: iproute2World },
-  { name: 'rtnetlink', skip: !underBun ? 'needs Bun (bun:ffi): scripts/test.mjs runs this file under bun test too' : !isRoot && 'needs root', make: rtnetlinkWorld },
+  {
+    name: 'rtnetlink',
+    skip: !underBun
+      ? 'needs Bun (bun:ffi): scripts/test.mjs runs this file under bun test too'
+      : !isRoot && 'needs root',
+    make: rtnetlinkWorld,
+  },
 ];
 
 function errnoOf(fn: () => unknown): string | null {
@@ -86,7 +92,10 @@ for (const { name, skip, make } of worlds) {
       links.setUp(null, a, true);
       links.setUp(null, b, true);
       assert.equal(links.get(null, a)!.up, true);
-      assert.ok(eventually(() => links.get(null, a)!.carrier), 'carrier comes up');
+      assert.ok(
+        eventually(() => links.get(null, a)!.carrier),
+        'carrier comes up',
+      );
       links.setUp(null, a, false);
       assert.deepEqual([links.get(null, a)!.up, links.get(null, a)!.carrier], [false, false]);
     });
@@ -120,9 +129,15 @@ for (const { name, skip, make } of worlds) {
       links.moveAndRename(ns, 'eth7', null, a);
       assert.equal(links.get(null, a)!.name, a);
       addLinkIn(ns, 'eth5');
-      assert.equal(errnoOf(() => links.moveAndRename(null, b, ns, 'eth5')), 'EEXIST');
+      assert.equal(
+        errnoOf(() => links.moveAndRename(null, b, ns, 'eth5')),
+        'EEXIST',
+      );
       assert.equal(links.get(ns, b)?.name, b);
-      assert.equal(errnoOf(() => links.moveAndRename(ns, b, null, 'x'.repeat(16))), 'EINVAL');
+      assert.equal(
+        errnoOf(() => links.moveAndRename(ns, b, null, 'x'.repeat(16))),
+        'EINVAL',
+      );
     });
 
     it('renames, sets MAC and MTU inside a namespace; the kernel keeps no altname on rename', async () => {
@@ -151,7 +166,10 @@ for (const { name, skip, make } of worlds) {
       assert.deepEqual(links.get(ns, a)!.altnames, ['net1']);
       links.deleteAltname(ns, a, 'net1');
       assert.deepEqual(links.get(ns, a)!.altnames, []);
-      assert.equal(errnoOf(() => links.deleteAltname(ns, a, 'net1')), 'ENOENT');
+      assert.equal(
+        errnoOf(() => links.deleteAltname(ns, a, 'net1')),
+        'ENOENT',
+      );
     });
 
     it('answers missing links and namespaces, clashes and bad values with the errno the kernel gives', async () => {
@@ -159,17 +177,47 @@ for (const { name, skip, make } of worlds) {
       const ns = addNetns('e');
       const [a, b] = addPair('e');
       const none = `${a}z`;
-      assert.equal(errnoOf(() => links.rename(null, none, 'x')), 'ENODEV');
-      assert.equal(errnoOf(() => links.setUp(null, none, true)), 'ENODEV');
-      assert.equal(errnoOf(() => links.setMtu(ns, none, 1400)), 'ENODEV');
-      assert.equal(errnoOf(() => links.rename(null, a, b)), 'EEXIST');
-      assert.equal(errnoOf(() => links.rename(null, a, 'x'.repeat(16))), 'EINVAL');
-      assert.equal(errnoOf(() => links.setMac(null, a, '01:00:5e:00:00:01')), 'EADDRNOTAVAIL');
-      assert.equal(errnoOf(() => links.setMtu(null, a, 10)), 'EINVAL');
-      assert.equal(errnoOf(() => links.move(null, a, '/var/run/netns/vfnet-no-such-ns')), 'ENOENT');
-      assert.equal(errnoOf(() => links.get('/var/run/netns/vfnet-no-such-ns', a)), 'ENOENT');
+      assert.equal(
+        errnoOf(() => links.rename(null, none, 'x')),
+        'ENODEV',
+      );
+      assert.equal(
+        errnoOf(() => links.setUp(null, none, true)),
+        'ENODEV',
+      );
+      assert.equal(
+        errnoOf(() => links.setMtu(ns, none, 1400)),
+        'ENODEV',
+      );
+      assert.equal(
+        errnoOf(() => links.rename(null, a, b)),
+        'EEXIST',
+      );
+      assert.equal(
+        errnoOf(() => links.rename(null, a, 'x'.repeat(16))),
+        'EINVAL',
+      );
+      assert.equal(
+        errnoOf(() => links.setMac(null, a, '01:00:5e:00:00:01')),
+        'EADDRNOTAVAIL',
+      );
+      assert.equal(
+        errnoOf(() => links.setMtu(null, a, 10)),
+        'EINVAL',
+      );
+      assert.equal(
+        errnoOf(() => links.move(null, a, '/var/run/netns/vfnet-no-such-ns')),
+        'ENOENT',
+      );
+      assert.equal(
+        errnoOf(() => links.get('/var/run/netns/vfnet-no-such-ns', a)),
+        'ENOENT',
+      );
       addLinkIn(ns, a);
-      assert.equal(errnoOf(() => links.move(null, a, ns)), 'EEXIST');
+      assert.equal(
+        errnoOf(() => links.move(null, a, ns)),
+        'EEXIST',
+      );
       assert.equal(links.get(null, a)!.name, a, 'a refused move leaves the link where it was');
     });
 
@@ -183,12 +231,15 @@ for (const { name, skip, make } of worlds) {
       links.moveAndRename(tmp, 'net1', null, a);
       links.deleteNetns(tmp);
       assert.equal(links.netnsExists(tmp), false);
-      assert.equal(errnoOf(() => links.deleteNetns(tmp)), 'ENOENT');
+      assert.equal(
+        errnoOf(() => links.deleteNetns(tmp)),
+        'ENOENT',
+      );
       assert.equal(links.get(null, a)!.name, a);
       assert.equal(links.netnsExists('/var/run/netns/vfnet-no-such-ns'), false);
     });
 
-    it('adds addresses and routes inside a namespace, with the kernel\'s refusals', async () => {
+    it("adds addresses and routes inside a namespace, with the kernel's refusals", async () => {
       const { links, addNetns, addPair, addresses, routes } = await w();
       const ns = addNetns('n');
       const [a] = addPair('n');
@@ -197,12 +248,24 @@ for (const { name, skip, make } of worlds) {
       links.addAddress(ns, a, '10.99.0.2/24');
       links.addAddress(ns, a, 'fd00:99::2/64');
       assert.deepEqual(addresses(ns, a).sort(), ['10.99.0.2/24', 'fd00:99::2/64']);
-      assert.equal(errnoOf(() => links.addAddress(ns, a, '10.99.0.2/24')), 'EEXIST');
-      assert.equal(errnoOf(() => links.addAddress(ns, a, '10.99.0.300/24')), 'EINVAL');
+      assert.equal(
+        errnoOf(() => links.addAddress(ns, a, '10.99.0.2/24')),
+        'EEXIST',
+      );
+      assert.equal(
+        errnoOf(() => links.addAddress(ns, a, '10.99.0.300/24')),
+        'EINVAL',
+      );
       links.addRoute(ns, a, { dst: '10.98.0.0/16', gw: '10.99.0.1', priority: 5 });
       links.addRoute(ns, a, { dst: '0.0.0.0/0', gw: '10.99.0.1' });
-      assert.equal(errnoOf(() => links.addRoute(ns, a, { dst: '0.0.0.0/0', gw: '10.99.0.1' })), 'EEXIST');
-      assert.equal(errnoOf(() => links.addRoute(ns, a, { dst: '10.95.0.0/16', gw: '10.94.0.1' })), 'ENETUNREACH');
+      assert.equal(
+        errnoOf(() => links.addRoute(ns, a, { dst: '0.0.0.0/0', gw: '10.99.0.1' })),
+        'EEXIST',
+      );
+      assert.equal(
+        errnoOf(() => links.addRoute(ns, a, { dst: '10.95.0.0/16', gw: '10.94.0.1' })),
+        'ENETUNREACH',
+      );
       assert.deepEqual(routes(ns).sort(), ['0.0.0.0/0 via 10.99.0.1', '10.98.0.0/16 via 10.99.0.1 metric 5']);
     });
 
@@ -221,7 +284,9 @@ for (const { name, skip, make } of worlds) {
     });
   });
 
-  describe(`PfControl contract on a link that is no PF: ${name}`, { skip: skip || (name === 'the fake' && 'the fake models PFs, not veth') }, () => {
+  describe(`PfControl contract on a link that is no PF: ${name}`, {
+    skip: skip || (name === 'the fake' && 'the fake models PFs, not veth'),
+  }, () => {
     let world: LinksWorld | null = null;
     const w = async (): Promise<LinksWorld> => (world ??= await make());
     after(() => world?.dispose());
@@ -230,15 +295,42 @@ for (const { name, skip, make } of worlds) {
       const { pf, addPair } = await w();
       const [a] = addPair('p');
       assert.equal(pf.readVf(a, 0), null);
-      assert.equal(errnoOf(() => pf.setMac(a, 0, '02:00:00:00:00:01')), 'EOPNOTSUPP');
-      assert.equal(errnoOf(() => pf.setVlan(a, 0, 10, 1, '802.1q')), 'EOPNOTSUPP');
-      assert.equal(errnoOf(() => pf.setVlan(a, 0, 10, 0, '802.1ad')), 'EOPNOTSUPP');
-      assert.equal(errnoOf(() => pf.setRate(a, 0, 0, 100)), 'EOPNOTSUPP');
-      assert.equal(errnoOf(() => pf.setSpoofchk(a, 0, false)), 'EOPNOTSUPP');
-      assert.equal(errnoOf(() => pf.setTrust(a, 0, true)), 'EOPNOTSUPP');
-      assert.equal(errnoOf(() => pf.setLinkState(a, 0, 'enable')), 'EOPNOTSUPP');
-      assert.equal(errnoOf(() => pf.readVf(`${a}z`, 0)), 'ENODEV');
-      assert.equal(errnoOf(() => pf.setTrust(`${a}z`, 0, true)), 'ENODEV');
+      assert.equal(
+        errnoOf(() => pf.setMac(a, 0, '02:00:00:00:00:01')),
+        'EOPNOTSUPP',
+      );
+      assert.equal(
+        errnoOf(() => pf.setVlan(a, 0, 10, 1, '802.1q')),
+        'EOPNOTSUPP',
+      );
+      assert.equal(
+        errnoOf(() => pf.setVlan(a, 0, 10, 0, '802.1ad')),
+        'EOPNOTSUPP',
+      );
+      assert.equal(
+        errnoOf(() => pf.setRate(a, 0, 0, 100)),
+        'EOPNOTSUPP',
+      );
+      assert.equal(
+        errnoOf(() => pf.setSpoofchk(a, 0, false)),
+        'EOPNOTSUPP',
+      );
+      assert.equal(
+        errnoOf(() => pf.setTrust(a, 0, true)),
+        'EOPNOTSUPP',
+      );
+      assert.equal(
+        errnoOf(() => pf.setLinkState(a, 0, 'enable')),
+        'EOPNOTSUPP',
+      );
+      assert.equal(
+        errnoOf(() => pf.readVf(`${a}z`, 0)),
+        'ENODEV',
+      );
+      assert.equal(
+        errnoOf(() => pf.setTrust(`${a}z`, 0, true)),
+        'ENODEV',
+      );
     });
   });
 }
