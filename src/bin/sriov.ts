@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import { accountingByTarget } from '../accounting/by-target.js';
 import { hostProviderUuid, pfProviderUuid } from '../accounting/ids.js';
 import { runPlugin } from '../cni/index.js';
-import { hostPortsWithIproute2 } from '../host/compose.js';
+import { hostPortsWithRtnetlink } from '../host/compose-rtnetlink.js';
 import { createLogger } from '../host/log.js';
 import type { HostPorts } from '../host/ports.js';
 import { isLab, labPorts } from '../lab/plugin-ports.js';
@@ -26,7 +26,7 @@ const lockTimeoutMs = Number(env.VFNET_LOCK_TIMEOUT_MS) > 0 ? Number(env.VFNET_L
 const host = env.VFNET_HOSTNAME || hostname();
 
 function hostPorts(): HostPorts {
-  const host = hostPortsWithIproute2({ sysfsRoot, stateDir });
+  const host = hostPortsWithRtnetlink({ sysfsRoot, stateDir });
   // A lab directory replaces what a real NIC provides: its sysfs tree and its PF-level settings.
   return sysfsRoot !== '/' && isLab(sysfsRoot) ? { ...host, ...labPorts(sysfsRoot) } : host;
 }
