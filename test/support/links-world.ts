@@ -5,7 +5,9 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { Links, Netns, PfControl } from '../../src/host/ports.js';
-import { FakeLinks, FakeNetwork, FakePfControl } from './fake-host/network.js';
+import { FakeLinks } from './fake-host/links.js';
+import { FakeNetwork } from './fake-host/network.js';
+import { FakePfControl } from './fake-host/pf-control.js';
 import { CallRecorder } from './fake-host/recorder.js';
 
 export interface LinksWorld {
