@@ -6,7 +6,7 @@
 import { SystemClock } from './clock.js';
 import type { HostPortsOptions } from './compose.js';
 import type { HostPorts } from './ports.js';
-import { SpawnProcessRunner } from './process.js';
+import { SpawnProcessRunner, SystemProcessTable } from './process.js';
 import { BunLibc } from './rtnetlink/bun-libc.js';
 import { FlockLocks, sriovCniLockPaths } from './rtnetlink/flock-locks.js';
 import { NetlinkLinks } from './rtnetlink/links.js';
@@ -35,6 +35,7 @@ export function hostPortsWithRtnetlink(options: RtnetlinkPortsOptions = {}): Hos
     pf: new NetlinkPfControl(namespaces),
     links: new NetlinkLinks(libc, namespaces),
     processes: new SpawnProcessRunner(),
+    processTable: new SystemProcessTable(),
     state: new DirStateFiles(stateDir),
     locks: new FlockLocks(libc, {
       dir: options.lockDir ?? `${stateDir}/locks`,
