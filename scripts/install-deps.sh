@@ -4,7 +4,9 @@
 # step runs only when its result is missing. Everything lands under $VFNET_TOOLS
 # (default /var/tmp/vfnet-tools) except the apt packages.
 #   install-deps.sh          everything the test suites need
-#   install-deps.sh demo     only what `npm start` (the demo on the simulated host) needs
+#   install-deps.sh demo     what `npm start` (the demo on the simulated host) needs, including
+#                            every tool whose command it prints: cnitool, openstack (with
+#                            osc-placement) and curl; test/client/start.test.ts runs them all
 set -euo pipefail
 PROFILE=${1:-all}
 TOOLS=${VFNET_TOOLS:-/var/tmp/vfnet-tools}
@@ -16,11 +18,19 @@ command -v ip >/dev/null || need+=(iproute2)
 [ -x /usr/lib/cni/host-local ] || need+=(containernetworking-plugins)
 [ -x /bin/busybox ] || need+=(busybox-static)          # ping in the demo and in containers
 command -v ebtables >/dev/null || need+=(iptables)       # ebtables: the lab switch's spoofchk
+command -v curl >/dev/null || need+=(curl)
+# `openstack resource provider ...` needs both the client and the placement plugin; Debian's
+# interpreter is the one that sees them, as /usr/bin/openstack's shebang says.
+command -v openstack >/dev/null || need+=(python3-openstackclient)
+/usr/bin/python3 -c 'import osc_placement' 2>/dev/null || need+=(python3-osc-placement)
+# cnitool is built below from source: Go and libcni's packaged sources.
+if [ ! -x "$TOOLS/bin/cnitool" ]; then
+  command -v go >/dev/null || need+=(golang-go)
+  [ -d /usr/share/gocode/src/github.com/containernetworking/cni/libcni ] || need+=(golang-github-appc-cni-dev)
+fi
 if [ "$PROFILE" = all ]; then
 command -v podman >/dev/null || need+=(podman)
 command -v runc >/dev/null || need+=(runc)
-command -v go >/dev/null || need+=(golang-go)
-[ -d /usr/share/gocode/src/github.com/containernetworking/cni/libcni ] || need+=(golang-github-appc-cni-dev)
 command -v xz >/dev/null || need+=(xz-utils)
 command -v hyperfine >/dev/null || need+=(hyperfine)
 command -v ethtool >/dev/null || need+=(ethtool)
@@ -31,11 +41,6 @@ if ((${#need[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   "${APT[@]}" update >/dev/null || true
   "${APT[@]}" install "${need[@]}" >/dev/null
-fi
-
-if [ "$PROFILE" != all ]; then
-  echo "install-deps: ok (demo)" >&2
-  exit 0
 fi
 
 # cnitool 1.1.2 from the Debian source package golang-github-appc-cni (the -dev binary
@@ -55,5 +60,9 @@ if [ ! -x "$TOOLS/bin/cnitool" ]; then
   cp -r "$work"/golang-github-appc-cni-*/cnitool "$work/gopath/src/"
   (cd "$work/gopath/src/cnitool" && GO111MODULE=off GOPATH="$work/gopath:/usr/share/gocode" GOCACHE="$work/gocache" go build -o "$TOOLS/bin/cnitool" .)
   rm -rf "$work"
+fi
+if [ "$PROFILE" != all ]; then
+  echo "install-deps: ok (demo: $TOOLS/bin/cnitool, /usr/lib/cni, $(command -v openstack), $(command -v curl))" >&2
+  exit 0
 fi
 echo "install-deps: ok ($TOOLS/bin/cnitool, /usr/lib/cni, podman $(podman --version 2>/dev/null | awk '{print $3}'))" >&2

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs, from Debian, what the Placement API suites (test/api) and bench/placement need:
-#   gabbi-run + PyYAML  the conformance runner (shared/conformance/gabbi_live.py)
+#   gabbi-run + PyYAML  runs Placement's gabbi files for test/api/support/gabbi.ts
 #   curl                start scripts poll the server with it
 #   placement-api       the peer: OpenStack Placement 8.0.0 (pulls uwsgi), and python3-placement
 #   openstack CLI       python3-openstackclient + python3-osc-placement (`openstack resource provider ...`)

@@ -1,5 +1,5 @@
 // GET /allocation_candidates side by side: real OpenStack Placement 8.0.0 (Debian placement-api,
-// uwsgi 1x1, SQLite) and vfnet, on the same data built by shared/conformance/populate.py, with
+// uwsgi 1x1, SQLite) and vfnet, on the same data built by bench/placement/populate.py, with
 // the same queries (q1 1 VF, q2 2 VFs, q3 two ports on two physnets, q4 limit=1000,
 // q5 unsuffixed, q6 4 ports). The servers run one after the other so they never share the CPUs.
 // Besides the latency medians, every query's answer is compared as a set (providers by name):
@@ -100,7 +100,7 @@ async function serverSide(url: string, paths: string[]): Promise<number[]> {
 
 async function measure(server: RunningServer, who: string, n: number, baseline?: string): Promise<ServerRun> {
   const json = join(out, `${who}-n${n}.json`);
-  const cmd = ['/usr/bin/python3', join(paths.conformance, 'populate.py'), server.url, '--hosts', String(n),
+  const cmd = ['/usr/bin/python3', join(paths.root, 'bench', 'placement', 'populate.py'), server.url, '--hosts', String(n),
     '--repeat', repeat, '--warmup', '2', '--json', json];
   if (stress(n)) cmd.push('--stress');
   // Above the peer's sizes populate in parallel: 10 000 hosts are 180 000 requests.
@@ -167,7 +167,7 @@ async function main(): Promise<number> {
       let peer: ServerRun | undefined;
       let peerJson: string | undefined;
       if (peerSizes.has(n)) {
-        const server = await startPeer({ conformance: paths.conformance });
+        const server = await startPeer({ gabbiDir: paths.gabbiDir });
         try {
           peer = await measure(server, 'placement', n);
           peerJson = join(out, `placement-n${n}.json`);

@@ -49,7 +49,7 @@ export async function runStart(o: StartOptions): Promise<void> {
       },
     });
     if (code === 1) throw new Error('registering the host failed (see above)');
-    printNextSteps(server.url, facts.hostname, labDir, o.db);
+    printNextSteps(server.url, facts.hostname, labDir, o.db, await publicPfs(server.url));
     await untilInterrupted();
   } finally {
     await server.close();
@@ -57,39 +57,67 @@ export async function runStart(o: StartOptions): Promise<void> {
   }
 }
 
-function printNextSteps(url: string, hostname: string, labDir: string | null, db: string): void {
+/** The providers a `physnet: public` VF can come from: the PFs whose usage the demo shows. */
+async function publicPfs(url: string): Promise<{ name: string; uuid: string }[]> {
+  const res = await fetch(`${url}/resource_providers?resources=SRIOV_NET_VF:1&required=CUSTOM_PHYSNET_PUBLIC`, {
+    headers: { 'x-auth-token': 'admin', 'openstack-api-version': 'placement 1.39', accept: 'application/json' },
+  });
+  if (!res.ok) throw new Error(`listing the physnet public PFs: ${res.status} ${await res.text()}`);
+  const body = (await res.json()) as { resource_providers: { name: string; uuid: string }[] };
+  return body.resource_providers.map(({ name, uuid }) => ({ name, uuid }));
+}
+
+/**
+ * What a newcomer can try next. Every line indented by two spaces after "Try, in another shell:"
+ * is a command (a trailing backslash continues it on the next line), meant to be pasted as it
+ * is, in order: test/client/start.test.ts runs each one and checks its answer, so nothing may be
+ * printed here that `npm start` has not installed (scripts/install-deps.sh demo) or set up.
+ */
+function printNextSteps(url: string, hostname: string, labDir: string | null, db: string,
+  pfs: { name: string; uuid: string }[]): void {
   const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-  const netd = resolve('data', 'net.d');
+  const data = dirname(resolve(db));
+  const netd = join(data, 'net.d');
   mkdirSync(netd, { recursive: true });
   const conflist = (name: string, extra: Record<string, unknown>) => writeFileSync(join(netd, `${name}.conflist`), `${JSON.stringify({
     cniVersion: '1.0.0', name,
-    plugins: [{ type: 'sriov', physnet: 'public', vlan: 100, ...extra, ipam: { type: 'host-local', subnet: '10.56.217.0/24' } }],
+    plugins: [{ type: 'sriov', physnet: 'public', vlan: 100, ...extra, ipam: { type: 'host-local', subnet: '10.56.217.0/24', dataDir: join(data, 'ipam') } }],
   }, null, 2)}\n`);
   // No "placement": the plugin claims in its embedded store, which VFNET_DB points at this
   // service's own file, so the service shows the plugin's claims as they happen.
   conflist('vfnet-physnet', {});
   conflist('vfnet-physnet-http', { placement: { url } });
   const osc = `openstack --os-auth-type admin_token --os-token admin --os-endpoint ${url} --os-placement-api-version 1.39`;
-  const env = [`VFNET_HOSTNAME=${hostname}`, 'VFNET_STATE_DIR=/run/vfnet-state', `VFNET_DB=${resolve(db)}`, ...(labDir ? [`VFNET_SYSFS_ROOT=${labDir}`] : [])].join(' ');
+  // The plugin's node state (which VF each container holds) sits with the store, so a new
+  // --db starts from nothing and two demos never share it.
+  const env = [`VFNET_HOSTNAME=${hostname}`, `VFNET_STATE_DIR=${join(data, 'cni-state')}`, `VFNET_DB=${resolve(db)}`,
+    ...(labDir ? [`VFNET_SYSFS_ROOT=${labDir}`] : [])].join(' ');
+  const cnitool = join(process.env.VFNET_TOOLS ?? '/var/tmp/vfnet-tools', 'bin', 'cnitool');
+  const cni = (verb: string) => `  ${env} CNI_PATH=${root}/dist/bin:/usr/lib/cni NETCONFPATH=${netd} \\
+    ${cnitool} ${verb} vfnet-physnet /var/run/netns/vfnet-demo1`;
+  const usage = pfs.map((pf) => `  ${osc} resource provider usage show ${pf.uuid}`).join('\n');
   console.log(`
 vfnet serve is listening on ${url} (store: ${db}); this host is registered in it.
+Physnet public is on ${pfs.map((pf) => `${pf.name} (${pf.uuid})`).join(', ') || 'no PF: the container steps below will fail'}.
 
 Try, in another shell:
   ${osc} resource provider list
   ${osc} allocation candidate list --resource SRIOV_NET_VF=1 --required CUSTOM_PHYSNET_PUBLIC
   curl -s -H 'x-auth-token: admin' -H 'openstack-api-version: placement 1.39' \\
     '${url}/allocation_candidates?resources=SRIOV_NET_VF:2&can_split=SRIOV_NET_VF'
+  ip netns add vfnet-demo1
+${cni('add')}
+${usage}
+${cni('del')}
+${usage}
+  ip netns del vfnet-demo1
 
-A container on physnet public (the plugin claims its VF in the embedded store, this service's file;
-vfnet-physnet-http claims it through the service's URL instead; configs in ${netd}):
-  ip netns add demo1
-  ${env} CNI_PATH=${root}/dist/bin:/usr/lib/cni NETCONFPATH=${netd} \\
-    /var/tmp/vfnet-tools/bin/cnitool add vfnet-physnet /var/run/netns/demo1
-  ${osc} resource provider usage show <the PF's provider uuid>
-  ${env} CNI_PATH=${root}/dist/bin:/usr/lib/cni NETCONFPATH=${netd} \\
-    /var/tmp/vfnet-tools/bin/cnitool del vfnet-physnet /var/run/netns/demo1
-
-(cnitool comes from scripts/install-deps.sh; openstack from scripts/placement-deps.sh.)
+That is: the providers; where one VF on physnet public fits; where two VFs fit, split across PFs
+if need be (can_split);
+a container (a network namespace) given a VF on physnet public by the plugin, which claims it in
+the embedded store (this service's file) so the PF's usage shows it; the VF given back.
+vfnet-physnet-http in ${netd} claims through the service's URL instead.
+(cnitool, openstack and curl were installed by scripts/install-deps.sh demo.)
 Ctrl-C stops the service${labDir ? ' and removes the simulated host' : ''}.`);
 }
 

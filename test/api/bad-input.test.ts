@@ -154,7 +154,7 @@ test('bad input against real Placement 8.0.0 (VFNET_RECORD_PEER=1 or VFNET_API_P
     t.skip(deps.skip);
     return;
   }
-  const server = await startPeer({ conformance: paths.conformance });
+  const server = await startPeer({ gabbiDir: paths.gabbiDir });
   let got;
   try {
     got = await exercise(server);

@@ -73,7 +73,7 @@ test('concurrent claims: real Placement 8.0.0, 3 uwsgi processes, SQLite (VFNET_
     t.skip(deps.skip);
     return;
   }
-  const server = await startPeer({ conformance: paths.conformance, env: { PROCESSES: '3', THREADS: '1' } });
+  const server = await startPeer({ gabbiDir: paths.gabbiDir, env: { PROCESSES: '3', THREADS: '1' } });
   try {
     const pool = await seedPool(new PlacementClient(server.url), 8, 2);
     const r = await runClaimLoad({ urls: [server.url], pool, clients: CLIENTS, durationMs: DURATION_MS });

@@ -1,4 +1,4 @@
-// Placement conformance: Placement's own gabbi files (shared/conformance, 47 files, 751 tests)
+// Placement conformance: Placement's own gabbi files (test/api/gabbi/gabbits, 47 files, 751 tests)
 // against a live vfnet server, once on SQLite and once on PostgreSQL. The committed expectation
 // (conformance-expected.json) records per file how many tests pass and which fail and why; any
 // file that passes fewer, or a test that fails without being listed, is a regression.
@@ -35,7 +35,7 @@ const expectedFile = join(paths.sourceDir, 'conformance-expected.json');
 const updating = process.env.VFNET_UPDATE_EXPECTED === '1';
 
 // The three tests that fail against real Placement 8.0.0 as well: gabbi 2.4.0 reads a
-// `/regex/` in response_strings as a literal (shared/conformance/README.md).
+// `/regex/` in response_strings as a literal (test/api/gabbi/README.md).
 const GABBI_REGEX_CASES = new Set([
   'allocations-1-12_put_empty_allocations',
   'allocations-bug-1714072_fail_with_empty_resources',
@@ -96,7 +96,7 @@ function recordExpectation(backend: string, results: FileResult[], old: Expectat
 
 async function runBackend(t: TestContext, backend: string, extraEnv: Record<string, string>): Promise<void> {
   const expectation = loadExpectation();
-  const gabbits = join(paths.conformance, 'gabbits');
+  const gabbits = join(paths.gabbiDir, 'gabbits');
   const yamls = readdirSync(gabbits).filter((f) => f.endsWith('.yaml')).sort();
   const work = mkdtempSync(join(tmpdir(), `vfnet-conformance-${backend}-`));
   const logdir = join(work, 'logs');
@@ -106,7 +106,7 @@ async function runBackend(t: TestContext, backend: string, extraEnv: Record<stri
   const results: FileResult[] = [];
   const started = Date.now();
   for (const yaml of yamls) {
-    const r = await runGabbiFile(join(gabbits, yaml), { conformance: paths.conformance, startCmd, logdir, env });
+    const r = await runGabbiFile(join(gabbits, yaml), { startCmd, logdir, env });
     results.push(r);
     const e = expectation.backends[backend]?.files[r.file];
     t.diagnostic(`${backend} ${r.file}: ${r.passed}/${r.ran}${e ? ` (expected ${e.passed})` : ''}${r.broken ? ` BROKEN ${r.broken}` : ''}`);

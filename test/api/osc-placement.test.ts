@@ -229,7 +229,7 @@ test('osc-placement CLI against real Placement 8.0.0 (VFNET_API_PEER=1)', { skip
     t.skip(deps.skip);
     return;
   }
-  const server = await startPeer({ conformance: paths.conformance });
+  const server = await startPeer({ gabbiDir: paths.gabbiDir });
   try {
     await scenario(t, server, false);
   } finally {

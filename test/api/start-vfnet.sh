@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# start-vfnet.sh PORT: the --start-cmd of shared/conformance/gabbi_live.py for vfnet.
+# start-vfnet.sh PORT: the start command of the conformance runner (test/api/support/gabbi.ts) for vfnet.
 # Starts a fresh vfnet Placement server with an empty database on 127.0.0.1:PORT, prints
 #   URL=http://127.0.0.1:PORT
 #   PID=<server pid>

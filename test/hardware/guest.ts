@@ -1,4 +1,4 @@
-// Boots one throw-away lab guest through shared/sriov-lab/run-in-guest.sh running
+// Boots one throw-away lab guest through test/hardware/lab/run-in-guest.sh running
 // scenarios/run-group.sh, and keeps everything it printed in a log file.
 import { createWriteStream } from 'node:fs';
 import { spawn } from 'node:child_process';
@@ -29,7 +29,8 @@ export function runGroup(group: GroupSpec, logFile: string, progress: (line: str
   const args = [join(LAB_SCRIPTS, 'run-in-guest.sh'), script, REPO_ROOT, CNITOOL, PLUGIN, String(group.vfsPerPf), ...group.scenarios];
   const timeout = process.env.VFNET_HW_TIMEOUT ?? '540';
   const child = spawn('bash', args, {
-    env: { ...process.env, LAB: LAB_DIR, IGB_COUNT: String(group.igbCount), TIMEOUT: timeout },
+    // SRIOVLAB_DIR tells the scenarios where the lab's products are (netdevsim.ko).
+    env: { ...process.env, LAB: LAB_DIR, SRIOVLAB_DIR: LAB_DIR, GUEST_ENV: 'SRIOVLAB_DIR', IGB_COUNT: String(group.igbCount), TIMEOUT: timeout },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const log = createWriteStream(logFile);

@@ -1,5 +1,5 @@
 // The plugin on real kernel drivers: QEMU's emulated Intel 82576 (igb PF, igbvf VFs) and
-// netdevsim, in throw-away guests of shared/sriov-lab. Each guest runs bash scenario scripts
+// netdevsim, in throw-away guests of test/hardware/lab. Each guest runs bash scenario scripts
 // (scenarios/*.sh) that print one RESULT line per check; each becomes a subtest here.
 // Skipped, loudly, only when QEMU >= 8 cannot be installed on this machine.
 import assert from 'node:assert/strict';

@@ -1,12 +1,13 @@
-// Makes the QEMU igb lab (shared/sriov-lab) ready, or says why it cannot be had. setup.sh and
-// build-netdevsim.sh are idempotent but slow, so they run only when their products are missing.
-import { existsSync, writeFileSync } from 'node:fs';
+// Makes the QEMU igb lab (test/hardware/lab: setup.sh, run-in-guest.sh, build-netdevsim.sh) ready,
+// or says why it cannot be had. setup.sh and build-netdevsim.sh are idempotent but slow, so they
+// run only when their products are missing.
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { run, type RunResult } from '../support/exec.js';
 import { REPO_ROOT } from '../support/paths.js';
 
-/** shared/ sits beside the repository (the work tree here, CI's clone there). */
-export const LAB_SCRIPTS = process.env.VFNET_SRIOV_LAB ?? join(REPO_ROOT, '..', 'shared', 'sriov-lab');
+/** The lab's scripts are the project's own; VFNET_SRIOV_LAB points at another copy to try a change. */
+export const LAB_SCRIPTS = process.env.VFNET_SRIOV_LAB ?? join(REPO_ROOT, 'test', 'hardware', 'lab');
 export const LAB_DIR = process.env.LAB ?? '/var/tmp/sriovlab';
 export const NETDEVSIM_KO = join(LAB_DIR, 'nds', 'netdevsim.ko');
 
@@ -22,18 +23,16 @@ async function qemuHasIgb(): Promise<boolean> {
   return r.status === 0 && r.stdout.includes('"igb"');
 }
 
+/** The kernel and its modules; run-in-guest.sh (re)builds its small initramfs by itself. */
 function labBuilt(): boolean {
-  return existsSync(join(LAB_DIR, 'initramfs.cpio')) && existsSync(join(LAB_DIR, 'vmlinuz'));
+  return existsSync(join(LAB_DIR, 'vmlinuz')) && existsSync(join(LAB_DIR, 'modules', 'modules.dep'))
+    && existsSync(join(LAB_DIR, 'busybox', 'bin', 'busybox'));
 }
 
 export async function ensureLab(progress: (line: string) => void): Promise<LabState> {
-  // A missing shared/ is a broken checkout, not a machine without QEMU: fail, do not skip.
-  if (!existsSync(join(LAB_SCRIPTS, 'setup.sh'))) throw new Error(`no lab scripts at ${LAB_SCRIPTS} (set VFNET_SRIOV_LAB)`);
+  // Missing scripts are a broken checkout, not a machine without QEMU: fail, do not skip.
+  if (!existsSync(join(LAB_SCRIPTS, 'setup.sh'))) throw new Error(`no lab scripts at ${LAB_SCRIPTS}`);
   if (!labBuilt() || !(await qemuHasIgb())) {
-    // setup.sh reads /etc/apt/sources.list under `set -o pipefail` to find the archive; on a
-    // deb822-only host (Debian 12's default) the file is absent and the script dies with status 2
-    // before installing anything. An empty file means the same to apt and lets it go on.
-    if (!existsSync('/etc/apt/sources.list')) writeFileSync('/etc/apt/sources.list', '');
     progress(`running ${LAB_SCRIPTS}/setup.sh (QEMU from bookworm-backports, guest kernel; once)`);
     const r = await run('bash', [join(LAB_SCRIPTS, 'setup.sh')], { timeoutMs: 30 * 60_000, env: { LAB: LAB_DIR } });
     if (!(await qemuHasIgb())) {

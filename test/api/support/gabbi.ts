@@ -1,9 +1,13 @@
-// Runs shared/conformance/gabbi_live.py one YAML file at a time and reads its gabbi-run log.
-// One file per invocation, so a server that fails to start for one file costs that file only
-// (gabbi_live.py aborts the whole run when its start command fails).
-import { existsSync, readFileSync } from 'node:fs';
+// Runs one of Placement's gabbi files against a live server, the way upstream's functional tests
+// run it in-process: a fresh server with an empty database, the file's fixture built (here over
+// HTTP, test/api/gabbi/fixtures.ts), Debian's gabbi-run with the fixture's variables, and the
+// server stopped. One file per server, so a server that fails to start costs that file only.
+
+import { spawn } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { run } from './processes.js';
+import { buildFixture, fixtureOf, knownFixture } from '../gabbi/fixtures.js';
+import { keyValues, run, stopPid } from './processes.js';
 
 export interface FileResult {
   file: string;
@@ -16,11 +20,18 @@ export interface FileResult {
 }
 
 export interface GabbiRunOptions {
-  conformance: string;
+  /**
+   * A shell command that starts a fresh, empty server, prints `URL=` and `PID=` lines and exits
+   * with the server running. It gets GABBI_FIXTURE=<the file's fixture> in its environment, so
+   * a server can take the configuration the fixture implies (CORS for CORSFixture).
+   */
   startCmd: string;
   logdir: string;
   env: NodeJS.ProcessEnv;
 }
+
+/** Debian's gabbi-run (python3-gabbi), the one scripts/placement-deps.sh installs. */
+export const GABBI_RUN = '/usr/bin/gabbi-run';
 
 /** The test name without gabbi-run's suite prefix, e.g. `allocations-1-12_put_empty_allocations`. */
 function shortName(name: string): string {
@@ -46,20 +57,51 @@ export function parseGabbiLog(file: string, text: string): FileResult {
   return { file, ran, passed, failing };
 }
 
+/** gabbi-run URL -- FILE, its whole output into `log`; resolves with its exit status. */
+function gabbiRun(url: string, yaml: string, log: string, env: NodeJS.ProcessEnv): Promise<number | null> {
+  return new Promise((resolve, reject) => {
+    const out = createWriteStream(log);
+    out.on('open', () => {
+      const child = spawn(GABBI_RUN, [url, '--', yaml], { env, stdio: ['ignore', out, out] });
+      child.on('error', reject);
+      child.on('close', (status) => out.end(() => resolve(status)));
+    });
+    out.on('error', reject);
+  });
+}
+
 export async function runGabbiFile(yaml: string, opts: GabbiRunOptions): Promise<FileResult> {
   const file = basename(yaml);
-  const log = join(opts.logdir, `${file}.log`);
-  const r = await run('/usr/bin/python3', [join(opts.conformance, 'gabbi_live.py'),
-    '--start-cmd', opts.startCmd, '--logdir', opts.logdir, yaml], {
-    cwd: opts.conformance, env: opts.env, timeoutMs: 600_000,
+  const broken = (why: string): FileResult => ({ file, ran: 0, passed: 0, failing: {}, broken: why });
+  const fixture = fixtureOf(readFileSync(yaml, 'utf8'));
+  if (!knownFixture(fixture)) return broken(`unsupported fixture ${fixture}`);
+  const started = await run('bash', ['-c', opts.startCmd], {
+    env: { ...opts.env, GABBI_FIXTURE: fixture },
+    timeoutMs: 120_000,
   });
-  if (!existsSync(log)) {
-    const why = `${r.stderr}\n${r.stdout}`.trim().split('\n').slice(-3).join(' | ');
-    return { file, ran: 0, passed: 0, failing: {}, broken: `no gabbi-run log (exit ${r.status}): ${why}` };
+  const kv = keyValues(started.stdout);
+  if (started.status !== 0 || !kv.URL || !kv.PID) {
+    if (kv.PID) await stopPid(Number(kv.PID));
+    return broken(
+      `start command failed (exit ${started.status}): ${started.stderr.trim().split('\n').slice(-3).join(' | ')}`,
+    );
   }
-  const result = parseGabbiLog(file, readFileSync(log, 'utf8'));
-  if (result.ran === 0) {
-    result.broken = `gabbi-run ran no test: ${readFileSync(log, 'utf8').slice(-300)}`;
+  mkdirSync(opts.logdir, { recursive: true });
+  const log = join(opts.logdir, `${file}.log`);
+  try {
+    let vars: Record<string, string>;
+    try {
+      vars = await buildFixture(kv.URL, fixture);
+    } catch (e) {
+      return broken(`${fixture}: ${(e as Error).message}`);
+    }
+    await gabbiRun(kv.URL, yaml, log, { ...opts.env, ...vars });
+  } finally {
+    await stopPid(Number(kv.PID));
   }
+  if (!existsSync(log)) return broken('gabbi-run wrote no log');
+  const text = readFileSync(log, 'utf8');
+  const result = parseGabbiLog(file, text);
+  if (result.ran === 0) result.broken = `gabbi-run ran no test: ${text.slice(-300)}`;
   return result;
 }

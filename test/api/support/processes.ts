@@ -1,6 +1,7 @@
 // Child processes for the API suites: run a command to completion, parse the KEY=VALUE lines
 // that start scripts print, find a free port, and stop a background server by its pid.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -66,13 +67,20 @@ export function freePort(): Promise<number> {
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  // A server started with nohup by a script that has exited belongs to init; once it has exited
+  // it may stay a zombie ('Z') until init reaps it, which is gone for our purposes.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }
 }
 
-/** SIGTERM, then SIGKILL after graceMs: the same courtesy gabbi_live.py gives a server. */
+/** SIGTERM, then SIGKILL after graceMs: the courtesy every suite gives a server it started. */
 export async function stopPid(pid: number, graceMs = 10_000): Promise<void> {
   for (const sig of ['SIGTERM', 'SIGKILL'] as const) {
     try {

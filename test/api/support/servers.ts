@@ -1,5 +1,5 @@
 // Starting and stopping the two Placement servers the API suites talk to: vfnet (the built dev
-// entry) and the peer, OpenStack Placement 8.0.0 from Debian (shared/conformance's start script).
+// entry) and the peer, OpenStack Placement 8.0.0 from Debian (test/api/gabbi/start-placement.sh).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -73,9 +73,10 @@ export async function startVfnet(opts: VfnetOptions): Promise<RunningServer> {
 }
 
 export interface PeerOptions {
-  conformance: string;
+  /** test/api/gabbi (apiPaths().gabbiDir), where start-placement.sh is */
+  gabbiDir: string;
   port?: number;
-  /** extra environment for start-real-placement.sh, e.g. PROCESSES, THREADS, GABBI_FIXTURE */
+  /** extra environment for start-placement.sh, e.g. PROCESSES, THREADS, GABBI_FIXTURE */
   env?: Record<string, string>;
 }
 
@@ -83,7 +84,7 @@ export interface PeerOptions {
 export async function startPeer(opts: PeerOptions): Promise<RunningServer> {
   const port = opts.port ?? await freePort();
   const tmp = mkdtempSync(join(tmpdir(), 'vfnet-peer-'));
-  const r = await run('bash', [join(opts.conformance, 'start-real-placement.sh'), String(port)], {
+  const r = await run('bash', [join(opts.gabbiDir, 'start-placement.sh'), String(port)], {
     env: { ...process.env, TMPDIR: tmp, ...opts.env },
     timeoutMs: 120_000,
   });
@@ -91,7 +92,7 @@ export async function startPeer(opts: PeerOptions): Promise<RunningServer> {
   if (r.status !== 0 || !kv.URL || !kv.PID) {
     if (kv.PID) await stopPid(Number(kv.PID));
     rmSync(tmp, { recursive: true, force: true });
-    throw new Error(`start-real-placement.sh failed (exit ${r.status}): ${r.stderr.slice(-2000)}`);
+    throw new Error(`start-placement.sh failed (exit ${r.status}): ${r.stderr.slice(-2000)}`);
   }
   const pid = Number(kv.PID);
   const workdir = kv.WORKDIR ?? tmp;

@@ -6,8 +6,8 @@
 #     PF whose VFs are bound to vfio-pci, so the plugin runs its real DPDK-mode path: resolve the
 #     VF, apply PF-level settings through `ip link set <pf> vf N`, and restore them on DEL.
 . "$(dirname "$0")/lib.sh"
-KO=/var/tmp/sriovlab/nds/netdevsim.ko
-if [ ! -f "$KO" ]; then result module fail "no $KO (shared/sriov-lab/build-netdevsim.sh did not build it)"; exit 0; fi
+KO=${SRIOVLAB_DIR:-/var/tmp/sriovlab}/nds/netdevsim.ko
+if [ ! -f "$KO" ]; then result module fail "no $KO (test/hardware/lab/build-netdevsim.sh did not build it)"; exit 0; fi
 modprobe psample; insmod "$KO" || { result module fail "insmod $KO failed"; exit 0; }
 echo "77 1" > /sys/bus/netdevsim/new_device
 i=0; until ls /sys/bus/netdevsim/devices/netdevsim77/net/ >/dev/null 2>&1 || [ $i -gt 50 ]; do sleep 0.1; i=$((i + 1)); done

@@ -214,7 +214,7 @@ async function agentScenario(server: RunningServer, via: string[] = ['--placemen
 
 describe('vfnet agent on the lab', () => {
   it('registers and re-syncs the tree in OpenStack Placement 8.0', async () => {
-    const server = await startPeer({ conformance: apiPaths().conformance });
+    const server = await startPeer({ gabbiDir: apiPaths().gabbiDir });
     try {
       await agentScenario(server);
     } finally {
