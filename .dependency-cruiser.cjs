@@ -38,7 +38,7 @@ module.exports = {
     {
       name: 'plugin-stays-small',
       severity: 'error',
-      comment: 'The plugin is exec\'d several times per container: it never loads the service, the agent or the lab.',
+      comment: "The plugin is exec'd several times per container: it never loads the service, the agent or the lab.",
       from: { path: layer('sriov') },
       to: { path: layer('agent', 'api', 'lab') },
     },
@@ -52,7 +52,8 @@ module.exports = {
     {
       name: 'agent-not-to-api-or-lab',
       severity: 'error',
-      comment: 'The agent talks to a Placement through a port; the CLI chooses HTTP or the in-process API, and the lab.',
+      comment:
+        'The agent talks to a Placement through a port; the CLI chooses HTTP or the in-process API, and the lab.',
       from: { path: layer('agent') },
       to: { path: layer('api', 'lab') },
     },
@@ -103,7 +104,10 @@ module.exports = {
       severity: 'error',
       comment: 'Domain code asks a port; it never opens a file, spawns a process or opens a socket itself (design §3).',
       from: { path: layer('sriov', 'placement', 'accounting') },
-      to: { dependencyTypes: ['core'], path: '^(node:)?(fs|fs/promises|child_process|net|dgram|http|https|worker_threads)$' },
+      to: {
+        dependencyTypes: ['core'],
+        path: '^(node:)?(fs|fs/promises|child_process|net|dgram|http|https|worker_threads)$',
+      },
     },
   ],
   options: {

@@ -4,10 +4,11 @@
 //  - dist/bin/sriov: the CNI plugin, one self-contained executable compiled by Bun, because
 //    runtimes exec it several times per container and Node's cold start costs ~60 ms.
 // Type checking is separate (`npm run typecheck`), so a build stays about a second.
-import { build } from 'esbuild';
+
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
 const finalDist = join(root, 'dist');
@@ -17,7 +18,11 @@ const dist = join(root, `.dist-${process.pid}`);
 function tsFiles(dir) {
   const out = [];
   let entries = [];
-  try { entries = readdirSync(dir); } catch { return out; }
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return out;
+  }
   for (const name of entries) {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) out.push(...tsFiles(p));
@@ -46,9 +51,23 @@ chmodSync(vfnet, 0o755);
 
 const bun = join(root, 'node_modules', '.bin', 'bun');
 // better-sqlite3 and pg stay out: in the plugin, SQLite is bun:sqlite and there is no PostgreSQL.
-execFileSync(bun, ['build', '--compile', '--minify', '--bytecode', '--external', 'better-sqlite3', '--external', 'pg',
-  join(root, 'src', 'bin', 'sriov.ts'), '--outfile', join(dist, 'bin', 'sriov')],
-  { stdio: ['ignore', 'ignore', 'inherit'] });
+execFileSync(
+  bun,
+  [
+    'build',
+    '--compile',
+    '--minify',
+    '--bytecode',
+    '--external',
+    'better-sqlite3',
+    '--external',
+    'pg',
+    join(root, 'src', 'bin', 'sriov.ts'),
+    '--outfile',
+    join(dist, 'bin', 'sriov'),
+  ],
+  { stdio: ['ignore', 'ignore', 'inherit'] },
+);
 const old = join(root, `.dist-old-${process.pid}`);
 if (existsSync(finalDist)) renameSync(finalDist, old);
 renameSync(dist, finalDist);

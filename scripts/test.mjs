@@ -29,11 +29,13 @@ if (runChecks) {
 
 function testFiles(dir) {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).flatMap((name) => {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) return testFiles(p);
-    return name.endsWith('.test.js') ? [p] : [];
-  }).sort();
+  return readdirSync(dir)
+    .flatMap((name) => {
+      const p = join(dir, name);
+      if (statSync(p).isDirectory()) return testFiles(p);
+      return name.endsWith('.test.js') ? [p] : [];
+    })
+    .sort();
 }
 
 if (chosen.some((s) => s !== 'unit')) {
@@ -50,10 +52,19 @@ if (files.length === 0) {
 // inside a file, tests choose their own concurrency.
 const concurrency = chosen.length === 1 && chosen[0] === 'unit' ? '2' : '1';
 const tap = join(mkdtempSync(join(tmpdir(), 'vfnet-test-')), 'report.tap');
-const r = spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`,
-  '--test-reporter=spec', '--test-reporter-destination=stdout',
-  '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...files],
-  { stdio: 'inherit', env: { ...process.env, VFNET_ROOT: root } });
+const r = spawnSync(
+  process.execPath,
+  [
+    '--test',
+    `--test-concurrency=${concurrency}`,
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    '--test-reporter=tap',
+    `--test-reporter-destination=${tap}`,
+    ...files,
+  ],
+  { stdio: 'inherit', env: { ...process.env, VFNET_ROOT: root } },
+);
 // One plain closing line, whatever the reporter, so the totals are unambiguous.
 const report = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
 const count = (k) => Number(report.match(new RegExp(`^# ${k} (\\d+)$`, 'm'))?.[1] ?? 0);
@@ -64,8 +75,11 @@ let status = r.status ?? 1;
 // *.bun.test.js files skip themselves under Node and run here.
 const bunFiles = files.filter((f) => /\.(contract|bun)\.test\.js$/.test(f));
 if (bunFiles.length > 0) {
-  const b = spawnSync(join(root, 'node_modules', '.bin', 'bun'), ['test', ...bunFiles.map((f) => (f.startsWith('/') ? f : `./${f}`))],
-    { stdio: ['ignore', 'inherit', 'pipe'], env: { ...process.env, VFNET_ROOT: root }, encoding: 'utf8' });
+  const b = spawnSync(
+    join(root, 'node_modules', '.bin', 'bun'),
+    ['test', ...bunFiles.map((f) => (f.startsWith('/') ? f : `./${f}`))],
+    { stdio: ['ignore', 'inherit', 'pipe'], env: { ...process.env, VFNET_ROOT: root }, encoding: 'utf8' },
+  );
   process.stderr.write(b.stderr ?? '');
   const bunCount = (k) => Number((b.stderr ?? '').match(new RegExp(`^\\s*(\\d+) ${k}$`, 'm'))?.[1] ?? 0);
   totals.pass += bunCount('pass');

@@ -17,14 +17,25 @@ export async function providerNames(c: PlacementClient): Promise<Map<string, str
 
 export function canonical(body: any, names: Map<string, string>): CanonicalAnswer {
   const n = (u: string) => names.get(u) ?? `?${u}`;
-  const requests = (body.allocation_requests as any[]).map((ar) => {
-    const allocs = Object.entries(ar.allocations as Record<string, { resources: Record<string, number> }>)
-      .map(([u, a]) => `${n(u)}:${Object.entries(a.resources).sort().map(([rc, v]) => `${rc}=${v}`).join(',')}`)
-      .sort().join(' ');
-    const mappings = Object.entries((ar.mappings ?? {}) as Record<string, string[]>)
-      .map(([g, us]) => `${g}=${us.map(n).sort().join(',')}`).sort().join(' ');
-    return `${allocs} | ${mappings}`;
-  }).sort();
+  const requests = (body.allocation_requests as any[])
+    .map((ar) => {
+      const allocs = Object.entries(ar.allocations as Record<string, { resources: Record<string, number> }>)
+        .map(
+          ([u, a]) =>
+            `${n(u)}:${Object.entries(a.resources)
+              .sort()
+              .map(([rc, v]) => `${rc}=${v}`)
+              .join(',')}`,
+        )
+        .sort()
+        .join(' ');
+      const mappings = Object.entries((ar.mappings ?? {}) as Record<string, string[]>)
+        .map(([g, us]) => `${g}=${us.map(n).sort().join(',')}`)
+        .sort()
+        .join(' ');
+      return `${allocs} | ${mappings}`;
+    })
+    .sort();
   const summaries: Record<string, unknown> = {};
   for (const [u, s] of Object.entries(body.provider_summaries as Record<string, any>)) {
     summaries[n(u)] = {

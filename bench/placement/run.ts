@@ -73,14 +73,22 @@ const stress = (n: number) => n <= 1000;
 function timedGet(url: string, path: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const req = request(`${url}${path}`, {
-      agent: false,
-      headers: { 'x-auth-token': 'admin', 'openstack-api-version': 'placement 1.36', accept: 'application/json' },
-    }, (res) => {
-      res.on('data', () => {});
-      res.on('end', () => (res.statusCode === 200 ? resolve(Number(process.hrtime.bigint() - t0) / 1e6) : reject(new Error(`${path}: ${res.statusCode}`))));
-      res.on('error', reject);
-    });
+    const req = request(
+      `${url}${path}`,
+      {
+        agent: false,
+        headers: { 'x-auth-token': 'admin', 'openstack-api-version': 'placement 1.36', accept: 'application/json' },
+      },
+      (res) => {
+        res.on('data', () => {});
+        res.on('end', () =>
+          res.statusCode === 200
+            ? resolve(Number(process.hrtime.bigint() - t0) / 1e6)
+            : reject(new Error(`${path}: ${res.statusCode}`)),
+        );
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -100,8 +108,19 @@ async function serverSide(url: string, paths: string[]): Promise<number[]> {
 
 async function measure(server: RunningServer, who: string, n: number, baseline?: string): Promise<ServerRun> {
   const json = join(out, `${who}-n${n}.json`);
-  const cmd = ['/usr/bin/python3', join(paths.root, 'bench', 'placement', 'populate.py'), server.url, '--hosts', String(n),
-    '--repeat', repeat, '--warmup', '2', '--json', json];
+  const cmd = [
+    '/usr/bin/python3',
+    join(paths.root, 'bench', 'placement', 'populate.py'),
+    server.url,
+    '--hosts',
+    String(n),
+    '--repeat',
+    repeat,
+    '--warmup',
+    '2',
+    '--json',
+    json,
+  ];
   if (stress(n)) cmd.push('--stress');
   // Above the peer's sizes populate in parallel: 10 000 hosts are 180 000 requests.
   if (n > 1000) cmd.push('--workers', '4');
@@ -119,9 +138,14 @@ async function measure(server: RunningServer, who: string, n: number, baseline?:
     answers[q] = canonical(await c.ok('GET', info.path), names);
   }
   const queries = Object.entries(populate.queries);
-  const times = await serverSide(server.url, queries.map(([, info]) => info.path));
+  const times = await serverSide(
+    server.url,
+    queries.map(([, info]) => info.path),
+  );
   const serverMs = Object.fromEntries(queries.map(([q], i) => [q, times[i]!]));
-  console.log(`server side (send, read the whole answer, no decoding), median of ${repeat}: ${queries.map(([q], i) => `${q} ${times[i]!.toFixed(1)} ms`).join(', ')}`);
+  console.log(
+    `server side (send, read the whole answer, no decoding), median of ${repeat}: ${queries.map(([q], i) => `${q} ${times[i]!.toFixed(1)} ms`).join(', ')}`,
+  );
   return { populate, serverMs, answers, log: r.stdout + (r.status === 0 ? '' : `\nexit ${r.status}`) };
 }
 
@@ -197,23 +221,31 @@ async function main(): Promise<number> {
       }
       for (const [q, m] of Object.entries(mine.populate.queries)) {
         const p = peer?.populate.queries[q];
-        const same = !peer ? '-' : diffs[q]?.length ? 'DIFFERENT' : q === 'q4_limit' ? '1000 of q1\'s' : 'identical';
-        const ps = peer?.serverMs[q], ms = mine.serverMs[q]!;
-        summary.push(`| ${n} | ${q} | ${p ? p.median_ms.toFixed(1) : '-'} | ${m.median_ms.toFixed(1)} | `
-          + `${p ? (p.median_ms / Math.max(m.median_ms, 0.001)).toFixed(1) + '×' : '-'} | `
-          + `${ps !== undefined ? ps.toFixed(1) : '-'} | ${ms.toFixed(1)} | ${ps !== undefined ? (ps / Math.max(ms, 0.001)).toFixed(1) + '×' : '-'} | `
-          + `${m.allocation_requests} | ${same} |`);
+        const same = !peer ? '-' : diffs[q]?.length ? 'DIFFERENT' : q === 'q4_limit' ? "1000 of q1's" : 'identical';
+        const ps = peer?.serverMs[q],
+          ms = mine.serverMs[q]!;
+        summary.push(
+          `| ${n} | ${q} | ${p ? p.median_ms.toFixed(1) : '-'} | ${m.median_ms.toFixed(1)} | ` +
+            `${p ? `${(p.median_ms / Math.max(m.median_ms, 0.001)).toFixed(1)}×` : '-'} | ` +
+            `${ps !== undefined ? ps.toFixed(1) : '-'} | ${ms.toFixed(1)} | ${ps !== undefined ? `${(ps / Math.max(ms, 0.001)).toFixed(1)}×` : '-'} | ` +
+            `${m.allocation_requests} | ${same} |`,
+        );
       }
       const pp = peer?.populate;
-      summary.push(`| ${n} | populate | ${pp?.populate_s ?? '-'} s | ${mine.populate.populate_s} s | `
-        + `${pp?.populate_s && mine.populate.populate_s ? (pp.populate_s / mine.populate.populate_s).toFixed(1) + '×' : '-'} | `
-        + `| | | ${mine.populate.populate_requests} req${n > 1000 ? ' (4 workers)' : ''} | |`);
+      summary.push(
+        `| ${n} | populate | ${pp?.populate_s ?? '-'} s | ${mine.populate.populate_s} s | ` +
+          `${pp?.populate_s && mine.populate.populate_s ? `${(pp.populate_s / mine.populate.populate_s).toFixed(1)}×` : '-'} | ` +
+          `| | | ${mine.populate.populate_requests} req${n > 1000 ? ' (4 workers)' : ''} | |`,
+      );
     }
   } finally {
     await pg?.stop();
   }
-  const table = ['| hosts | query | Placement 8.0.0, populate.py ms | vfnet, populate.py ms | ratio | Placement, server side ms | vfnet, server side ms | ratio | candidates | answers |',
-    '|---|---|---|---|---|---|---|---|---|---|', ...summary].join('\n');
+  const table = [
+    '| hosts | query | Placement 8.0.0, populate.py ms | vfnet, populate.py ms | ratio | Placement, server side ms | vfnet, server side ms | ratio | candidates | answers |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...summary,
+  ].join('\n');
   console.log(`\n${table}\n\nresults: ${out}`);
   writeFileSync(join(out, 'summary.md'), `${table}\n`);
   return ok ? 0 : 1;

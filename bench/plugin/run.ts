@@ -38,12 +38,28 @@ function parseArgs(argv: string[]): Args {
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i + 1];
     switch (argv[i]) {
-      case '--n': a.n = Number(v); i++; break;
-      case '--warmup': a.warmup = Number(v); i++; break;
-      case '--version-runs': a.versionRuns = Number(v); i++; break;
-      case '--strace-runs': a.straceRuns = Number(v); i++; break;
-      case '--json': a.json = v ?? null; i++; break;
-      default: throw new Error(`unknown argument ${argv[i]}`);
+      case '--n':
+        a.n = Number(v);
+        i++;
+        break;
+      case '--warmup':
+        a.warmup = Number(v);
+        i++;
+        break;
+      case '--version-runs':
+        a.versionRuns = Number(v);
+        i++;
+        break;
+      case '--strace-runs':
+        a.straceRuns = Number(v);
+        i++;
+        break;
+      case '--json':
+        a.json = v ?? null;
+        i++;
+        break;
+      default:
+        throw new Error(`unknown argument ${argv[i]}`);
     }
   }
   if (!(a.n >= 1)) throw new Error('--n must be ≥ 1');
@@ -91,18 +107,40 @@ async function benchCnitool(s: Scratch, lab: TestLab, args: Args) {
   const tool = new Cnitool(s, { env: lab.env });
   const ipam = (dir: string, subnet: string) => ({ type: 'host-local', dataDir: s.path(dir), ranges: [[{ subnet }]] });
   // The same kind of device for both: a lab VF netdev, a veth whose peer sits in the lab switch.
-  tool.writeConflist({ cniVersion: '1.0.0', name: 'b-hostdev', plugins: [
-    { type: 'host-device', device: lab.vf(0, 0).netdev, ipam: ipam('ipam-hd', '10.250.5.0/24') }] });
-  tool.writeConflist({ cniVersion: '1.0.0', name: 'b-sriov', plugins: [
-    { type: 'sriov', deviceID: lab.vf(0, 1).pci, ipam: ipam('ipam-sr', '10.250.6.0/24') }] });
+  tool.writeConflist({
+    cniVersion: '1.0.0',
+    name: 'b-hostdev',
+    plugins: [{ type: 'host-device', device: lab.vf(0, 0).netdev, ipam: ipam('ipam-hd', '10.250.5.0/24') }],
+  });
+  tool.writeConflist({
+    cniVersion: '1.0.0',
+    name: 'b-sriov',
+    plugins: [{ type: 'sriov', deviceID: lab.vf(0, 1).pci, ipam: ipam('ipam-sr', '10.250.6.0/24') }],
+  });
   // What a typical SR-IOV attachment also asks for: PF-level settings and a MAC.
-  tool.writeConflist({ cniVersion: '1.0.0', name: 'b-sriov-cfg', plugins: [
-    { type: 'sriov', deviceID: lab.vf(0, 2).pci, mac: '02:5a:00:00:20:01', vlan: 100, spoofchk: 'on', trust: 'off',
-      ipam: ipam('ipam-sc', '10.250.7.0/24') }] });
+  tool.writeConflist({
+    cniVersion: '1.0.0',
+    name: 'b-sriov-cfg',
+    plugins: [
+      {
+        type: 'sriov',
+        deviceID: lab.vf(0, 2).pci,
+        mac: '02:5a:00:00:20:01',
+        vlan: 100,
+        spoofchk: 'on',
+        trust: 'off',
+        ipam: ipam('ipam-sc', '10.250.7.0/24'),
+      },
+    ],
+  });
   const contenders: Contender[] = [
     { label: 'host-device (Go)', network: 'b-hostdev', netns: (await createNetns(s, 'bh')).path },
     { label: 'sriov, deviceID', network: 'b-sriov', netns: (await createNetns(s, 'bs')).path },
-    { label: 'sriov, deviceID + mac + vlan + spoofchk + trust', network: 'b-sriov-cfg', netns: (await createNetns(s, 'bc')).path },
+    {
+      label: 'sriov, deviceID + mac + vlan + spoofchk + trust',
+      network: 'b-sriov-cfg',
+      netns: (await createNetns(s, 'bc')).path,
+    },
   ];
   const series = new Map<string, Series>(contenders.map((c) => [c.label, { add: [], del: [], total: [] }]));
   for (let i = 0; i < args.warmup; i++) for (const c of contenders) await addDel(tool, c, null);
@@ -124,15 +162,22 @@ interface HyperfineJson {
 async function benchVersion(s: Scratch, args: Args) {
   const rounds = 5;
   const runs = Math.max(10, Math.round(args.versionRuns / rounds));
-  const times = new Map<string, number[]>([[SRIOV_BIN, []], [HOST_DEVICE, []]]);
+  const times = new Map<string, number[]>([
+    [SRIOV_BIN, []],
+    [HOST_DEVICE, []],
+  ]);
   const check = await run(SRIOV_BIN, [], { env: { CNI_COMMAND: 'VERSION' }, input: '' });
-  if (check.status !== 0 || !check.stdout.includes('supportedVersions')) throw new Error(`sriov VERSION with empty stdin: ${formatResult(check)}`);
+  if (check.status !== 0 || !check.stdout.includes('supportedVersions'))
+    throw new Error(`sriov VERSION with empty stdin: ${formatResult(check)}`);
   for (let r = 0; r < rounds; r++) {
     const cmds = r % 2 === 0 ? [SRIOV_BIN, HOST_DEVICE] : [HOST_DEVICE, SRIOV_BIN];
     const out = s.path(`hyperfine-${r}.json`);
     // -N: no shell in between; the env carries CNI_COMMAND, stdin is empty (skel ignores it for VERSION).
-    await runOk('hyperfine', ['-N', '--style', 'none', '--warmup', '10', '--runs', String(runs), '--export-json', out, ...cmds],
-      { env: { CNI_COMMAND: 'VERSION' }, timeoutMs: 600_000 });
+    await runOk(
+      'hyperfine',
+      ['-N', '--style', 'none', '--warmup', '10', '--runs', String(runs), '--export-json', out, ...cmds],
+      { env: { CNI_COMMAND: 'VERSION' }, timeoutMs: 600_000 },
+    );
     const j = JSON.parse(readFileSync(out, 'utf8')) as HyperfineJson;
     for (const res of j.results) times.get(res.command)!.push(...res.times.map((t) => t * 1000));
   }
@@ -232,8 +277,11 @@ async function traceSubject(s: Scratch, subject: TraceSubject, runs: number) {
     }
     for (const op of ['ADD', 'DEL'] as const) {
       const out = s.path(`strace-${program}-${op}-${i}.txt`);
-      const r = await run('strace', ['-f', '-ttt', '--seccomp-bpf', '-e', 'trace=execve,exit_group', '-o', out, subject.bin],
-        { env: pluginEnv({ command: op, ...base }), cleanEnv: true, input });
+      const r = await run(
+        'strace',
+        ['-f', '-ttt', '--seccomp-bpf', '-e', 'trace=execve,exit_group', '-o', out, subject.bin],
+        { env: pluginEnv({ command: op, ...base }), cleanEnv: true, input },
+      );
       if (r.status !== 0) throw new Error(`strace ${subject.label} ${op}: ${formatResult(r)}`);
       traced[op].push(timeline(parseStrace(readFileSync(out, 'utf8')), program, 'host-local'));
     }
@@ -258,10 +306,32 @@ async function traceSubject(s: Scratch, subject: TraceSubject, runs: number) {
 async function benchBreakdown(s: Scratch, lab: TestLab, args: Args) {
   const ipam = (dir: string, subnet: string) => ({ type: 'host-local', dataDir: s.path(dir), ranges: [[{ subnet }]] });
   const subjects: TraceSubject[] = [
-    { label: 'sriov, deviceID', bin: SRIOV_BIN, containerId: 'bench-trace-sr', env: lab.env,
-      conf: { cniVersion: '1.0.0', name: 'b-trace', type: 'sriov', deviceID: lab.vf(0, 3).pci, ipam: ipam('ipam-tr', '10.250.8.0/24') } },
-    { label: 'host-device (Go)', bin: HOST_DEVICE, containerId: 'bench-trace-hd', env: {},
-      conf: { cniVersion: '1.0.0', name: 'b-trace-hd', type: 'host-device', device: lab.vf(0, 0).netdev, ipam: ipam('ipam-th', '10.250.9.0/24') } },
+    {
+      label: 'sriov, deviceID',
+      bin: SRIOV_BIN,
+      containerId: 'bench-trace-sr',
+      env: lab.env,
+      conf: {
+        cniVersion: '1.0.0',
+        name: 'b-trace',
+        type: 'sriov',
+        deviceID: lab.vf(0, 3).pci,
+        ipam: ipam('ipam-tr', '10.250.8.0/24'),
+      },
+    },
+    {
+      label: 'host-device (Go)',
+      bin: HOST_DEVICE,
+      containerId: 'bench-trace-hd',
+      env: {},
+      conf: {
+        cniVersion: '1.0.0',
+        name: 'b-trace-hd',
+        type: 'host-device',
+        device: lab.vf(0, 0).netdev,
+        ipam: ipam('ipam-th', '10.250.9.0/24'),
+      },
+    },
   ];
   const out = [];
   for (const sub of subjects) out.push(await traceSubject(s, sub, args.straceRuns));
@@ -283,30 +353,59 @@ async function main(): Promise<void> {
     const loadAfter = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
     const out: string[] = [];
-    out.push(`Run: ${new Date().toISOString()}, ${cpu}, ${(await runOk('nproc')).stdout.trim()} cores, load average ${load} → ${loadAfter}.`);
-    out.push('', `**(a) ADD+DEL through cnitool 1.1.2 on the simulated host** (n=${args.n} each after ${args.warmup} warm-up, interleaved; wall time of each cnitool process):`, '');
-    out.push('| plugin | ADD median | DEL median | ADD+DEL median | ADD+DEL p10–p90 | ratio to host-device |', '|---|---|---|---|---|---|');
+    out.push(
+      `Run: ${new Date().toISOString()}, ${cpu}, ${(await runOk('nproc')).stdout.trim()} cores, load average ${load} → ${loadAfter}.`,
+    );
+    out.push(
+      '',
+      `**(a) ADD+DEL through cnitool 1.1.2 on the simulated host** (n=${args.n} each after ${args.warmup} warm-up, interleaved; wall time of each cnitool process):`,
+      '',
+    );
+    out.push(
+      '| plugin | ADD median | DEL median | ADD+DEL median | ADD+DEL p10–p90 | ratio to host-device |',
+      '|---|---|---|---|---|---|',
+    );
     const hd = median(a.series.get(a.contenders[0]!.label)!.total);
     for (const c0 of a.contenders) {
       const sr = a.series.get(c0.label)!;
-      out.push(`| ${c0.label} | ${ms(median(sr.add))} | ${ms(median(sr.del))} | ${ms(median(sr.total))} | ${ms(quantile(sr.total, 0.1))} – ${ms(quantile(sr.total, 0.9))} | ${(median(sr.total) / hd).toFixed(2)}× |`);
+      out.push(
+        `| ${c0.label} | ${ms(median(sr.add))} | ${ms(median(sr.del))} | ${ms(median(sr.total))} | ${ms(quantile(sr.total, 0.1))} – ${ms(quantile(sr.total, 0.9))} | ${(median(sr.total) / hd).toFixed(2)}× |`,
+      );
     }
     const vs = median(b.sriov);
     const vh = median(b.hostDevice);
-    out.push('', `**(b) cold start, VERSION** (hyperfine -N, ${b.rounds} alternating rounds × ${b.runs} runs each):`, '');
+    out.push(
+      '',
+      `**(b) cold start, VERSION** (hyperfine -N, ${b.rounds} alternating rounds × ${b.runs} runs each):`,
+      '',
+    );
     out.push('| binary | median | p10–p90 |', '|---|---|---|');
-    out.push(`| dist/bin/sriov (Bun-compiled) | ${ms(vs)} | ${ms(quantile(b.sriov, 0.1))} – ${ms(quantile(b.sriov, 0.9))} |`);
-    out.push(`| /usr/lib/cni/host-device (Go) | ${ms(vh)} | ${ms(quantile(b.hostDevice, 0.1))} – ${ms(quantile(b.hostDevice, 0.9))} |`);
+    out.push(
+      `| dist/bin/sriov (Bun-compiled) | ${ms(vs)} | ${ms(quantile(b.sriov, 0.1))} – ${ms(quantile(b.sriov, 0.9))} |`,
+    );
+    out.push(
+      `| /usr/lib/cni/host-device (Go) | ${ms(vh)} | ${ms(quantile(b.hostDevice, 0.1))} – ${ms(quantile(b.hostDevice, 0.9))} |`,
+    );
     out.push(`| ratio | ${(vs / vh).toFixed(2)}× | |`);
-    out.push('', `**(c) where the time of one ADD / DEL goes** (direct exec with host-local IPAM, ${args.straceRuns} runs each; `
-      + 'untraced wall time, then the split from `strace -f -ttt --seccomp-bpf -e trace=execve,exit_group`, which slows every exec):', '');
+    out.push(
+      '',
+      `**(c) where the time of one ADD / DEL goes** (direct exec with host-local IPAM, ${args.straceRuns} runs each; ` +
+        'untraced wall time, then the split from `strace -f -ttt --seccomp-bpf -e trace=execve,exit_group`, which slows every exec):',
+      '',
+    );
     out.push(`Process start alone (VERSION, from (b)): sriov ${ms(vs)}, host-device ${ms(vh)}.`, '');
-    out.push('| plugin | command | untraced | traced | exec → first child exec | IPAM (host-local) | the rest (netdev, PF settings, state, `ip`) | processes started |',
-      '|---|---|---|---|---|---|---|---|');
+    out.push(
+      '| plugin | command | untraced | traced | exec → first child exec | IPAM (host-local) | the rest (netdev, PF settings, state, `ip`) | processes started |',
+      '|---|---|---|---|---|---|---|---|',
+    );
     for (const sub of c) {
       for (const x of [sub.add, sub.del]) {
-        const execs = Object.entries(x.execs).map(([p, n]) => `${p} ×${n}`).join(', ');
-        out.push(`| ${sub.label} | ${x.op} | ${ms(x.plain)} | ${ms(x.total)} | ${ms(x.beforeFirstExec)} | ${ms(x.ipam)} | ${ms(x.rest)} | ${execs} |`);
+        const execs = Object.entries(x.execs)
+          .map(([p, n]) => `${p} ×${n}`)
+          .join(', ');
+        out.push(
+          `| ${sub.label} | ${x.op} | ${ms(x.plain)} | ${ms(x.total)} | ${ms(x.beforeFirstExec)} | ${ms(x.ipam)} | ${ms(x.rest)} | ${execs} |`,
+        );
       }
     }
     const report = out.join('\n');

@@ -12,14 +12,17 @@ import type { VfAccounting } from './port.js';
  */
 export async function accountingByTarget(rootProvider: string): Promise<(target: string) => VfAccounting> {
   const [{ openNodeModel }, { StoreVfAccounting }] = await Promise.all([
-    import('../store/node-store.js'), import('./store-accounting.js'),
+    import('../store/node-store.js'),
+    import('./store-accounting.js'),
   ]);
   const models = new Map<string, VfAccounting>();
   return (target) => {
     let model = models.get(target);
     if (!model) {
       const file = nodeDbFromTarget(target);
-      model = file ? new StoreVfAccounting(() => openNodeModel(file), rootProvider, target) : new HttpVfAccounting(target, rootProvider);
+      model = file
+        ? new StoreVfAccounting(() => openNodeModel(file), rootProvider, target)
+        : new HttpVfAccounting(target, rootProvider);
       models.set(target, model);
     }
     return model;

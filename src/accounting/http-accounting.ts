@@ -65,7 +65,11 @@ export class HttpVfAccounting implements VfAccounting {
     if (status === 404) return false;
     if (status !== 200) {
       const e = HttpVfAccounting.errorOf(json);
-      throw new PlacementRequestError(`GET /resource_providers/${pfProvider}/inventories: ${status} ${e.detail}`, status, e.code);
+      throw new PlacementRequestError(
+        `GET /resource_providers/${pfProvider}/inventories: ${status} ${e.detail}`,
+        status,
+        e.code,
+      );
     }
     return Boolean((json as { inventories?: Record<string, unknown> } | null)?.inventories?.SRIOV_NET_VF);
   }
@@ -108,11 +112,26 @@ export class HttpVfAccounting implements VfAccounting {
       if (held.status === 404) continue;
       if (held.status !== 200) {
         const e = HttpVfAccounting.errorOf(held.json);
-        throw new PlacementRequestError(`GET /resource_providers/${pf}/allocations: ${held.status} ${e.detail}`, held.status, e.code);
+        throw new PlacementRequestError(
+          `GET /resource_providers/${pf}/allocations: ${held.status} ${e.detail}`,
+          held.status,
+          e.code,
+        );
       }
-      for (const consumer of Object.keys((held.json as { allocations?: Record<string, unknown> } | null)?.allocations ?? {})) {
-        const c = (await this.call('GET', `/allocations/${consumer}`)).json as { project_id?: string; user_id?: string; consumer_type?: string } | null;
-        if (c?.project_id === ATTACHMENT_PROJECT && c.user_id === network && c.consumer_type === ATTACHMENT_CONSUMER_TYPE) out.add(consumer);
+      for (const consumer of Object.keys(
+        (held.json as { allocations?: Record<string, unknown> } | null)?.allocations ?? {},
+      )) {
+        const c = (await this.call('GET', `/allocations/${consumer}`)).json as {
+          project_id?: string;
+          user_id?: string;
+          consumer_type?: string;
+        } | null;
+        if (
+          c?.project_id === ATTACHMENT_PROJECT &&
+          c.user_id === network &&
+          c.consumer_type === ATTACHMENT_CONSUMER_TYPE
+        )
+          out.add(consumer);
       }
     }
     return [...out];

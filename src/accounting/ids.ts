@@ -23,7 +23,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export function uuidV5(namespace: string, name: string): string {
   const ns = namespace.toLowerCase();
   if (!UUID.test(ns)) throw new Error(`uuidV5: namespace ${JSON.stringify(namespace)} is not a UUID`);
-  const h = createHash('sha1').update(Buffer.from(ns.replace(/-/g, ''), 'hex')).update(name, 'utf8').digest().subarray(0, 16);
+  const h = createHash('sha1')
+    .update(Buffer.from(ns.replace(/-/g, ''), 'hex'))
+    .update(name, 'utf8')
+    .digest()
+    .subarray(0, 16);
   h[6] = (h[6]! & 0x0f) | 0x50;
   h[8] = (h[8]! & 0x3f) | 0x80;
   const x = h.toString('hex');

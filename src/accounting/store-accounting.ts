@@ -37,7 +37,8 @@ export class StoreVfAccounting implements VfAccounting {
     const snap = await (await this.store)?.snapshot();
     const root = snap?.get(this.rootProvider);
     if (!snap || !root) return [];
-    return snap.tree(root)
+    return snap
+      .tree(root)
       .filter((p) => p.traits.has(trait) && p.inventories.has(VF) && fits(p.inventories.get(VF)!, snap.used(p, VF), 1))
       .sort((a, b) => a.name.localeCompare(b.name))
       .map((p) => p.uuid);
@@ -54,11 +55,16 @@ export class StoreVfAccounting implements VfAccounting {
     let generation: number | null = null;
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       try {
-        await store.writeAllocations([{
-          consumerUuid: consumer, projectId: ATTACHMENT_PROJECT, userId: network,
-          consumerGeneration: generation, consumerType: ATTACHMENT_CONSUMER_TYPE,
-          allocations: [{ providerUuid: pfProvider, resourceClass: VF, used: 1 }],
-        }]);
+        await store.writeAllocations([
+          {
+            consumerUuid: consumer,
+            projectId: ATTACHMENT_PROJECT,
+            userId: network,
+            consumerGeneration: generation,
+            consumerType: ATTACHMENT_CONSUMER_TYPE,
+            allocations: [{ providerUuid: pfProvider, resourceClass: VF, used: 1 }],
+          },
+        ]);
         return true;
       } catch (e) {
         if (!(e instanceof PlacementError) || e.status !== 409) throw e;
@@ -96,7 +102,8 @@ export class StoreVfAccounting implements VfAccounting {
       }
       for (const consumer of held.keys()) {
         const c = (await store.getConsumerAllocations(consumer)).consumer;
-        if (c && c.projectId === ATTACHMENT_PROJECT && c.consumerType === ATTACHMENT_CONSUMER_TYPE) out.set(consumer, { provider: pf, network: c.userId });
+        if (c && c.projectId === ATTACHMENT_PROJECT && c.consumerType === ATTACHMENT_CONSUMER_TYPE)
+          out.set(consumer, { provider: pf, network: c.userId });
       }
     }
     return out;

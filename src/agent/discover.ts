@@ -6,8 +6,7 @@
 //
 // Pure: the hardware comes through the Sysfs port, the host facts and physnet map are inputs.
 // Providers are listed parents first (root, NICs, PFs), the order they must be created in.
-import type { Sysfs } from '../host/ports.js';
-import { checkHostFacts, type HostFacts } from './host-facts.js';
+
 import {
   hostProviderName,
   hostProviderUuid,
@@ -16,8 +15,10 @@ import {
   pfProviderName,
   pfProviderUuid,
 } from '../accounting/ids.js';
-import { physnetOf, type PhysnetMap } from './physnet.js';
-import { scanHost, type HostScan, type ScannedPf } from './scan.js';
+import type { Sysfs } from '../host/ports.js';
+import { checkHostFacts, type HostFacts } from './host-facts.js';
+import { type PhysnetMap, physnetOf } from './physnet.js';
+import { type HostScan, type ScannedPf, scanHost } from './scan.js';
 import { driverTrait, physnetTrait, SRIOV_TRAIT, vendorTrait } from './traits.js';
 
 export type { HostFacts } from './host-facts.js';
@@ -122,21 +123,30 @@ export function buildTree(facts: HostFacts, scan: HostScan, physnets: PhysnetMap
         pf,
         physnet,
       });
-      if (physnet === null) notes.push(`PF ${pf.netdev} (${pf.pci}) has no physnet: give one with --physnet ${pf.netdev}=<name>`);
-      if (numvfs === 0) notes.push(`PF ${pf.netdev} has no VFs (sriov_numvfs is ${pf.numvfsText ?? 'missing'}): its provider has no SRIOV_NET_VF inventory`);
+      if (physnet === null)
+        notes.push(`PF ${pf.netdev} (${pf.pci}) has no physnet: give one with --physnet ${pf.netdev}=<name>`);
+      if (numvfs === 0)
+        notes.push(
+          `PF ${pf.netdev} has no VFs (sriov_numvfs is ${pf.numvfsText ?? 'missing'}): its provider has no SRIOV_NET_VF inventory`,
+        );
     }
   }
 
   if (pfs.length === 0) {
     const seen = scan.nonSriov.map((n) => `${n.netdev} (${n.device}, ${n.driver ?? 'no driver'})`);
-    notes.push(`no SR-IOV physical function found${seen.length ? `; network devices without SR-IOV: ${seen.join(', ')}` : ''}: the tree is the host alone`);
+    notes.push(
+      `no SR-IOV physical function found${seen.length ? `; network devices without SR-IOV: ${seen.join(', ')}` : ''}: the tree is the host alone`,
+    );
   }
   for (const pf of scan.pfs.filter((p) => !pfs.includes(p))) {
-    notes.push(`PF ${pf.netdev} (${pf.pci}) reports sriov_totalvfs ${pf.totalvfs ?? 'unreadable'}: SR-IOV is off in its firmware, left out`);
+    notes.push(
+      `PF ${pf.netdev} (${pf.pci}) reports sriov_totalvfs ${pf.totalvfs ?? 'unreadable'}: SR-IOV is off in its firmware, left out`,
+    );
   }
   const known = new Set(scan.pfs.flatMap((pf) => [pf.pci, pf.netdev, ...pf.otherNetdevs]));
   for (const key of physnets.keys()) {
-    if (!known.has(key)) notes.push(`--physnet ${key}=${physnets.get(key)}: no SR-IOV PF of that name or PCI address here`);
+    if (!known.has(key))
+      notes.push(`--physnet ${key}=${physnets.get(key)}: no SR-IOV PF of that name or PCI address here`);
   }
 
   return { facts, scan, providers: [root, ...nics, ...pfProviders], notes };

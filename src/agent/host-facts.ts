@@ -18,10 +18,18 @@ const GIB = 1024 * MIB;
 export function checkHostFacts(f: HostFacts): HostFacts {
   // Placement names are ≤ 200 characters; the longest derived name adds `_nic_dddd:bb:dd`.
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,180}$/.test(f.hostname)) {
-    throw new AgentError(AgentCode.badHostFacts, `hostname ${JSON.stringify(f.hostname)}: expected 1-181 letters, digits, ".", "_" or "-"`);
+    throw new AgentError(
+      AgentCode.badHostFacts,
+      `hostname ${JSON.stringify(f.hostname)}: expected 1-181 letters, digits, ".", "_" or "-"`,
+    );
   }
-  for (const [k, v] of [['vcpus', f.vcpus], ['memoryMb', f.memoryMb], ['diskGb', f.diskGb]] as const) {
-    if (!Number.isInteger(v) || v < 0 || v > 2147483647) throw new AgentError(AgentCode.badHostFacts, `${k} ${v}: expected a whole number 0-2147483647`);
+  for (const [k, v] of [
+    ['vcpus', f.vcpus],
+    ['memoryMb', f.memoryMb],
+    ['diskGb', f.diskGb],
+  ] as const) {
+    if (!Number.isInteger(v) || v < 0 || v > 2147483647)
+      throw new AgentError(AgentCode.badHostFacts, `${k} ${v}: expected a whole number 0-2147483647`);
   }
   return f;
 }

@@ -4,7 +4,7 @@
 // passes, so the service's state is always re-read before it is written.
 import type { Discovery } from './discover.js';
 import type { PlacementApi } from './placement-client.js';
-import { syncExitCode, TreeSync, type SyncReport } from './sync.js';
+import { type SyncReport, syncExitCode, TreeSync } from './sync.js';
 
 export interface PassReport {
   pass: number;
@@ -29,13 +29,23 @@ export interface AgentLoopOptions {
   signal: AbortSignal;
 }
 
-export async function runPass(discover: () => Discovery, api: PlacementApi, pass: number, now: () => Date = () => new Date()): Promise<PassReport> {
+export async function runPass(
+  discover: () => Discovery,
+  api: PlacementApi,
+  pass: number,
+  now: () => Date = () => new Date(),
+): Promise<PassReport> {
   const at = now().toISOString();
   let discovery: Discovery;
   try {
     discovery = discover();
   } catch (e) {
-    const sync: SyncReport = { changes: [], problems: [], aborted: true, error: `discovery failed: ${(e as Error).message}` };
+    const sync: SyncReport = {
+      changes: [],
+      problems: [],
+      aborted: true,
+      error: `discovery failed: ${(e as Error).message}`,
+    };
     return { pass, at, discovery: null, sync, exitCode: 1 };
   }
   const sync = await TreeSync.run(api, discovery);

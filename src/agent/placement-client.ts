@@ -62,7 +62,11 @@ export interface PlacementApi {
   updateProvider(uuid: string, p: { name: string; parentUuid: string | null }): Promise<ProviderRecord>;
   getInventories(uuid: string): Promise<InventoriesRecord>;
   /** Replaces all inventories; 409 placement.concurrent_update when `generation` is stale. */
-  putInventories(uuid: string, generation: number, inventories: Record<string, InventorySpec>): Promise<InventoriesRecord>;
+  putInventories(
+    uuid: string,
+    generation: number,
+    inventories: Record<string, InventorySpec>,
+  ): Promise<InventoriesRecord>;
   getTraits(uuid: string): Promise<TraitsRecord>;
   putTraits(uuid: string, generation: number, traits: string[]): Promise<TraitsRecord>;
   /** Which of these traits exist (one request for all of them). */
@@ -111,7 +115,12 @@ export class HttpPlacementClient implements PlacementApi {
   }
 
   /** One request; the parsed JSON body (null for 204), or a PlacementError. `allow` lists statuses that are answers, not errors. */
-  private async request(method: string, path: string, body?: unknown, allow: number[] = []): Promise<{ status: number; json: unknown }> {
+  private async request(
+    method: string,
+    path: string,
+    body?: unknown,
+    allow: number[] = [],
+  ): Promise<{ status: number; json: unknown }> {
     let res: Response;
     try {
       res = await this.fetchFn(`${this.base}${path}`, {
@@ -129,7 +138,14 @@ export class HttpPlacementClient implements PlacementApi {
       // fetch says only "fetch failed"; the reason (ECONNREFUSED, bad port, ...) is in its cause.
       const c = (e as { cause?: { code?: string; message?: string } }).cause;
       const why = c?.code ?? c?.message;
-      throw new PlacementError(method, path, 0, ClientCode.unreachable, 'Unreachable', `${this.base}: ${(e as Error).message}${why ? ` (${why})` : ''}`);
+      throw new PlacementError(
+        method,
+        path,
+        0,
+        ClientCode.unreachable,
+        'Unreachable',
+        `${this.base}: ${(e as Error).message}${why ? ` (${why})` : ''}`,
+      );
     }
     const text = await res.text();
     let json: unknown = null;
@@ -137,7 +153,15 @@ export class HttpPlacementClient implements PlacementApi {
       try {
         json = JSON.parse(text);
       } catch {
-        if (res.ok) throw new PlacementError(method, path, res.status, ClientCode.badResponse, 'Bad response', `not JSON: ${text.slice(0, 200)}`);
+        if (res.ok)
+          throw new PlacementError(
+            method,
+            path,
+            res.status,
+            ClientCode.badResponse,
+            'Bad response',
+            `not JSON: ${text.slice(0, 200)}`,
+          );
       }
     }
     if (res.ok || allow.includes(res.status)) return { status: res.status, json };
@@ -156,9 +180,22 @@ export class HttpPlacementClient implements PlacementApi {
   private provider(json: unknown, method: string, path: string): ProviderRecord {
     const p = json as Partial<ProviderRecord> | null;
     if (!p || typeof p.uuid !== 'string' || typeof p.generation !== 'number') {
-      throw new PlacementError(method, path, 200, ClientCode.badResponse, 'Bad response', 'expected a resource provider');
+      throw new PlacementError(
+        method,
+        path,
+        200,
+        ClientCode.badResponse,
+        'Bad response',
+        'expected a resource provider',
+      );
     }
-    return { uuid: p.uuid, name: p.name ?? '', generation: p.generation, parent_provider_uuid: p.parent_provider_uuid ?? null, root_provider_uuid: p.root_provider_uuid ?? p.uuid };
+    return {
+      uuid: p.uuid,
+      name: p.name ?? '',
+      generation: p.generation,
+      parent_provider_uuid: p.parent_provider_uuid ?? null,
+      root_provider_uuid: p.root_provider_uuid ?? p.uuid,
+    };
   }
 
   async getProvider(uuid: string): Promise<ProviderRecord | null> {
@@ -193,11 +230,20 @@ export class HttpPlacementClient implements PlacementApi {
   }
 
   async getInventories(uuid: string): Promise<InventoriesRecord> {
-    return this.inventories((await this.request('GET', `/resource_providers/${encodeURIComponent(uuid)}/inventories`)).json);
+    return this.inventories(
+      (await this.request('GET', `/resource_providers/${encodeURIComponent(uuid)}/inventories`)).json,
+    );
   }
 
-  async putInventories(uuid: string, generation: number, inventories: Record<string, InventorySpec>): Promise<InventoriesRecord> {
-    const r = await this.request('PUT', `/resource_providers/${encodeURIComponent(uuid)}/inventories`, { resource_provider_generation: generation, inventories });
+  async putInventories(
+    uuid: string,
+    generation: number,
+    inventories: Record<string, InventorySpec>,
+  ): Promise<InventoriesRecord> {
+    const r = await this.request('PUT', `/resource_providers/${encodeURIComponent(uuid)}/inventories`, {
+      resource_provider_generation: generation,
+      inventories,
+    });
     return this.inventories(r.json);
   }
 
@@ -211,7 +257,10 @@ export class HttpPlacementClient implements PlacementApi {
   }
 
   async putTraits(uuid: string, generation: number, traits: string[]): Promise<TraitsRecord> {
-    const r = await this.request('PUT', `/resource_providers/${encodeURIComponent(uuid)}/traits`, { resource_provider_generation: generation, traits });
+    const r = await this.request('PUT', `/resource_providers/${encodeURIComponent(uuid)}/traits`, {
+      resource_provider_generation: generation,
+      traits,
+    });
     return this.traits(r.json);
   }
 

@@ -5,7 +5,9 @@ import type { DoctorReport } from './doctor.js';
 import type { PassReport } from './loop.js';
 
 function inventoryText(p: ProviderSpec): string {
-  return Object.entries(p.inventories).map(([rc, i]) => `${rc}=${i.total}`).join(' ');
+  return Object.entries(p.inventories)
+    .map(([rc, i]) => `${rc}=${i.total}`)
+    .join(' ');
 }
 
 function traitText(p: ProviderSpec): string {
@@ -27,12 +29,27 @@ export function renderTree(d: Discovery): string {
     pfs.forEach((pf, pi) => {
       const lastPf = pi === pfs.length - 1;
       const s = pf.pf!;
-      const facts = [`PF ${s.pci}`, pf.uuid, `physnet ${pf.physnet ?? '(none)'}`, `link ${s.operstate ?? '?'}`, `VFs ${s.numvfs ?? '?'}/${s.totalvfs ?? '?'}`];
-      lines.push(join(`${nicPad}${lastPf ? '└── ' : '├── '}${pf.name}`, `(${facts.join(', ')})`, inventoryText(pf) || 'no inventory', traitText(pf)));
+      const facts = [
+        `PF ${s.pci}`,
+        pf.uuid,
+        `physnet ${pf.physnet ?? '(none)'}`,
+        `link ${s.operstate ?? '?'}`,
+        `VFs ${s.numvfs ?? '?'}/${s.totalvfs ?? '?'}`,
+      ];
+      lines.push(
+        join(
+          `${nicPad}${lastPf ? '└── ' : '├── '}${pf.name}`,
+          `(${facts.join(', ')})`,
+          inventoryText(pf) || 'no inventory',
+          traitText(pf),
+        ),
+      );
       const pfPad = `${nicPad}${lastPf ? '    ' : '│   '}`;
       s.vfs.forEach((vf, vi) => {
         const branch = vi === s.vfs.length - 1 ? '└── ' : '├── ';
-        lines.push(`${pfPad}${branch}vf ${vf.index}  ${vf.pci}  ${vf.netdev ?? '(not in this namespace)'}  ${vf.driver ?? '(no driver)'}`);
+        lines.push(
+          `${pfPad}${branch}vf ${vf.index}  ${vf.pci}  ${vf.netdev ?? '(not in this namespace)'}  ${vf.driver ?? '(no driver)'}`,
+        );
       });
     });
   });
@@ -42,7 +59,12 @@ export function renderTree(d: Discovery): string {
 
 /** A plain table: check, status, detail, fix; long cells wrap in their column. */
 export function renderDoctor(r: DoctorReport, width = 120): string {
-  const rows = r.findings.map((f) => [f.subject ? `${f.check} ${f.subject}` : f.check, f.status.toUpperCase(), f.detail, f.fix ?? '']);
+  const rows = r.findings.map((f) => [
+    f.subject ? `${f.check} ${f.subject}` : f.check,
+    f.status.toUpperCase(),
+    f.detail,
+    f.fix ?? '',
+  ]);
   const head = ['CHECK', 'STATUS', 'DETAIL', 'FIX'];
   const w0 = Math.max(head[0]!.length, ...rows.map((row) => row[0]!.length));
   const w1 = Math.max(head[1]!.length, ...rows.map((row) => row[1]!.length));
@@ -55,7 +77,16 @@ export function renderDoctor(r: DoctorReport, width = 120): string {
     const fix = wrap(cells[3]!, wf);
     const n = Math.max(detail.length, fix.length, 1);
     for (let i = 0; i < n; i++) {
-      out.push([(i === 0 ? cells[0]! : '').padEnd(w0), (i === 0 ? cells[1]! : '').padEnd(w1), (detail[i] ?? '').padEnd(wd), fix[i] ?? ''].join('  ').trimEnd());
+      out.push(
+        [
+          (i === 0 ? cells[0]! : '').padEnd(w0),
+          (i === 0 ? cells[1]! : '').padEnd(w1),
+          (detail[i] ?? '').padEnd(wd),
+          fix[i] ?? '',
+        ]
+          .join('  ')
+          .trimEnd(),
+      );
     }
   };
   emit(head);
@@ -93,7 +124,9 @@ export function renderPass(r: PassReport): string[] {
   else {
     const n = r.discovery?.providers.length ?? 0;
     const state = r.sync.problems.length === 0 ? 'in sync' : 'synced, with problems above';
-    lines.push(`${tag}: ${state} (${n} provider${n === 1 ? '' : 's'}, ${r.sync.changes.length} change${r.sync.changes.length === 1 ? '' : 's'})`);
+    lines.push(
+      `${tag}: ${state} (${n} provider${n === 1 ? '' : 's'}, ${r.sync.changes.length} change${r.sync.changes.length === 1 ? '' : 's'})`,
+    );
   }
   return lines;
 }

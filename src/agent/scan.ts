@@ -2,8 +2,9 @@
 // in sys/class/net whose PCI device has sriov_totalvfs), the NIC each belongs to, and each PF's
 // VFs from its virtfnN links. Facts only, no judgement: discovery turns this into providers and
 // doctor into findings, so both see the same picture.
-import type { Sysfs } from '../host/ports.js';
+
 import { nicAddressOf } from '../accounting/ids.js';
+import type { Sysfs } from '../host/ports.js';
 
 export interface ScannedVf {
   /** From the PF's virtfnN link, never guessed. */

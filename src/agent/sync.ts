@@ -13,10 +13,11 @@
 //    consumers holding VFs that no longer exist, so the agent refuses and reports it;
 //  - providers the agent named whose hardware is gone are deleted when nothing is allocated on
 //    them, and reported (kept) otherwise.
+
+import { isAgentNamed } from '../accounting/ids.js';
 import { ErrorCode } from '../placement/errors.js';
 import type { Discovery, InventorySpec, ProviderSpec } from './discover.js';
-import { isAgentNamed } from '../accounting/ids.js';
-import { PlacementError, type PlacementApi, type ProviderRecord } from './placement-client.js';
+import { type PlacementApi, PlacementError, type ProviderRecord } from './placement-client.js';
 import { isAgentTrait, isCustomTrait } from './traits.js';
 
 export const MANAGED_CLASSES: ReadonlySet<string> = new Set(['VCPU', 'MEMORY_MB', 'DISK_GB', 'SRIOV_NET_VF']);
@@ -70,7 +71,14 @@ export function syncExitCode(r: SyncReport): 0 | 1 | 2 {
 
 /** A Placement answer that means the service itself is not usable now: stop the pass. */
 function isFatal(e: unknown): boolean {
-  return !(e instanceof PlacementError) || e.status === 0 || e.status >= 500 || e.status === 401 || e.status === 403 || e.status === 406;
+  return (
+    !(e instanceof PlacementError) ||
+    e.status === 0 ||
+    e.status >= 500 ||
+    e.status === 401 ||
+    e.status === 403 ||
+    e.status === 406
+  );
 }
 
 export interface InventoryPlan {
@@ -81,16 +89,27 @@ export interface InventoryPlan {
 }
 
 const sameInventory = (a: InventorySpec, b: InventorySpec) =>
-  a.total === b.total && a.reserved === b.reserved && a.min_unit === b.min_unit && a.max_unit === b.max_unit &&
-  a.step_size === b.step_size && a.allocation_ratio === b.allocation_ratio;
+  a.total === b.total &&
+  a.reserved === b.reserved &&
+  a.min_unit === b.min_unit &&
+  a.max_unit === b.max_unit &&
+  a.step_size === b.step_size &&
+  a.allocation_ratio === b.allocation_ratio;
 
 /** Classes the agent would lower or remove: only for these are usages needed. */
-export function shrinkingClasses(current: Record<string, InventorySpec>, desired: Record<string, InventorySpec>): string[] {
+export function shrinkingClasses(
+  current: Record<string, InventorySpec>,
+  desired: Record<string, InventorySpec>,
+): string[] {
   return Object.keys(current).filter((rc) => MANAGED_CLASSES.has(rc) && (desired[rc]?.total ?? 0) < current[rc]!.total);
 }
 
 /** Pure: the inventories to write, given what is there, what was discovered and what is used. */
-export function planInventories(current: Record<string, InventorySpec>, desired: Record<string, InventorySpec>, usages: Record<string, number>): InventoryPlan {
+export function planInventories(
+  current: Record<string, InventorySpec>,
+  desired: Record<string, InventorySpec>,
+  usages: Record<string, number>,
+): InventoryPlan {
   const next: Record<string, InventorySpec> = {};
   const refused: InventoryPlan['refused'] = [];
   // Classes the agent does not manage pass through untouched.
@@ -107,7 +126,9 @@ export function planInventories(current: Record<string, InventorySpec>, desired:
     }
     if (!want) continue;
     // An operator's reservation and overcommit survive, as long as they still fit the new total.
-    next[rc] = cur ? { ...want, reserved: Math.min(cur.reserved, want.total), allocation_ratio: cur.allocation_ratio } : want;
+    next[rc] = cur
+      ? { ...want, reserved: Math.min(cur.reserved, want.total), allocation_ratio: cur.allocation_ratio }
+      : want;
   }
   const keys = new Set([...Object.keys(current), ...Object.keys(next)]);
   const changed = [...keys].some((rc) => !current[rc] || !next[rc] || !sameInventory(current[rc]!, next[rc]!));
@@ -115,14 +136,19 @@ export function planInventories(current: Record<string, InventorySpec>, desired:
 }
 
 /** Pure: the traits to write: the agent's discovered ones plus everything it does not own. */
-export function planTraits(current: readonly string[], desired: readonly string[]): { next: string[]; changed: boolean } {
+export function planTraits(
+  current: readonly string[],
+  desired: readonly string[],
+): { next: string[]; changed: boolean } {
   const next = [...new Set([...current.filter((t) => !isAgentTrait(t)), ...desired])].sort();
   const cur = [...current].sort();
   return { next, changed: next.length !== cur.length || next.some((t, i) => t !== cur[i]) };
 }
 
 function describeInventory(inv: Record<string, InventorySpec>): string {
-  const parts = Object.entries(inv).sort(([a], [b]) => a.localeCompare(b)).map(([rc, i]) => `${rc}=${i.total}`);
+  const parts = Object.entries(inv)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([rc, i]) => `${rc}=${i.total}`);
   return parts.length ? parts.join(' ') : '(none)';
 }
 
@@ -176,7 +202,12 @@ export class TreeSync {
     this.changes.push({ kind, subject, uuid, detail });
   }
 
-  private problem(code: string, severity: SyncProblem['severity'], p: { name: string; uuid: string } | null, message: string): void {
+  private problem(
+    code: string,
+    severity: SyncProblem['severity'],
+    p: { name: string; uuid: string } | null,
+    message: string,
+  ): void {
     this.problems.push({ code, severity, provider: p?.name ?? null, uuid: p?.uuid ?? null, message });
   }
 
@@ -191,7 +222,8 @@ export class TreeSync {
     const custom = [...new Set(providers.flatMap((p) => p.traits).filter(isCustomTrait))].sort();
     const existing = await this.api.existingTraits(custom);
     for (const trait of custom.filter((t) => !existing.has(t))) {
-      if ((await this.api.ensureTrait(trait)) === 'created') this.change('trait-created', trait, null, 'custom trait created');
+      if ((await this.api.ensureTrait(trait)) === 'created')
+        this.change('trait-created', trait, null, 'custom trait created');
     }
   }
 
@@ -224,8 +256,12 @@ export class TreeSync {
         await this.api.createProvider({ uuid: spec.uuid, name: spec.name, parentUuid: spec.parentUuid });
       } catch (e) {
         if (e instanceof PlacementError && e.is(409, ErrorCode.duplicateName)) {
-          this.problem(e.code, 'error', spec,
-            `cannot create ${spec.name} (${spec.uuid}): another provider already has that name (another agent, or nova-compute, owns it); rename or delete it`);
+          this.problem(
+            e.code,
+            'error',
+            spec,
+            `cannot create ${spec.name} (${spec.uuid}): another provider already has that name (another agent, or nova-compute, owns it); rename or delete it`,
+          );
           return false;
         }
         throw e;
@@ -236,7 +272,13 @@ export class TreeSync {
     if (cur.name !== spec.name || cur.parent_provider_uuid !== spec.parentUuid) {
       await this.api.updateProvider(spec.uuid, { name: spec.name, parentUuid: spec.parentUuid });
       if (cur.name !== spec.name) this.change('renamed', spec.name, spec.uuid, `was ${cur.name}`);
-      if (cur.parent_provider_uuid !== spec.parentUuid) this.change('reparented', spec.name, spec.uuid, `parent ${cur.parent_provider_uuid ?? '(none)'} → ${spec.parentUuid ?? '(none)'}`);
+      if (cur.parent_provider_uuid !== spec.parentUuid)
+        this.change(
+          'reparented',
+          spec.name,
+          spec.uuid,
+          `parent ${cur.parent_provider_uuid ?? '(none)'} → ${spec.parentUuid ?? '(none)'}`,
+        );
     }
     return true;
   }
@@ -249,7 +291,12 @@ export class TreeSync {
       } catch (e) {
         if (!(e instanceof PlacementError && e.is(409, ErrorCode.concurrentUpdate))) throw e;
         if (i >= this.maxAttempts) {
-          this.problem(SyncCode.generationConflict, 'error', spec, `${what}: the provider kept changing under the agent (${i} generation conflicts); will retry next pass`);
+          this.problem(
+            SyncCode.generationConflict,
+            'error',
+            spec,
+            `${what}: the provider kept changing under the agent (${i} generation conflicts); will retry next pass`,
+          );
           return;
         }
       }
@@ -259,13 +306,21 @@ export class TreeSync {
   private async syncInventories(spec: ProviderSpec): Promise<void> {
     await this.withRetry(spec, 'inventories', async () => {
       const cur = await this.api.getInventories(spec.uuid);
-      const usages = shrinkingClasses(cur.inventories, spec.inventories).length > 0 ? await this.api.getUsages(spec.uuid) : {};
+      const usages =
+        shrinkingClasses(cur.inventories, spec.inventories).length > 0 ? await this.api.getUsages(spec.uuid) : {};
       const plan = planInventories(cur.inventories, spec.inventories, usages);
       for (const r of plan.refused) {
-        const why = spec.kind === 'pf' ? `sriov_numvfs of ${spec.pf?.netdev ?? spec.name} is ${r.wanted}` : `the host now has ${r.wanted}`;
-        this.problem(SyncCode.shrinkRefused, 'warning', spec,
+        const why =
+          spec.kind === 'pf'
+            ? `sriov_numvfs of ${spec.pf?.netdev ?? spec.name} is ${r.wanted}`
+            : `the host now has ${r.wanted}`;
+        this.problem(
+          SyncCode.shrinkRefused,
+          'warning',
+          spec,
           `refused to shrink ${r.rc} on ${spec.name} from ${r.current} to ${r.wanted}: ${why} but ${r.used} ${r.used === 1 ? 'is' : 'are'} allocated; ` +
-            `keeping total ${r.current} until enough are released (never forced)`);
+            `keeping total ${r.current} until enough are released (never forced)`,
+        );
       }
       if (!plan.changed) return;
       try {
@@ -273,12 +328,22 @@ export class TreeSync {
       } catch (e) {
         if (e instanceof PlacementError && e.is(409, ErrorCode.inventoryInUse)) {
           // Usage appeared between our read and the write: Placement refuses too. Report, do not force.
-          this.problem(e.code, 'warning', spec, `Placement refused the inventory change on ${spec.name} (in use): ${e.detail}`);
+          this.problem(
+            e.code,
+            'warning',
+            spec,
+            `Placement refused the inventory change on ${spec.name} (in use): ${e.detail}`,
+          );
           return;
         }
         throw e;
       }
-      this.change('inventory', spec.name, spec.uuid, `${describeInventory(cur.inventories)} → ${describeInventory(plan.next)}`);
+      this.change(
+        'inventory',
+        spec.name,
+        spec.uuid,
+        `${describeInventory(cur.inventories)} → ${describeInventory(plan.next)}`,
+      );
     });
   }
 
@@ -290,7 +355,12 @@ export class TreeSync {
       await this.api.putTraits(spec.uuid, cur.generation, plan.next);
       const added = plan.next.filter((t) => !cur.traits.includes(t));
       const removed = cur.traits.filter((t) => !plan.next.includes(t));
-      this.change('traits', spec.name, spec.uuid, [...added.map((t) => `+${t}`), ...removed.map((t) => `-${t}`)].join(' '));
+      this.change(
+        'traits',
+        spec.name,
+        spec.uuid,
+        [...added.map((t) => `+${t}`), ...removed.map((t) => `-${t}`)].join(' '),
+      );
     });
   }
 
@@ -300,23 +370,37 @@ export class TreeSync {
     const byUuid = new Map(tree.map((p) => [p.uuid, p]));
     const depth = (p: ProviderRecord): number => {
       let n = 0;
-      for (let q = p; q.parent_provider_uuid && byUuid.has(q.parent_provider_uuid) && n < tree.length; q = byUuid.get(q.parent_provider_uuid)!) n++;
+      for (
+        let q = p;
+        q.parent_provider_uuid && byUuid.has(q.parent_provider_uuid) && n < tree.length;
+        q = byUuid.get(q.parent_provider_uuid)!
+      )
+        n++;
       return n;
     };
-    const gone = tree.filter((p) => !wanted.has(p.uuid) && isAgentNamed(d.facts.hostname, p.name)).sort((a, b) => depth(b) - depth(a));
+    const gone = tree
+      .filter((p) => !wanted.has(p.uuid) && isAgentNamed(d.facts.hostname, p.name))
+      .sort((a, b) => depth(b) - depth(a));
     for (const p of gone) {
       try {
         const usages = await this.api.getUsages(p.uuid);
         const held = Object.entries(usages).filter(([, n]) => n > 0);
         if (held.length > 0) {
-          this.problem(SyncCode.vanishedInUse, 'warning', p,
-            `${p.name} is gone from the host but still has allocations (${held.map(([rc, n]) => `${rc}=${n}`).join(' ')}): kept until they are released`);
+          this.problem(
+            SyncCode.vanishedInUse,
+            'warning',
+            p,
+            `${p.name} is gone from the host but still has allocations (${held.map(([rc, n]) => `${rc}=${n}`).join(' ')}): kept until they are released`,
+          );
           continue;
         }
         await this.api.deleteProvider(p.uuid);
         this.change('deleted', p.name, p.uuid, 'its hardware is gone and nothing was allocated on it');
       } catch (e) {
-        if (e instanceof PlacementError && (e.is(409, ErrorCode.cannotDeleteParent) || e.is(409, ErrorCode.providerInUse))) {
+        if (
+          e instanceof PlacementError &&
+          (e.is(409, ErrorCode.cannotDeleteParent) || e.is(409, ErrorCode.providerInUse))
+        ) {
           this.problem(e.code, 'warning', p, `${p.name} is gone from the host but Placement keeps it: ${e.detail}`);
           continue;
         }

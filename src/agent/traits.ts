@@ -38,7 +38,12 @@ export function driverTrait(driver: string): string {
  * leaves every other trait (an operator's, another service's) as it finds it.
  */
 export function isAgentTrait(trait: string): boolean {
-  return trait === SRIOV_TRAIT || trait.startsWith(PHYSNET_PREFIX) || trait.startsWith(VENDOR_PREFIX) || trait.startsWith(DRIVER_PREFIX);
+  return (
+    trait === SRIOV_TRAIT ||
+    trait.startsWith(PHYSNET_PREFIX) ||
+    trait.startsWith(VENDOR_PREFIX) ||
+    trait.startsWith(DRIVER_PREFIX)
+  );
 }
 
 export function isCustomTrait(trait: string): boolean {

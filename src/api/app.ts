@@ -7,13 +7,13 @@ import { Readable } from 'node:stream';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { PlacementError } from '../placement/errors.js';
 import type { PlacementStore } from '../store/port.js';
-import { ChunkPool } from './byte-writer.js';
 import type { ByteChunks } from './byte-writer.js';
-import { SnapshotBytesCache } from './snapshot-bytes.js';
-import { RawJson, httpDate, parseJson, type Ctx } from './context.js';
+import { ChunkPool } from './byte-writer.js';
+import { type Ctx, httpDate, parseJson, RawJson } from './context.js';
 import { SchemaValidator } from './json-schema.js';
-import { MV, atLeast, parseVersionHeader, versionString, type Microversion, type Version } from './microversion.js';
-import { ROUTES, type Method, type Route } from './route-table.js';
+import { atLeast, type Microversion, MV, parseVersionHeader, type Version, versionString } from './microversion.js';
+import { type Method, ROUTES, type Route } from './route-table.js';
+import { SnapshotBytesCache } from './snapshot-bytes.js';
 
 export interface PlacementAppOptions {
   store: PlacementStore;
@@ -47,7 +47,10 @@ function accepts(accept: string | undefined, type: string): boolean {
   if (!accept) return true;
   const [major] = type.split('/');
   return accept.split(',').some((range) => {
-    const [media, ...params] = range.trim().split(';').map((s) => s.trim());
+    const [media, ...params] = range
+      .trim()
+      .split(';')
+      .map((s) => s.trim());
     const q = params.find((p) => p.startsWith('q='));
     if (q && Number(q.slice(2)) <= 0) return false;
     return media === type || media === '*/*' || media === `${major}/*`;
@@ -58,7 +61,7 @@ function accepts(accept: string | undefined, type: string): boolean {
 function wantsHtml(accept: string | undefined): boolean {
   if (!accept || accept.trim() === '*/*') return false;
   const first = accept.split(',').map((r) => r.trim().split(';')[0]!.trim());
-  const html = first.findIndex((m) => m === 'text/html');
+  const html = first.indexOf('text/html');
   const json = first.findIndex((m) => m === 'application/json' || m === 'application/*');
   return html !== -1 && (json === -1 || html < json);
 }
@@ -89,11 +92,24 @@ export function createPlacementApp(opts: PlacementAppOptions): FastifyInstance {
     // Node's parser rejects a non-integer content-length before fastify sees the request.
     clientErrorHandler: (err: Error & { code?: string }, socket: import('node:net').Socket) => {
       if (!socket.writable) return;
-      const msg = err.code === 'HPE_INVALID_CONTENT_LENGTH' || err.code === 'HPE_UNEXPECTED_CONTENT_LENGTH'
-        ? 'content-length header must be an integer'
-        : 'Bad Request';
-      const body = JSON.stringify({ errors: [{ status: 400, title: 'Bad Request', detail: `The server could not comply with the request since it is either malformed or otherwise incorrect.\n\n ${msg}  `, code: 'placement.undefined_code', request_id: `req-${randomUUID()}` }] });
-      socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      const msg =
+        err.code === 'HPE_INVALID_CONTENT_LENGTH' || err.code === 'HPE_UNEXPECTED_CONTENT_LENGTH'
+          ? 'content-length header must be an integer'
+          : 'Bad Request';
+      const body = JSON.stringify({
+        errors: [
+          {
+            status: 400,
+            title: 'Bad Request',
+            detail: `The server could not comply with the request since it is either malformed or otherwise incorrect.\n\n ${msg}  `,
+            code: 'placement.undefined_code',
+            request_id: `req-${randomUUID()}`,
+          },
+        ],
+      });
+      socket.end(
+        `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
     },
   };
   if (opts.logger) fastifyOpts.loggerInstance = opts.logger;
@@ -111,7 +127,13 @@ export function createPlacementApp(opts: PlacementAppOptions): FastifyInstance {
     }
   });
 
-  const send = (reply: FastifyReply, status: number, headers: Record<string, string>, payload?: string | ByteChunks, contentType = 'application/json') => {
+  const send = (
+    reply: FastifyReply,
+    status: number,
+    headers: Record<string, string>,
+    payload?: string | ByteChunks,
+    contentType = 'application/json',
+  ) => {
     reply.code(status);
     for (const [k, v] of Object.entries(headers)) reply.header(k, v);
     if (payload === undefined) return reply.send();
@@ -125,7 +147,13 @@ export function createPlacementApp(opts: PlacementAppOptions): FastifyInstance {
     return reply.send(Readable.from(payload.chunks, { objectMode: false }));
   };
 
-  const sendError = (req: FastifyRequest, reply: FastifyReply, e: PlacementError, headers: Record<string, string>, version: Version | null) => {
+  const sendError = (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    e: PlacementError,
+    headers: Record<string, string>,
+    version: Version | null,
+  ) => {
     const accept = headerValue(req.headers.accept);
     const h = { ...headers, ...e.headers };
     if (wantsHtml(accept)) {
@@ -149,9 +177,13 @@ export function createPlacementApp(opts: PlacementAppOptions): FastifyInstance {
       headers['access-control-allow-origin'] = opts.corsAllowedOrigin!;
       if (method === 'OPTIONS' && req.headers['access-control-request-method']) {
         const allowHeaders = opts.corsAllowedHeaders ?? ['openstack-api-version'];
-        const requested = (headerValue(req.headers['access-control-request-headers']) ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+        const requested = (headerValue(req.headers['access-control-request-headers']) ?? '')
+          .split(',')
+          .map((s) => s.trim().toLowerCase())
+          .filter(Boolean);
         headers['access-control-allow-methods'] = 'GET, PUT, POST, DELETE, PATCH';
-        if (requested.length) headers['access-control-allow-headers'] = requested.filter((r) => allowHeaders.includes(r)).join(',');
+        if (requested.length)
+          headers['access-control-allow-headers'] = requested.filter((r) => allowHeaders.includes(r)).join(',');
         return send(reply, 200, headers, '');
       }
     } else if (cors && method === 'OPTIONS' && req.headers['access-control-request-method']) {
@@ -159,10 +191,17 @@ export function createPlacementApp(opts: PlacementAppOptions): FastifyInstance {
     }
 
     if (path !== '/' && path !== '' && !req.headers['x-auth-token']) {
-      return send(reply, 401, headers, JSON.stringify({
-        message: 'This server could not verify that you are authorized to access the document you requested. Either you supplied the wrong credentials (e.g., bad password), or your browser does not understand how to supply the credentials required.<br /><br />\n\n\n',
-        code: '401 Unauthorized', title: 'Unauthorized',
-      }));
+      return send(
+        reply,
+        401,
+        headers,
+        JSON.stringify({
+          message:
+            'This server could not verify that you are authorized to access the document you requested. Either you supplied the wrong credentials (e.g., bad password), or your browser does not understand how to supply the credentials required.<br /><br />\n\n\n',
+          code: '401 Unauthorized',
+          title: 'Unauthorized',
+        }),
+      );
     }
 
     let version: Version;
@@ -184,11 +223,21 @@ export function createPlacementApp(opts: PlacementAppOptions): FastifyInstance {
       const spec = route.get(method as Method);
       if (!spec) {
         const allow = [...route.keys()].join(', ');
-        throw new PlacementError(405, `The method ${method} is not allowed for this resource.\n\n The method specified is not allowed for this resource.`, undefined, { headers: { allow }, rawDetail: true });
+        throw new PlacementError(
+          405,
+          `The method ${method} is not allowed for this resource.\n\n The method specified is not allowed for this resource.`,
+          undefined,
+          { headers: { allow }, rawDetail: true },
+        );
       }
       if (spec.since !== undefined && !atLeast(version, spec.since)) {
         if (spec.belowSince === 405) {
-          throw new PlacementError(405, `The method ${method} is not allowed for this resource.\n\n The method specified is not allowed for this resource.`, undefined, { rawDetail: true });
+          throw new PlacementError(
+            405,
+            `The method ${method} is not allowed for this resource.\n\n The method specified is not allowed for this resource.`,
+            undefined,
+            { rawDetail: true },
+          );
         }
         throw new PlacementError(404, '');
       }
@@ -228,12 +277,14 @@ export function createPlacementApp(opts: PlacementAppOptions): FastifyInstance {
       const out = await spec.handler(ctx);
       const h = { ...headers, ...(out.headers ?? {}) };
       // Placement's locations are absolute (wsgiref's application_uri).
-      if (h.location?.startsWith('/')) h.location = `http://${headerValue(req.headers.host) ?? 'localhost'}${h.location}`;
+      if (h.location?.startsWith('/'))
+        h.location = `http://${headerValue(req.headers.host) ?? 'localhost'}${h.location}`;
       if (atLeast(version, MV.LAST_MODIFIED) && out.lastModified !== undefined) {
         h['last-modified'] = httpDate(out.lastModified === 'now' ? Date.now() : out.lastModified);
         h['cache-control'] = 'no-cache';
       }
-      const text = out.body === undefined ? undefined : out.body instanceof RawJson ? out.body.json : JSON.stringify(out.body);
+      const text =
+        out.body === undefined ? undefined : out.body instanceof RawJson ? out.body.json : JSON.stringify(out.body);
       return send(reply, out.status, h, text);
     } catch (e) {
       if (e instanceof PlacementError) return sendError(req, reply, e, headers, version);

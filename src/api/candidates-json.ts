@@ -3,22 +3,24 @@
 // serialise them was most of the time. The shape follows the request's microversion: list or
 // dict allocation requests (1.12), mappings (1.34), which classes a summary lists (1.27), traits
 // (1.17) and tree uuids (1.29) in the summaries.
-import { Consolidation, type CandidateResult } from '../placement/candidates.js';
+import { type CandidateResult, Consolidation } from '../placement/candidates.js';
 import { capacity } from '../placement/capacity.js';
 import type { ProviderSnapshot, SnapshotProvider } from '../placement/snapshot.js';
 import { ByteWriter } from './byte-writer.js';
-import { RawJson, type Ctx } from './context.js';
+import { type Ctx, RawJson } from './context.js';
 import { MV } from './microversion.js';
 import type { SnapshotBytes } from './snapshot-bytes.js';
 
 function summaryJson(p: SnapshotProvider, classes: (rc: string) => boolean, traits: boolean, tree: boolean): string {
   const resources: string[] = [];
   for (const [rc, inv] of p.inventories) {
-    if (classes(rc)) resources.push(`${JSON.stringify(rc)}:{"capacity":${capacity(inv)},"used":${p.usages.get(rc) ?? 0}}`);
+    if (classes(rc))
+      resources.push(`${JSON.stringify(rc)}:{"capacity":${capacity(inv)},"used":${p.usages.get(rc) ?? 0}}`);
   }
   let text = `{"resources":{${resources.join(',')}}`;
   if (traits) text += `,"traits":${JSON.stringify([...p.traits].sort())}`;
-  if (tree) text += `,"parent_provider_uuid":${JSON.stringify(p.parent?.uuid ?? null)},"root_provider_uuid":${JSON.stringify(p.root.uuid)}`;
+  if (tree)
+    text += `,"parent_provider_uuid":${JSON.stringify(p.parent?.uuid ?? null)},"root_provider_uuid":${JSON.stringify(p.root.uuid)}`;
   return `${text}}`;
 }
 
@@ -60,7 +62,12 @@ function writeResources(w: ByteWriter, alloc: Consolidation, k: number, classKey
  * class names, provider UUIDs and group suffixes are validated tokens (`[A-Z0-9_]`, canonical
  * UUIDs, `[a-zA-Z0-9_-]`), so they need no JSON escaping.
  */
-export function renderCandidates(ctx: Ctx, snap: ProviderSnapshot, result: CandidateResult, requested: Set<string>): RawJson {
+export function renderCandidates(
+  ctx: Ctx,
+  snap: ProviderSnapshot,
+  result: CandidateResult,
+  requested: Set<string>,
+): RawJson {
   const { summaries } = result;
   const cached = ctx.snapshotBytes.of(snap);
   const w = new ByteWriter(ctx.chunkPool);
@@ -76,7 +83,7 @@ export function renderCandidates(ctx: Ctx, snap: ProviderSnapshot, result: Candi
   for (let i = 0; i < summaries.length; i++) {
     const p = summaries[i]!;
     if (i > 0) w.byte(COMMA);
-    w.bytes(members[p.index] ??= Buffer.from(`"${p.uuid}":${summaryJson(p, classes, traits, tree)}`));
+    w.bytes((members[p.index] ??= Buffer.from(`"${p.uuid}":${summaryJson(p, classes, traits, tree)}`)));
   }
   w.bytes(CLOSE_TWO);
   return new RawJson(w.result());

@@ -17,7 +17,9 @@ export function inProcessPlacement(store: PlacementStore): InProcessPlacement {
   const answer = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
     const url = new URL(input instanceof Request ? input.url : String(input));
     const headers: Record<string, string> = {};
-    new Headers(init.headers).forEach((value, name) => { headers[name] = value; });
+    new Headers(init.headers).forEach((value, name) => {
+      headers[name] = value;
+    });
     const res = await app.inject({
       method: (init.method ?? 'GET') as 'GET',
       url: `${url.pathname}${url.search}`,
@@ -29,7 +31,10 @@ export function inProcessPlacement(store: PlacementStore): InProcessPlacement {
       if (value !== undefined) out.set(name, Array.isArray(value) ? value.join(', ') : String(value));
     }
     // A 204 or 304 must not carry a body, even an empty one.
-    return new Response(res.statusCode === 204 || res.statusCode === 304 ? null : res.rawPayload, { status: res.statusCode, headers: out });
+    return new Response(res.statusCode === 204 || res.statusCode === 304 ? null : res.rawPayload, {
+      status: res.statusCode,
+      headers: out,
+    });
   };
   return { fetch: answer as typeof fetch, close: () => app.close() };
 }

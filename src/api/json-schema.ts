@@ -11,7 +11,12 @@ export type Schema = Record<string, unknown>;
 
 /** oslo's is_uuid_like: 32 hex digits, dashes optional, braces/urn prefixes tolerated. */
 export function isUuidLike(v: string): boolean {
-  const s = v.toLowerCase().replace(/^urn:/, '').replace(/^uuid:/, '').replace(/^\{|\}$/g, '').replace(/-/g, '');
+  const s = v
+    .toLowerCase()
+    .replace(/^urn:/, '')
+    .replace(/^uuid:/, '')
+    .replace(/^\{|\}$/g, '')
+    .replace(/-/g, '');
   return /^[0-9a-f]{32}$/.test(s) && /^[0-9a-fA-F-]+$/.test(v.replace(/^\{|\}$/g, '').replace(/^urn:uuid:/, ''));
 }
 
@@ -30,13 +35,16 @@ export function pyRepr(v: unknown): string {
       else if (ch === '\n') out += '\\n';
       else if (ch === '\r') out += '\\r';
       else if (ch === '\t') out += '\\t';
-      else if (ch.charCodeAt(0) < 32 || ch.charCodeAt(0) === 127) out += `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`;
+      else if (ch.charCodeAt(0) < 32 || ch.charCodeAt(0) === 127)
+        out += `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`;
       else out += ch;
     }
     return quote + out + quote;
   }
   if (Array.isArray(v)) return `[${v.map(pyRepr).join(', ')}]`;
-  return `{${Object.entries(v as Record<string, unknown>).map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`).join(', ')}}`;
+  return `{${Object.entries(v as Record<string, unknown>)
+    .map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`)
+    .join(', ')}}`;
 }
 
 function pathOf(parts: string[]): string {
@@ -44,7 +52,10 @@ function pathOf(parts: string[]): string {
 }
 
 function decodePointer(ptr: string): string[] {
-  return ptr.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return ptr
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 function message(e: ErrorObject): string {
@@ -52,35 +63,53 @@ function message(e: ErrorObject): string {
   const p = e.params as Record<string, unknown>;
   const parent = e.parentSchema as Schema | undefined;
   switch (e.keyword) {
-    case 'required': return `${pyRepr(p.missingProperty)} is a required property`;
+    case 'required':
+      return `${pyRepr(p.missingProperty)} is a required property`;
     case 'additionalProperties': {
       const patterns = parent?.patternProperties ? Object.keys(parent.patternProperties as Schema).sort() : null;
-      if (patterns) return `${pyRepr(p.additionalProperty)} does not match any of the regexes: ${patterns.map(pyRepr).join(', ')}`;
+      if (patterns)
+        return `${pyRepr(p.additionalProperty)} does not match any of the regexes: ${patterns.map(pyRepr).join(', ')}`;
       return `Additional properties are not allowed (${pyRepr(p.additionalProperty)} was unexpected)`;
     }
     case 'type': {
-      const types = Array.isArray(p.type) ? p.type as string[] : String(p.type).split(',');
+      const types = Array.isArray(p.type) ? (p.type as string[]) : String(p.type).split(',');
       return `${pyRepr(d)} is not of type ${types.map(pyRepr).join(', ')}`;
     }
-    case 'minLength': case 'minItems': return `${pyRepr(d)} is too short`;
-    case 'maxLength': case 'maxItems': return `${pyRepr(d)} is too long`;
-    case 'minimum': return `${pyRepr(d)} is less than the minimum of ${p.limit}`;
-    case 'maximum': return `${pyRepr(d)} is greater than the maximum of ${p.limit}`;
-    case 'pattern': return `${pyRepr(d)} does not match ${pyRepr(p.pattern)}`;
-    case 'format': return `${pyRepr(d)} is not a ${pyRepr(p.format)}`;
-    case 'enum': return `${pyRepr(d)} is not one of ${pyRepr(p.allowedValues)}`;
-    case 'uniqueItems': return `${pyRepr(d)} has non-unique elements`;
-    case 'minProperties': return `${pyRepr(d)} does not have enough properties`;
-    case 'maxProperties': return `${pyRepr(d)} has too many properties`;
-    case 'anyOf': case 'oneOf': return `${pyRepr(d)} is not valid under any of the given schemas`;
-    default: return `${pyRepr(d)} is invalid (${e.keyword})`;
+    case 'minLength':
+    case 'minItems':
+      return `${pyRepr(d)} is too short`;
+    case 'maxLength':
+    case 'maxItems':
+      return `${pyRepr(d)} is too long`;
+    case 'minimum':
+      return `${pyRepr(d)} is less than the minimum of ${p.limit}`;
+    case 'maximum':
+      return `${pyRepr(d)} is greater than the maximum of ${p.limit}`;
+    case 'pattern':
+      return `${pyRepr(d)} does not match ${pyRepr(p.pattern)}`;
+    case 'format':
+      return `${pyRepr(d)} is not a ${pyRepr(p.format)}`;
+    case 'enum':
+      return `${pyRepr(d)} is not one of ${pyRepr(p.allowedValues)}`;
+    case 'uniqueItems':
+      return `${pyRepr(d)} has non-unique elements`;
+    case 'minProperties':
+      return `${pyRepr(d)} does not have enough properties`;
+    case 'maxProperties':
+      return `${pyRepr(d)} has too many properties`;
+    case 'anyOf':
+    case 'oneOf':
+      return `${pyRepr(d)} is not valid under any of the given schemas`;
+    default:
+      return `${pyRepr(d)} is invalid (${e.keyword})`;
   }
 }
 
 /** Python jsonschema's best_match, approximately: the shallowest error, weak (anyOf) errors last. */
 function best(errors: ErrorObject[]): ErrorObject {
-  const depth = (e: ErrorObject) => (e.instancePath ? decodePointer(e.instancePath).length : 0)
-    + (e.keyword === 'required' || e.keyword === 'additionalProperties' ? 0 : 0);
+  const depth = (e: ErrorObject) =>
+    (e.instancePath ? decodePointer(e.instancePath).length : 0) +
+    (e.keyword === 'required' || e.keyword === 'additionalProperties' ? 0 : 0);
   let chosen = errors[0]!;
   for (const e of errors) {
     const weak = (x: ErrorObject) => x.keyword === 'anyOf' || x.keyword === 'oneOf';

@@ -137,7 +137,9 @@ export function parseVersionHeader(header: string | undefined): Version {
   if (value === 'latest') return MAX_VERSION;
   const m = /^(\d+)\.(\d+)$/.exec(value);
   if (!m) {
-    throw new PlacementError(400, `Invalid microversion: invalid version string: ${value}`, undefined, { extra: { noCode: true } });
+    throw new PlacementError(400, `Invalid microversion: invalid version string: ${value}`, undefined, {
+      extra: { noCode: true },
+    });
   }
   const ver = { major: Number(m[1]), minor: Number(m[2]) };
   const tooLow = ver.major < MIN_VERSION.major || (ver.major === MIN_VERSION.major && ver.minor < MIN_VERSION.minor);

@@ -12,8 +12,8 @@
 // there is to it. Below `since` Placement answers 404, except for the few methods marked 405.
 import type { Handler } from './context.js';
 import * as aggregate from './handlers/aggregate.js';
-import * as allocationCandidate from './handlers/allocation-candidate.js';
 import * as allocation from './handlers/allocation.js';
+import * as allocationCandidate from './handlers/allocation-candidate.js';
 import * as inventory from './handlers/inventory.js';
 import * as reshaper from './handlers/reshaper.js';
 import * as resourceClass from './handlers/resource-class.js';
@@ -21,7 +21,7 @@ import * as resourceProvider from './handlers/resource-provider.js';
 import * as root from './handlers/root.js';
 import * as trait from './handlers/trait.js';
 import * as usage from './handlers/usage.js';
-import { MV, type Microversion } from './microversion.js';
+import { type Microversion, MV } from './microversion.js';
 
 export type Method = 'GET' | 'PUT' | 'POST' | 'DELETE';
 
@@ -48,13 +48,32 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/', handler: root.home, public: true },
   // resource_class
   { method: 'GET', path: '/resource_classes', handler: resourceClass.listResourceClasses, since: MV.RESOURCE_CLASSES },
-  { method: 'POST', path: '/resource_classes', handler: resourceClass.createResourceClass, since: MV.RESOURCE_CLASSES, jsonBody: true },
-  { method: 'GET', path: '/resource_classes/:name', handler: resourceClass.getResourceClass, since: MV.RESOURCE_CLASSES },
   {
-    method: 'PUT', path: '/resource_classes/:name', handler: resourceClass.updateResourceClass, since: MV.RESOURCE_CLASSES,
+    method: 'POST',
+    path: '/resource_classes',
+    handler: resourceClass.createResourceClass,
+    since: MV.RESOURCE_CLASSES,
+    jsonBody: true,
+  },
+  {
+    method: 'GET',
+    path: '/resource_classes/:name',
+    handler: resourceClass.getResourceClass,
+    since: MV.RESOURCE_CLASSES,
+  },
+  {
+    method: 'PUT',
+    path: '/resource_classes/:name',
+    handler: resourceClass.updateResourceClass,
+    since: MV.RESOURCE_CLASSES,
     jsonBodyBelow: MV.IDEMPOTENT_RESOURCE_CLASS_PUT,
   },
-  { method: 'DELETE', path: '/resource_classes/:name', handler: resourceClass.deleteResourceClass, since: MV.RESOURCE_CLASSES },
+  {
+    method: 'DELETE',
+    path: '/resource_classes/:name',
+    handler: resourceClass.deleteResourceClass,
+    since: MV.RESOURCE_CLASSES,
+  },
   // resource_provider
   { method: 'GET', path: '/resource_providers', handler: resourceProvider.listResourceProviders },
   { method: 'POST', path: '/resource_providers', handler: resourceProvider.createResourceProvider, jsonBody: true },
@@ -65,18 +84,36 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: `${RP}/inventories`, handler: inventory.getInventories },
   { method: 'POST', path: `${RP}/inventories`, handler: inventory.createInventory, jsonBody: true },
   { method: 'PUT', path: `${RP}/inventories`, handler: inventory.setInventories, jsonBody: true },
-  { method: 'DELETE', path: `${RP}/inventories`, handler: inventory.deleteInventories, since: MV.DELETE_ALL_INVENTORIES, belowSince: 405 },
+  {
+    method: 'DELETE',
+    path: `${RP}/inventories`,
+    handler: inventory.deleteInventories,
+    since: MV.DELETE_ALL_INVENTORIES,
+    belowSince: 405,
+  },
   { method: 'GET', path: `${RP}/inventories/:rc`, handler: inventory.getInventory },
   { method: 'PUT', path: `${RP}/inventories/:rc`, handler: inventory.updateInventory, jsonBody: true },
   { method: 'DELETE', path: `${RP}/inventories/:rc`, handler: inventory.deleteInventory },
   // usage, aggregate and allocation of one provider
   { method: 'GET', path: `${RP}/usages`, handler: usage.listUsagesForResourceProvider },
   { method: 'GET', path: `${RP}/aggregates`, handler: aggregate.getAggregates, since: MV.PROVIDER_AGGREGATES },
-  { method: 'PUT', path: `${RP}/aggregates`, handler: aggregate.setAggregates, since: MV.PROVIDER_AGGREGATES, jsonBody: true },
+  {
+    method: 'PUT',
+    path: `${RP}/aggregates`,
+    handler: aggregate.setAggregates,
+    since: MV.PROVIDER_AGGREGATES,
+    jsonBody: true,
+  },
   { method: 'GET', path: `${RP}/allocations`, handler: allocation.listForResourceProvider },
   // trait
   { method: 'GET', path: `${RP}/traits`, handler: trait.listTraitsForResourceProvider, since: MV.TRAITS },
-  { method: 'PUT', path: `${RP}/traits`, handler: trait.updateTraitsForResourceProvider, since: MV.TRAITS, jsonBody: true },
+  {
+    method: 'PUT',
+    path: `${RP}/traits`,
+    handler: trait.updateTraitsForResourceProvider,
+    since: MV.TRAITS,
+    jsonBody: true,
+  },
   { method: 'DELETE', path: `${RP}/traits`, handler: trait.deleteTraitsForResourceProvider, since: MV.TRAITS },
   { method: 'GET', path: '/traits', handler: trait.listTraits, since: MV.TRAITS },
   { method: 'GET', path: '/traits/:name', handler: trait.getTrait, since: MV.TRAITS },
@@ -86,11 +123,22 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/allocations/:consumer', handler: allocation.listForConsumer },
   { method: 'PUT', path: '/allocations/:consumer', handler: allocation.setAllocations, jsonBody: true },
   { method: 'DELETE', path: '/allocations/:consumer', handler: allocation.deleteAllocations },
-  { method: 'POST', path: '/allocations', handler: allocation.setAllocationsForConsumers, since: MV.POST_ALLOCATIONS, jsonBody: true },
+  {
+    method: 'POST',
+    path: '/allocations',
+    handler: allocation.setAllocationsForConsumers,
+    since: MV.POST_ALLOCATIONS,
+    jsonBody: true,
+  },
   // usage
   { method: 'GET', path: '/usages', handler: usage.getTotalUsages, since: MV.USAGES },
   // allocation_candidate
-  { method: 'GET', path: '/allocation_candidates', handler: allocationCandidate.listAllocationCandidates, since: MV.ALLOCATION_CANDIDATES },
+  {
+    method: 'GET',
+    path: '/allocation_candidates',
+    handler: allocationCandidate.listAllocationCandidates,
+    since: MV.ALLOCATION_CANDIDATES,
+  },
   // reshaper
   { method: 'POST', path: '/reshaper', handler: reshaper.reshape, since: MV.RESHAPER, jsonBody: true },
 ];

@@ -2,7 +2,13 @@
 // of thing in placement/util.py): the validated body, uuid spellings, a provider's JSON, and the
 // conversions of inventory and allocation bodies that both their own routes and the reshaper read.
 import { PlacementError } from '../placement/errors.js';
-import { INVENTORY_DEFAULTS, type Allocation, type ConsumerAllocationWrite, type Inventory, type ResourceProvider } from '../placement/types.js';
+import {
+  type Allocation,
+  type ConsumerAllocationWrite,
+  INVENTORY_DEFAULTS,
+  type Inventory,
+  type ResourceProvider,
+} from '../placement/types.js';
 import type { Ctx } from './context.js';
 import { isUuidLike, type Schema } from './json-schema.js';
 import { MV } from './microversion.js';
@@ -23,7 +29,10 @@ export function maxTime(times: number[]): number | 'now' {
 
 /** UUIDs are stored in their canonical dashed, lower-case form. */
 export function canonicalUuid(u: string): string {
-  const hex = u.toLowerCase().replace(/^urn:uuid:/, '').replace(/[{}-]/g, '');
+  const hex = u
+    .toLowerCase()
+    .replace(/^urn:uuid:/, '')
+    .replace(/[{}-]/g, '');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
@@ -51,8 +60,16 @@ export function providerLinks(ctx: Ctx, uuid: string): Array<{ rel: string; href
   return links;
 }
 
-export function providerJson(ctx: Ctx, p: Pick<ResourceProvider, 'uuid' | 'name' | 'generation' | 'parentUuid' | 'rootUuid'>): Record<string, unknown> {
-  const out: Record<string, unknown> = { uuid: p.uuid, name: p.name, generation: p.generation, links: providerLinks(ctx, p.uuid) };
+export function providerJson(
+  ctx: Ctx,
+  p: Pick<ResourceProvider, 'uuid' | 'name' | 'generation' | 'parentUuid' | 'rootUuid'>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    uuid: p.uuid,
+    name: p.name,
+    generation: p.generation,
+    links: providerLinks(ctx, p.uuid),
+  };
   if (ctx.atLeast(MV.NESTED_PROVIDERS)) {
     out.parent_provider_uuid = p.parentUuid;
     out.root_provider_uuid = p.rootUuid;
@@ -63,8 +80,14 @@ export function providerJson(ctx: Ctx, p: Pick<ResourceProvider, 'uuid' | 'name'
 // ------------------------------------------------------------------ inventory bodies
 
 export interface InventoryBody {
-  resource_provider_generation?: number; total: number; reserved?: number; min_unit?: number;
-  max_unit?: number; step_size?: number; allocation_ratio?: number; resource_class?: string;
+  resource_provider_generation?: number;
+  total: number;
+  reserved?: number;
+  min_unit?: number;
+  max_unit?: number;
+  step_size?: number;
+  allocation_ratio?: number;
+  resource_class?: string;
 }
 
 /** One inventory record of a body, with Placement's defaults for what it leaves out. */
@@ -94,14 +117,18 @@ export interface ConsumerBody {
 export function dictAllocations(a: ConsumerBody['allocations']): Allocation[] {
   const out: Allocation[] = [];
   for (const [rp, v] of Object.entries(a)) {
-    for (const [rc, n] of Object.entries(v.resources)) out.push({ providerUuid: canonicalIfUuid(rp), resourceClass: rc, used: n });
+    for (const [rc, n] of Object.entries(v.resources))
+      out.push({ providerUuid: canonicalIfUuid(rp), resourceClass: rc, used: n });
   }
   return out;
 }
 
 export function consumerWrite(ctx: Ctx, consumerUuid: string, b: ConsumerBody): ConsumerAllocationWrite {
   const w: ConsumerAllocationWrite = {
-    consumerUuid, projectId: b.project_id, userId: b.user_id, allocations: dictAllocations(b.allocations),
+    consumerUuid,
+    projectId: b.project_id,
+    userId: b.user_id,
+    allocations: dictAllocations(b.allocations),
   };
   if (ctx.atLeast(MV.CONSUMER_GENERATIONS)) w.consumerGeneration = b.consumer_generation ?? null;
   if (ctx.atLeast(MV.CONSUMER_TYPES)) w.consumerType = b.consumer_type!;

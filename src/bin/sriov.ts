@@ -21,7 +21,8 @@ const stateDir = env.VFNET_STATE_DIR || env.DEFAULT_CNI_DIR || '/var/lib/cni/sri
 // The node's embedded store (ledger, and the model when no `placement` is configured).
 const dbPath = nodeDbPath({ db: env.VFNET_DB, stateDir });
 const sysfsRoot = env.VFNET_SYSFS_ROOT || '/';
-const lockTimeoutMs = Number(env.VFNET_LOCK_TIMEOUT_MS) > 0 ? Number(env.VFNET_LOCK_TIMEOUT_MS) : DEFAULT_OPTIONS.lockTimeoutMs;
+const lockTimeoutMs =
+  Number(env.VFNET_LOCK_TIMEOUT_MS) > 0 ? Number(env.VFNET_LOCK_TIMEOUT_MS) : DEFAULT_OPTIONS.lockTimeoutMs;
 // The name `vfnet agent` registered this host under (its --hostname), which the provider UUIDs derive from.
 const host = env.VFNET_HOSTNAME || hostname();
 
@@ -44,18 +45,25 @@ function readStdin(): Buffer {
 
 /** A ledger that could not be opened fails each use, so the command reports it as a CNI error. */
 function unavailableLedger(e: unknown): VfLedger {
-  const fail = (): never => { throw e; };
+  const fail = (): never => {
+    throw e;
+  };
   return { location: dbPath, read: fail, write: fail, remove: fail, all: fail };
 }
 
 async function plugin(): Promise<SriovPlugin> {
   // The store's modules load here, not at start-up: VERSION never needs them.
   const [{ openNodeLedger }, accountingFor] = await Promise.all([
-    import('../store/node-store.js'), accountingByTarget(hostProviderUuid(host)),
+    import('../store/node-store.js'),
+    accountingByTarget(hostProviderUuid(host)),
   ]);
   const ledger = await openNodeLedger(dbPath).catch(unavailableLedger);
   return new SriovPlugin(hostPorts(), log, {
-    ...DEFAULT_OPTIONS, lockTimeoutMs, pid: process.pid, ledger, accountingFor,
+    ...DEFAULT_OPTIONS,
+    lockTimeoutMs,
+    pid: process.pid,
+    ledger,
+    accountingFor,
     embeddedModel: nodeDbTarget(dbPath),
     pfProvider: (pci) => pfProviderUuid(host, pci),
   });

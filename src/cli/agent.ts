@@ -8,20 +8,21 @@ import type { Command } from 'commander';
 import { discover } from '../agent/discover.js';
 import { AgentCode, AgentError } from '../agent/errors.js';
 import { systemHostFacts } from '../agent/host-facts.js';
-import { openHost } from './host-access.js';
 import { abortableSleep, runAgent } from '../agent/loop.js';
 import { parsePhysnets } from '../agent/physnet.js';
 import { HttpPlacementClient } from '../agent/placement-client.js';
+import { renderPass } from '../agent/render.js';
 import { IN_PROCESS_URL, inProcessPlacement } from '../api/in-process.js';
 import { STANDARD_RESOURCE_CLASSES, STANDARD_TRAITS } from '../placement/standard-names.js';
 import { nodeDbPath } from '../store/node-paths.js';
 import { openStore } from '../store/open.js';
-import { renderPass } from '../agent/render.js';
 import { collect, defaultSysfsRoot } from './discover.js';
+import { openHost } from './host-access.js';
 
 function seconds(value: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 1) throw new AgentError(AgentCode.badOption, `--interval ${JSON.stringify(value)}: expected a number of seconds ≥ 1`);
+  if (!Number.isFinite(n) || n < 1)
+    throw new AgentError(AgentCode.badOption, `--interval ${JSON.stringify(value)}: expected a number of seconds ≥ 1`);
   return n;
 }
 
@@ -39,10 +40,19 @@ interface AgentOptions {
 }
 
 export function registerAgent(program: Command): void {
-  program.command('agent')
-    .description("register this host's provider tree (host → NICs → PFs with SRIOV_NET_VF) in a Placement service and keep it in sync")
-    .option('--placement <url>', 'a Placement-compatible service, e.g. http://127.0.0.1:8778 (OpenStack Placement or vfnet serve)')
-    .option('--db [path]', `the node's embedded store instead of a service (default: VFNET_DB, else ${nodeDbPath({})}); the sriov plugin claims VFs there when its config has no "placement"`)
+  program
+    .command('agent')
+    .description(
+      "register this host's provider tree (host → NICs → PFs with SRIOV_NET_VF) in a Placement service and keep it in sync",
+    )
+    .option(
+      '--placement <url>',
+      'a Placement-compatible service, e.g. http://127.0.0.1:8778 (OpenStack Placement or vfnet serve)',
+    )
+    .option(
+      '--db [path]',
+      `the node's embedded store instead of a service (default: VFNET_DB, else ${nodeDbPath({})}); the sriov plugin claims VFs there when its config has no "placement"`,
+    )
     .option('--once', 'one pass, then exit with its status')
     .option('--interval <seconds>', 'seconds between passes', seconds, 60)
     .option('--physnet <pf=name>', 'physical network of a PF (netdev name or PCI address); repeatable', collect, [])
@@ -51,8 +61,10 @@ export function registerAgent(program: Command): void {
     .option('--token <token>', 'x-auth-token to send', process.env.OS_TOKEN || 'admin')
     .option('--json', 'one JSON line per pass instead of text')
     .action(async (o: AgentOptions) => {
-      if (o.db !== undefined && o.placement) throw new AgentError(AgentCode.badOption, 'give --placement URL or --db PATH, not both');
-      if (o.db === undefined && !o.placement) throw new AgentError(AgentCode.badOption, '--placement URL or --db [PATH] is required');
+      if (o.db !== undefined && o.placement)
+        throw new AgentError(AgentCode.badOption, 'give --placement URL or --db PATH, not both');
+      if (o.db === undefined && !o.placement)
+        throw new AgentError(AgentCode.badOption, '--placement URL or --db [PATH] is required');
       const physnets = parsePhysnets(o.physnet);
       const host = openHost(o.sysfsRoot);
       let api: HttpPlacementClient;
@@ -65,7 +77,10 @@ export function registerAgent(program: Command): void {
         await store.seedStandardNames(STANDARD_RESOURCE_CLASSES, STANDARD_TRAITS);
         const local = inProcessPlacement(store);
         api = new HttpPlacementClient(IN_PROCESS_URL, { fetch: local.fetch });
-        closeStore = async () => { await local.close(); await store.close(); };
+        closeStore = async () => {
+          await local.close();
+          await store.close();
+        };
       }
       const stop = new AbortController();
       const onSignal = () => stop.abort();
@@ -81,7 +96,15 @@ export function registerAgent(program: Command): void {
           signal: stop.signal,
           onPass: (r) => {
             if (o.json) {
-              console.log(JSON.stringify({ pass: r.pass, at: r.at, exit_code: r.exitCode, providers: r.discovery?.providers.map((p) => ({ uuid: p.uuid, name: p.name })) ?? [], ...r.sync }));
+              console.log(
+                JSON.stringify({
+                  pass: r.pass,
+                  at: r.at,
+                  exit_code: r.exitCode,
+                  providers: r.discovery?.providers.map((p) => ({ uuid: p.uuid, name: p.name })) ?? [],
+                  ...r.sync,
+                }),
+              );
             } else {
               for (const line of renderPass(r)) console.log(line);
             }

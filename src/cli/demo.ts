@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { labDown, labShow, labUp, type LabInfo } from '../lab/index.js';
+import { type LabInfo, labDown, labShow, labUp } from '../lab/index.js';
 
 interface Container {
   name: string;
@@ -24,11 +24,23 @@ function pluginPath(): string {
   return join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'sriov');
 }
 
-function cni(command: string, c: Container, conf: object, env: Record<string, string>): { status: number; out: string; err: string } {
+function cni(
+  command: string,
+  c: Container,
+  conf: object,
+  env: Record<string, string>,
+): { status: number; out: string; err: string } {
   const r = spawnSync(pluginPath(), [], {
     input: JSON.stringify(conf),
-    env: { ...process.env, ...env, CNI_COMMAND: command, CNI_CONTAINERID: `demo-${c.name}`, CNI_NETNS: c.netns, CNI_IFNAME: 'eth0',
-      CNI_PATH: `${dirname(pluginPath())}:${DEBIAN_PLUGINS}` },
+    env: {
+      ...process.env,
+      ...env,
+      CNI_COMMAND: command,
+      CNI_CONTAINERID: `demo-${c.name}`,
+      CNI_NETNS: c.netns,
+      CNI_IFNAME: 'eth0',
+      CNI_PATH: `${dirname(pluginPath())}:${DEBIAN_PLUGINS}`,
+    },
   });
   return { status: r.status ?? 1, out: r.stdout.toString(), err: r.stderr.toString() };
 }
@@ -37,14 +49,19 @@ function cni(command: string, c: Container, conf: object, env: Record<string, st
 function ping(from: Container, to: Container, attempts: number): boolean {
   const ip = to.address!.split('/')[0]!;
   for (let i = 0; i < attempts; i++) {
-    if (spawnSync('ip', ['netns', 'exec', from.netns.split('/').pop()!, 'busybox', 'ping', '-c', '1', '-W', '1', ip]).status === 0) return true;
+    if (
+      spawnSync('ip', ['netns', 'exec', from.netns.split('/').pop()!, 'busybox', 'ping', '-c', '1', '-W', '1', ip])
+        .status === 0
+    )
+      return true;
   }
   return false;
 }
 
 export async function runDemo(): Promise<void> {
   if (!existsSync(pluginPath())) throw new Error(`${pluginPath()} is missing: run npm run build`);
-  if (!existsSync(join(DEBIAN_PLUGINS, 'host-local'))) throw new Error(`${DEBIAN_PLUGINS}/host-local is missing: run scripts/install-deps.sh`);
+  if (!existsSync(join(DEBIAN_PLUGINS, 'host-local')))
+    throw new Error(`${DEBIAN_PLUGINS}/host-local is missing: run scripts/install-deps.sh`);
   const work = mkdtempSync(join(tmpdir(), 'vfnet-demo-'));
   const dir = join(work, 'lab');
   const state = join(work, 'state');
@@ -56,41 +73,59 @@ export async function runDemo(): Promise<void> {
   ];
   let lab: LabInfo | null = null;
   const confFor = (c: Container) => ({
-    cniVersion: '1.0.0', name: 'demo-sriov', type: 'sriov', master: lab!.pfs[0]!.name, vlan: c.vlan, mac: c.mac, spoofchk: 'on',
+    cniVersion: '1.0.0',
+    name: 'demo-sriov',
+    type: 'sriov',
+    master: lab!.pfs[0]!.name,
+    vlan: c.vlan,
+    mac: c.mac,
+    spoofchk: 'on',
     ipam: { type: 'host-local', dataDir: join(work, 'ipam'), ranges: [[{ subnet: '10.99.0.0/24' }]] },
   });
   try {
     lab = labUp({ dir, prefix: `vd${process.pid % 1000}`, pfs: 2, vfsPerPf: 4, physnets: ['public', 'intranet'] });
     const pf = lab.pfs[0]!;
-    console.log(`1. Simulated SR-IOV host in ${dir}: PF ${pf.name} (${pf.pci}, physnet ${pf.physnet}) with ${pf.numvfs} VFs, and ${lab.pfs.length - 1} more PF(s).`);
+    console.log(
+      `1. Simulated SR-IOV host in ${dir}: PF ${pf.name} (${pf.pci}, physnet ${pf.physnet}) with ${pf.numvfs} VFs, and ${lab.pfs.length - 1} more PF(s).`,
+    );
     const before = labShow(dir);
     for (const c of containers) {
       const nsName = `vfnet-demo-${c.name}-${process.pid}`;
       execFileSync('ip', ['netns', 'add', nsName]);
       c.netns = `/var/run/netns/${nsName}`;
     }
-    console.log(`2. Three containers (network namespaces) ask the sriov plugin for a VF on ${pf.name} ("master": "${pf.name}"):`);
+    console.log(
+      `2. Three containers (network namespaces) ask the sriov plugin for a VF on ${pf.name} ("master": "${pf.name}"):`,
+    );
     for (const c of containers) {
       const r = cni('ADD', c, confFor(c), env);
       if (r.status !== 0) throw new Error(`ADD for container ${c.name} failed: ${r.out || r.err}`);
       const result = JSON.parse(r.out) as { interfaces: { mac: string; pciID?: string }[]; ips: { address: string }[] };
       c.address = result.ips[0]!.address;
-      console.log(`   container ${c.name}: eth0 = a VF, MAC ${result.interfaces[0]!.mac}, ${c.address}, VLAN ${c.vlan}`);
+      console.log(
+        `   container ${c.name}: eth0 = a VF, MAC ${result.interfaces[0]!.mac}, ${c.address}, VLAN ${c.vlan}`,
+      );
     }
     const [a, b, c] = containers as [Container, Container, Container];
-    const ab = ping(a, b, 3), ac = ping(a, c, 1);
+    const ab = ping(a, b, 3),
+      ac = ping(a, c, 1);
     console.log(`3. a -> b (same VLAN):      ${ab ? 'ping ok' : 'NO REPLY'}`);
     console.log(`   a -> c (other VLAN):     ${ac ? 'PING GOT THROUGH' : 'no reply, as it should be'}`);
     const during = labShow(dir);
     console.log('4. The emulated NIC switch now holds:');
-    for (const vf of during.vfs.filter((v) => v.vlan !== 0)) console.log(`   ${vf.pci}  VF ${vf.index}  vlan ${vf.vlan}  mac ${vf.mac}  spoofchk ${vf.spoofchk ? 'on' : 'off'}  (netdev in a container)`);
+    for (const vf of during.vfs.filter((v) => v.vlan !== 0))
+      console.log(
+        `   ${vf.pci}  VF ${vf.index}  vlan ${vf.vlan}  mac ${vf.mac}  spoofchk ${vf.spoofchk ? 'on' : 'off'}  (netdev in a container)`,
+      );
     for (const c of containers) {
       const r = cni('DEL', c, confFor(c), env);
       if (r.status !== 0) throw new Error(`DEL for container ${c.name} failed: ${r.out || r.err}`);
     }
     const after = labShow(dir);
     const restored = JSON.stringify(before.vfs) === JSON.stringify(after.vfs);
-    console.log(`5. DEL gave every VF back: ${restored ? 'all VF settings equal what they were before ADD' : 'SOME VF SETTINGS DIFFER'}.`);
+    console.log(
+      `5. DEL gave every VF back: ${restored ? 'all VF settings equal what they were before ADD' : 'SOME VF SETTINGS DIFFER'}.`,
+    );
     if (!ab || ac || !restored) throw new Error('the demo did not behave as expected');
     console.log('Next: `vfnet lab up` keeps a lab running; docs/user-guide.md shows cnitool and podman on it.');
   } finally {
@@ -101,7 +136,8 @@ export async function runDemo(): Promise<void> {
 }
 
 export function registerDemo(program: Command): void {
-  program.command('demo')
+  program
+    .command('demo')
     .description('two containers get VFs on a simulated SR-IOV host and ping; a third on another VLAN cannot')
     .action(runDemo);
 }

@@ -34,7 +34,9 @@ export async function serve(opts: ServeOptions = {}): Promise<ServeHandle> {
   const store = await openStore(opts.db ?? './data/vfnet.db');
   await store.seedStandardNames(STANDARD_RESOURCE_CLASSES, STANDARD_TRAITS);
   const app = createPlacementApp({
-    store, logger, corsAllowedOrigin: opts.corsAllowedOrigin ?? null,
+    store,
+    logger,
+    corsAllowedOrigin: opts.corsAllowedOrigin ?? null,
     maxAllocationCandidates: opts.maxAllocationCandidates ?? null,
   });
   const { host, port } = parseListen(opts.listen ?? '127.0.0.1:8778');
@@ -51,25 +53,39 @@ export async function serve(opts: ServeOptions = {}): Promise<ServeHandle> {
   if (opts.handleSignals !== false) {
     const onSignal = (sig: NodeJS.Signals) => {
       logger.info({ signal: sig }, 'shutting down');
-      close().then(() => process.exit(0), () => process.exit(1));
+      close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
     };
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
   }
-  logger.info({ url, db: /^postgres/.test(opts.db ?? '') ? 'postgresql' : opts.db ?? './data/vfnet.db' }, 'vfnet placement service listening');
+  logger.info(
+    { url, db: /^postgres/.test(opts.db ?? '') ? 'postgresql' : (opts.db ?? './data/vfnet.db') },
+    'vfnet placement service listening',
+  );
   return { url, close };
 }
 
 /** `vfnet serve`: the Placement-compatible API on the embedded SQLite store or PostgreSQL. */
 export function registerServe(program: Command): void {
-  program.command('serve')
-    .description('serve the OpenStack Placement API (microversions 1.0-1.39, plus can_split) for SR-IOV resource providers')
+  program
+    .command('serve')
+    .description(
+      'serve the OpenStack Placement API (microversions 1.0-1.39, plus can_split) for SR-IOV resource providers',
+    )
     .option('--listen <host:port>', 'address to listen on', '127.0.0.1:8778')
     .option('--db <path|url>', 'SQLite file, or a postgres:// URL shared by several servers', './data/vfnet.db')
     .option('--cors-allowed-origin <origin>', "enable CORS for this origin (Placement's [cors] allowed_origin)")
     .option('--log-level <level>', 'pino log level for request logs on stderr', 'info')
     .action(async (o) => {
-      const handle = await serve({ listen: o.listen, db: o.db, corsAllowedOrigin: o.corsAllowedOrigin ?? null, logLevel: o.logLevel });
+      const handle = await serve({
+        listen: o.listen,
+        db: o.db,
+        corsAllowedOrigin: o.corsAllowedOrigin ?? null,
+        logLevel: o.logLevel,
+      });
       console.error(`vfnet serve: listening on ${handle.url} (store: ${o.db})`);
     });
 }

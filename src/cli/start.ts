@@ -7,12 +7,12 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { discover } from '../agent/discover.js';
 import { systemHostFacts } from '../agent/host-facts.js';
-import { openHost } from './host-access.js';
 import { runAgent } from '../agent/loop.js';
 import { parsePhysnets } from '../agent/physnet.js';
 import { HttpPlacementClient } from '../agent/placement-client.js';
 import { renderPass } from '../agent/render.js';
 import { labDown, labUp } from '../lab/index.js';
+import { openHost } from './host-access.js';
 import { serve } from './serve.js';
 
 interface StartOptions {
@@ -34,7 +34,9 @@ export async function runStart(o: StartOptions): Promise<void> {
       labDir = lab.dir;
       sysfsRoot = lab.dir;
       physnets = lab.pfs.map((pf) => `${pf.name}=${pf.physnet}`);
-      console.log(`This machine has no SR-IOV PF, so a simulated SR-IOV host stands in: ${lab.pfs.map((pf) => `${pf.name} (${pf.physnet}, ${pf.numvfs} VFs)`).join(', ')}.`);
+      console.log(
+        `This machine has no SR-IOV PF, so a simulated SR-IOV host stands in: ${lab.pfs.map((pf) => `${pf.name} (${pf.physnet}, ${pf.numvfs} VFs)`).join(', ')}.`,
+      );
     }
     const host = openHost(sysfsRoot);
     const code = await runAgent({
@@ -73,16 +75,38 @@ async function publicPfs(url: string): Promise<{ name: string; uuid: string }[]>
  * is, in order: test/client/start.test.ts runs each one and checks its answer, so nothing may be
  * printed here that `npm start` has not installed (scripts/install-deps.sh demo) or set up.
  */
-function printNextSteps(url: string, hostname: string, labDir: string | null, db: string,
-  pfs: { name: string; uuid: string }[]): void {
+function printNextSteps(
+  url: string,
+  hostname: string,
+  labDir: string | null,
+  db: string,
+  pfs: { name: string; uuid: string }[],
+): void {
   const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
   const data = dirname(resolve(db));
   const netd = join(data, 'net.d');
   mkdirSync(netd, { recursive: true });
-  const conflist = (name: string, extra: Record<string, unknown>) => writeFileSync(join(netd, `${name}.conflist`), `${JSON.stringify({
-    cniVersion: '1.0.0', name,
-    plugins: [{ type: 'sriov', physnet: 'public', vlan: 100, ...extra, ipam: { type: 'host-local', subnet: '10.56.217.0/24', dataDir: join(data, 'ipam') } }],
-  }, null, 2)}\n`);
+  const conflist = (name: string, extra: Record<string, unknown>) =>
+    writeFileSync(
+      join(netd, `${name}.conflist`),
+      `${JSON.stringify(
+        {
+          cniVersion: '1.0.0',
+          name,
+          plugins: [
+            {
+              type: 'sriov',
+              physnet: 'public',
+              vlan: 100,
+              ...extra,
+              ipam: { type: 'host-local', subnet: '10.56.217.0/24', dataDir: join(data, 'ipam') },
+            },
+          ],
+        },
+        null,
+        2,
+      )}\n`,
+    );
   // No "placement": the plugin claims in its embedded store, which VFNET_DB points at this
   // service's own file, so the service shows the plugin's claims as they happen.
   conflist('vfnet-physnet', {});
@@ -90,8 +114,12 @@ function printNextSteps(url: string, hostname: string, labDir: string | null, db
   const osc = `openstack --os-auth-type admin_token --os-token admin --os-endpoint ${url} --os-placement-api-version 1.39`;
   // The plugin's node state (which VF each container holds) sits with the store, so a new
   // --db starts from nothing and two demos never share it.
-  const env = [`VFNET_HOSTNAME=${hostname}`, `VFNET_STATE_DIR=${join(data, 'cni-state')}`, `VFNET_DB=${resolve(db)}`,
-    ...(labDir ? [`VFNET_SYSFS_ROOT=${labDir}`] : [])].join(' ');
+  const env = [
+    `VFNET_HOSTNAME=${hostname}`,
+    `VFNET_STATE_DIR=${join(data, 'cni-state')}`,
+    `VFNET_DB=${resolve(db)}`,
+    ...(labDir ? [`VFNET_SYSFS_ROOT=${labDir}`] : []),
+  ].join(' ');
   const cnitool = join(process.env.VFNET_TOOLS ?? '/var/tmp/vfnet-tools', 'bin', 'cnitool');
   const cni = (verb: string) => `  ${env} CNI_PATH=${root}/dist/bin:/usr/lib/cni NETCONFPATH=${netd} \\
     ${cnitool} ${verb} vfnet-physnet /var/run/netns/vfnet-demo1`;
@@ -134,8 +162,11 @@ function untilInterrupted(): Promise<void> {
 }
 
 export function registerStart(program: Command): void {
-  program.command('start')
-    .description('the main job: vfnet serve on the embedded store, this host (or a simulated one) registered, and what to try next')
+  program
+    .command('start')
+    .description(
+      'the main job: vfnet serve on the embedded store, this host (or a simulated one) registered, and what to try next',
+    )
     .option('--listen <host:port>', 'address to listen on', '127.0.0.1:8778')
     .option('--db <path>', 'SQLite file of the embedded store', './data/vfnet.db')
     .option('--lab-dir <dir>', 'where the simulated host goes when this machine has no SR-IOV', '/run/vfnet-lab')

@@ -1,6 +1,6 @@
 // The CNI_* environment: which variables each command needs, and their syntax.
 import { CniCode, CniError } from './errors.js';
-import { COMMANDS, type CniCommand } from './versions.js';
+import { type CniCommand, COMMANDS } from './versions.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -35,7 +35,12 @@ const REQUIRED: Record<CniCommand, readonly Var[]> = {
 };
 
 const USES_ATTACHMENT: Record<CniCommand, boolean> = {
-  ADD: true, DEL: true, CHECK: true, STATUS: false, GC: false, VERSION: false,
+  ADD: true,
+  DEL: true,
+  CHECK: true,
+  STATUS: false,
+  GC: false,
+  VERSION: false,
 };
 
 /** Reads CNI_COMMAND alone: VERSION must work with whatever else the runtime sends (libcni sends dummies). */
@@ -44,8 +49,11 @@ export function parseCommand(env: Env): CniCommand {
   if (raw === '') throw missing(['CNI_COMMAND']);
   const command = raw.toUpperCase() as CniCommand;
   if (!COMMANDS.includes(command)) {
-    throw new CniError(CniCode.InvalidEnvironment, `unknown CNI_COMMAND: ${raw}`,
-      `expected one of ${COMMANDS.join(', ')}`);
+    throw new CniError(
+      CniCode.InvalidEnvironment,
+      `unknown CNI_COMMAND: ${raw}`,
+      `expected one of ${COMMANDS.join(', ')}`,
+    );
   }
   return command;
 }
@@ -57,17 +65,19 @@ export function parseEnv(env: Env): CniEnv {
   if (absent.length > 0) throw missing(absent);
 
   const attachment = USES_ATTACHMENT[command];
-  const containerId = attachment ? env.CNI_CONTAINERID ?? '' : '';
-  const ifname = attachment ? env.CNI_IFNAME ?? '' : '';
+  const containerId = attachment ? (env.CNI_CONTAINERID ?? '') : '';
+  const ifname = attachment ? (env.CNI_IFNAME ?? '') : '';
   if (attachment) {
     validateContainerId(containerId);
     validateIfname(ifname);
   }
-  const { args, ignoreUnknown } = attachment ? parseCniArgs(env.CNI_ARGS ?? '') : { args: new Map<string, string>(), ignoreUnknown: false };
+  const { args, ignoreUnknown } = attachment
+    ? parseCniArgs(env.CNI_ARGS ?? '')
+    : { args: new Map<string, string>(), ignoreUnknown: false };
   return {
     command,
     containerId,
-    netns: attachment ? env.CNI_NETNS ?? '' : '',
+    netns: attachment ? (env.CNI_NETNS ?? '') : '',
     ifname,
     args,
     ignoreUnknownArgs: ignoreUnknown,
@@ -84,8 +94,11 @@ const CONTAINER_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 export function validateContainerId(id: string): void {
   if (!CONTAINER_ID.test(id)) {
-    throw new CniError(CniCode.InvalidEnvironment, 'invalid characters in containerID',
-      `CNI_CONTAINERID ${JSON.stringify(id)}: expected a letter or digit, then letters, digits, '_', '.' or '-'`);
+    throw new CniError(
+      CniCode.InvalidEnvironment,
+      'invalid characters in containerID',
+      `CNI_CONTAINERID ${JSON.stringify(id)}: expected a letter or digit, then letters, digits, '_', '.' or '-'`,
+    );
   }
 }
 
@@ -110,8 +123,11 @@ export function parseCniArgs(raw: string): { args: Map<string, string>; ignoreUn
     if (pair === '') continue;
     const eq = pair.indexOf('=');
     if (eq <= 0) {
-      throw new CniError(CniCode.InvalidEnvironment, 'invalid CNI_ARGS',
-        `pair ${JSON.stringify(pair)}: expected KEY=VALUE, pairs separated by ';'`);
+      throw new CniError(
+        CniCode.InvalidEnvironment,
+        'invalid CNI_ARGS',
+        `pair ${JSON.stringify(pair)}: expected KEY=VALUE, pairs separated by ';'`,
+      );
     }
     args.set(pair.slice(0, eq), pair.slice(eq + 1));
   }
@@ -121,8 +137,11 @@ export function parseCniArgs(raw: string): { args: Map<string, string>; ignoreUn
     const lower = flag.toLowerCase();
     if (lower === '1' || lower === 'true') ignoreUnknown = true;
     else if (lower !== '0' && lower !== 'false') {
-      throw new CniError(CniCode.InvalidEnvironment, 'invalid CNI_ARGS',
-        `IgnoreUnknown=${flag}: expected 1, 0, true or false`);
+      throw new CniError(
+        CniCode.InvalidEnvironment,
+        'invalid CNI_ARGS',
+        `IgnoreUnknown=${flag}: expected 1, 0, true or false`,
+      );
     }
   }
   return { args, ignoreUnknown };
@@ -132,14 +151,21 @@ export function parseCniArgs(raw: string): { args: Map<string, string>; ignoreUn
  * For plugins that accept a fixed set of CNI_ARGS keys: throws code 4 naming the first unknown key,
  * unless the runtime said IgnoreUnknown. `IgnoreUnknown` itself is always known.
  */
-export function checkArgsKnown(args: ReadonlyMap<string, string>, ignoreUnknown: boolean, known: Iterable<string>): void {
+export function checkArgsKnown(
+  args: ReadonlyMap<string, string>,
+  ignoreUnknown: boolean,
+  known: Iterable<string>,
+): void {
   if (ignoreUnknown) return;
   const allowed = new Set(known);
   allowed.add('IgnoreUnknown');
   for (const key of args.keys()) {
     if (!allowed.has(key)) {
-      throw new CniError(CniCode.InvalidEnvironment, 'unknown CNI_ARGS key',
-        `${key}: expected one of ${[...allowed].join(', ')} (or IgnoreUnknown=1)`);
+      throw new CniError(
+        CniCode.InvalidEnvironment,
+        'unknown CNI_ARGS key',
+        `${key}: expected one of ${[...allowed].join(', ')} (or IgnoreUnknown=1)`,
+      );
     }
   }
 }

@@ -17,14 +17,20 @@ export function validAttachments(config: Record<string, unknown>): Attachment[] 
   const raw = config[VALID_ATTACHMENTS_KEY];
   if (raw === undefined || raw === null) return null;
   if (!Array.isArray(raw)) {
-    throw new CniError(CniCode.InvalidConfig, 'invalid network config',
-      `${VALID_ATTACHMENTS_KEY}: expected an array of {"containerID", "ifname"}, got ${JSON.stringify(raw)}`);
+    throw new CniError(
+      CniCode.InvalidConfig,
+      'invalid network config',
+      `${VALID_ATTACHMENTS_KEY}: expected an array of {"containerID", "ifname"}, got ${JSON.stringify(raw)}`,
+    );
   }
   return raw.map((entry, i) => {
     const e = entry as Record<string, unknown> | null;
     if (typeof e !== 'object' || e === null || typeof e.containerID !== 'string' || typeof e.ifname !== 'string') {
-      throw new CniError(CniCode.InvalidConfig, 'invalid network config',
-        `${VALID_ATTACHMENTS_KEY}[${i}]: expected {"containerID": string, "ifname": string}, got ${JSON.stringify(entry)}`);
+      throw new CniError(
+        CniCode.InvalidConfig,
+        'invalid network config',
+        `${VALID_ATTACHMENTS_KEY}[${i}]: expected {"containerID": string, "ifname": string}, got ${JSON.stringify(entry)}`,
+      );
     }
     return { containerID: e.containerID, ifname: e.ifname };
   });

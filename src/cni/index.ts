@@ -1,16 +1,48 @@
 // The CNI protocol layer: versions, environment, results, errors, IPAM delegation and the dispatcher.
 // Node built-ins only: this is on the plugin binary's start-up path.
-export { CniCode, CniError, parseCniErrorJson, type CniCodeName, type CniErrorJson } from './errors.js';
+
 export {
-  SUPPORTED_VERSIONS, LATEST_VERSION, VERSION_WHEN_MISSING, isSupportedVersion, compareVersions, versionAtLeast,
-  commandAllowed, firstVersionFor, type CniVersion, type CniCommand,
-} from './versions.js';
-export { parseEnv, parseCniArgs, checkArgsKnown, validateContainerId, validateIfname, type CniEnv, type Env } from './env.js';
+  type CniEnv,
+  checkArgsKnown,
+  type Env,
+  parseCniArgs,
+  parseEnv,
+  validateContainerId,
+  validateIfname,
+} from './env.js';
+export { CniCode, type CniCodeName, CniError, type CniErrorJson, parseCniErrorJson } from './errors.js';
+export { type Attachment, VALID_ATTACHMENTS_KEY, validAttachments } from './gc.js';
 export {
-  parseResult, formatResult, validateResult, emptyResult, cidrFamily,
-  type CniResult, type CniInterface, type CniIpConfig, type CniRoute, type CniDns,
+  type DelegateOptions,
+  delegateIpam,
+  delegateSupports,
+  type ExecutableFinder,
+  findExecutable,
+  ipamType,
+} from './ipam.js';
+export type { AttachmentCommand, CniRequest, HandlerCommand } from './request.js';
+export {
+  type CniDns,
+  type CniInterface,
+  type CniIpConfig,
+  type CniResult,
+  type CniRoute,
+  cidrFamily,
+  emptyResult,
+  formatResult,
+  parseResult,
+  validateResult,
 } from './result.js';
-export { delegateIpam, delegateSupports, ipamType, findExecutable, type ExecutableFinder, type DelegateOptions } from './ipam.js';
-export type { CniRequest, HandlerCommand, AttachmentCommand } from './request.js';
-export { validAttachments, VALID_ATTACHMENTS_KEY, type Attachment } from './gc.js';
-export { runPlugin, isOwnNetnsByStat, type PluginHandlers, type PluginIo } from './skel.js';
+export { isOwnNetnsByStat, type PluginHandlers, type PluginIo, runPlugin } from './skel.js';
+export {
+  type CniCommand,
+  type CniVersion,
+  commandAllowed,
+  compareVersions,
+  firstVersionFor,
+  isSupportedVersion,
+  LATEST_VERSION,
+  SUPPORTED_VERSIONS,
+  VERSION_WHEN_MISSING,
+  versionAtLeast,
+} from './versions.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { ProcessRunner } from '../host/ports.js';
 import { CniCode, CniError, parseCniErrorJson } from './errors.js';
 import type { CniRequest, HandlerCommand } from './request.js';
-import { parseResult, type CniResult } from './result.js';
+import { type CniResult, parseResult } from './result.js';
 
 /** Finds an executable named `name` in `dirs`, first match wins; null when there is none. */
 export type ExecutableFinder = (name: string, dirs: readonly string[]) => string | null;
@@ -43,10 +43,15 @@ export function ipamType(config: Record<string, unknown>): string | null {
  * `request.stderr`. A delegate's error JSON becomes a CniError with the delegate's code and its
  * name in front of the message.
  */
-export function delegateIpam(op: HandlerCommand, request: CniRequest, runner: ProcessRunner, options: DelegateOptions = {}): CniResult | null {
+export function delegateIpam(
+  op: HandlerCommand,
+  request: CniRequest,
+  runner: ProcessRunner,
+  options: DelegateOptions = {},
+): CniResult | null {
   const { type, file } = locateIpam(request, options);
 
-  let out;
+  let out: ReturnType<ProcessRunner['run']>;
   try {
     out = runner.run(file, [], { ...request.env, CNI_COMMAND: op }, request.stdin);
   } catch (e) {
@@ -74,10 +79,20 @@ export function delegateIpam(op: HandlerCommand, request: CniRequest, runner: Pr
  * Does the IPAM plugin speak `version`? Asked with VERSION, as libcni asks: STATUS and GC go only
  * to delegates that support 1.1.0 (Debian's host-local 1.1.1 answers them with codes 3 and 4).
  */
-export function delegateSupports(version: string, request: CniRequest, runner: ProcessRunner, options: DelegateOptions = {}): boolean {
+export function delegateSupports(
+  version: string,
+  request: CniRequest,
+  runner: ProcessRunner,
+  options: DelegateOptions = {},
+): boolean {
   const { file } = locateIpam(request, options);
   try {
-    const out = runner.run(file, [], { ...request.env, CNI_COMMAND: 'VERSION' }, JSON.stringify({ cniVersion: version }));
+    const out = runner.run(
+      file,
+      [],
+      { ...request.env, CNI_COMMAND: 'VERSION' },
+      JSON.stringify({ cniVersion: version }),
+    );
     if (out.status !== 0) return false;
     const info = JSON.parse(out.stdout) as { supportedVersions?: unknown };
     return Array.isArray(info.supportedVersions) && info.supportedVersions.includes(version);
@@ -89,16 +104,26 @@ export function delegateSupports(version: string, request: CniRequest, runner: P
 function locateIpam(request: CniRequest, options: DelegateOptions): { type: string; file: string } {
   const type = ipamType(request.config);
   if (type === null) {
-    throw new CniError(CniCode.InvalidConfig, 'invalid network config', 'ipam.type: missing, expected the name of an IPAM plugin');
+    throw new CniError(
+      CniCode.InvalidConfig,
+      'invalid network config',
+      'ipam.type: missing, expected the name of an IPAM plugin',
+    );
   }
   if (type.includes('/') || type === '.' || type === '..') {
-    throw new CniError(CniCode.InvalidConfig, 'invalid network config',
-      `ipam.type ${JSON.stringify(type)}: expected a plugin name found in CNI_PATH, not a path`);
+    throw new CniError(
+      CniCode.InvalidConfig,
+      'invalid network config',
+      `ipam.type ${JSON.stringify(type)}: expected a plugin name found in CNI_PATH, not a path`,
+    );
   }
   const file = (options.find ?? findExecutable)(type, request.paths);
   if (file === null) {
-    throw new CniError(CniCode.InvalidConfig, `failed to find IPAM plugin ${JSON.stringify(type)}`,
-      `no executable ${type} in CNI_PATH [${request.paths.join(':')}]`);
+    throw new CniError(
+      CniCode.InvalidConfig,
+      `failed to find IPAM plugin ${JSON.stringify(type)}`,
+      `no executable ${type} in CNI_PATH [${request.paths.join(':')}]`,
+    );
   }
   return { type, file };
 }

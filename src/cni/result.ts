@@ -79,7 +79,8 @@ function optString(o: Json, key: string, where: string): string | undefined {
 function optInt(o: Json, key: string, where: string): number | undefined {
   const v = o[key];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw bad(`${where}.${key}`, `expected an integer, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v))
+    throw bad(`${where}.${key}`, `expected an integer, got ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -180,7 +181,9 @@ function parseLegacy(o: Json): CniResult {
     const address = optString(ipc, 'ip', key);
     if (address === undefined) throw bad(`${key}.ip`, 'missing');
     result.ips.push(compact({ address, gateway: optString(ipc, 'gateway', key) }));
-    list(ipc, 'routes').forEach((r, i) => result.routes.push(parseRoute(r, `${key}.routes[${i}]`)));
+    list(ipc, 'routes').forEach((r, i) => {
+      result.routes.push(parseRoute(r, `${key}.routes[${i}]`));
+    });
   }
   result.dns = parseDns(o.dns);
   return result;
@@ -204,8 +207,11 @@ export function parseResult(json: string | unknown, fallbackVersion?: string): C
   const declared = typeof o.cniVersion === 'string' && o.cniVersion !== '' ? o.cniVersion : undefined;
   const version = declared ?? fallbackVersion;
   if (version !== undefined && !isSupportedVersion(version)) {
-    throw new CniError(CniCode.IncompatibleVersion, 'unsupported CNI result version',
-      `result is ${JSON.stringify(version)}, expected one of ${SUPPORTED_VERSIONS.join(', ')}`);
+    throw new CniError(
+      CniCode.IncompatibleVersion,
+      'unsupported CNI result version',
+      `result is ${JSON.stringify(version)}, expected one of ${SUPPORTED_VERSIONS.join(', ')}`,
+    );
   }
   const legacy = version !== undefined ? isLegacyResultVersion(version) : 'ip4' in o || 'ip6' in o;
   const result = legacy ? parseLegacy(o) : parseCurrent(o);
@@ -306,8 +312,11 @@ function formatLegacy(result: CniResult, version: string): Json {
 /** The result as version `version` prints it (a plain object for JSON.stringify). */
 export function formatResult(result: CniResult, version: string): Json {
   if (!isSupportedVersion(version)) {
-    throw new CniError(CniCode.IncompatibleVersion, 'cannot format result',
-      `version ${JSON.stringify(version)}: expected one of ${SUPPORTED_VERSIONS.join(', ')}`);
+    throw new CniError(
+      CniCode.IncompatibleVersion,
+      'cannot format result',
+      `version ${JSON.stringify(version)}: expected one of ${SUPPORTED_VERSIONS.join(', ')}`,
+    );
   }
   if (isLegacyResultVersion(version)) return formatLegacy(result, version);
   const withIpVersion = !versionAtLeast(version, '1.0.0');

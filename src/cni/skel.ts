@@ -2,12 +2,18 @@
 // calls the plugin's handler and prints its result or error. It never exits the process; it returns
 // the exit code so the caller (and tests) decide.
 import { statSync } from 'node:fs';
-import { parseCommand, parseEnv, type Env } from './env.js';
+import { type Env, parseCommand, parseEnv } from './env.js';
 import { CniCode, CniError } from './errors.js';
 import type { CniRequest } from './request.js';
-import { formatResult, parseResult, validateResult, type CniResult } from './result.js';
+import { type CniResult, formatResult, parseResult, validateResult } from './result.js';
 import {
-  commandAllowed, firstVersionFor, isSupportedVersion, LATEST_VERSION, SUPPORTED_VERSIONS, VERSION_WHEN_MISSING, type CniCommand,
+  type CniCommand,
+  commandAllowed,
+  firstVersionFor,
+  isSupportedVersion,
+  LATEST_VERSION,
+  SUPPORTED_VERSIONS,
+  VERSION_WHEN_MISSING,
 } from './versions.js';
 
 type MaybePromise<T> = T | Promise<T>;
@@ -52,7 +58,7 @@ export async function runPlugin(handlers: PluginHandlers, io: PluginIo): Promise
     const command = parseCommand(io.env);
     if (command === 'VERSION') {
       const cniVersion = peekVersion(io.stdin) ?? LATEST_VERSION;
-      io.stdout(JSON.stringify({ cniVersion, supportedVersions: SUPPORTED_VERSIONS }) + '\n');
+      io.stdout(`${JSON.stringify({ cniVersion, supportedVersions: SUPPORTED_VERSIONS })}\n`);
       return 0;
     }
     const env = parseEnv(io.env);
@@ -63,10 +69,17 @@ export async function runPlugin(handlers: PluginHandlers, io: PluginIo): Promise
     checkCommandAllowed(command, cniVersion);
     checkName(config);
 
-    if ((command === 'ADD' || command === 'DEL') && env.netns !== '' && !env.netnsOverride
-      && (io.isOwnNetns ?? isOwnNetnsByStat)(env.netns)) {
-      throw new CniError(CniCode.InvalidNetns, "plugin's netns and netns from CNI_NETNS should not be the same",
-        `CNI_NETNS ${env.netns} is the plugin's own network namespace`);
+    if (
+      (command === 'ADD' || command === 'DEL') &&
+      env.netns !== '' &&
+      !env.netnsOverride &&
+      (io.isOwnNetns ?? isOwnNetnsByStat)(env.netns)
+    ) {
+      throw new CniError(
+        CniCode.InvalidNetns,
+        "plugin's netns and netns from CNI_NETNS should not be the same",
+        `CNI_NETNS ${env.netns} is the plugin's own network namespace`,
+      );
     }
 
     const request: CniRequest = {
@@ -90,13 +103,21 @@ export async function runPlugin(handlers: PluginHandlers, io: PluginIo): Promise
         const result = await handlers.add(request);
         // A malformed result would break the runtime later and far away; fail here instead.
         validateResult(result);
-        io.stdout(JSON.stringify(formatResult(result, cniVersion)) + '\n');
+        io.stdout(`${JSON.stringify(formatResult(result, cniVersion))}\n`);
         break;
       }
-      case 'DEL': await handlers.del(request); break;
-      case 'CHECK': await handlers.check(request); break;
-      case 'STATUS': await handlers.status(request); break;
-      case 'GC': await handlers.gc(request); break;
+      case 'DEL':
+        await handlers.del(request);
+        break;
+      case 'CHECK':
+        await handlers.check(request);
+        break;
+      case 'STATUS':
+        await handlers.status(request);
+        break;
+      case 'GC':
+        await handlers.gc(request);
+        break;
     }
     return 0;
   } catch (e) {
@@ -110,7 +131,7 @@ export async function runPlugin(handlers: PluginHandlers, io: PluginIo): Promise
       error = new CniError(CniCode.Internal, message);
     }
     // Before the config is read, use the version the caller asked for when it can be told.
-    io.stdout(JSON.stringify(error.toJson(errorVersion ?? peekVersion(io.stdin) ?? LATEST_VERSION)) + '\n');
+    io.stdout(`${JSON.stringify(error.toJson(errorVersion ?? peekVersion(io.stdin) ?? LATEST_VERSION))}\n`);
     return 1;
   }
 }
@@ -143,23 +164,32 @@ function configVersion(config: Record<string, unknown>): string {
   const v = config.cniVersion;
   if (v === undefined || v === null || v === '') return VERSION_WHEN_MISSING;
   if (typeof v !== 'string') {
-    throw new CniError(CniCode.DecodingFailure, 'error parsing network config',
-      `cniVersion ${JSON.stringify(v)}: expected a string such as "1.0.0"`);
+    throw new CniError(
+      CniCode.DecodingFailure,
+      'error parsing network config',
+      `cniVersion ${JSON.stringify(v)}: expected a string such as "1.0.0"`,
+    );
   }
   return v;
 }
 
 function checkVersion(v: string): void {
   if (!isSupportedVersion(v)) {
-    throw new CniError(CniCode.IncompatibleVersion, 'incompatible CNI versions',
-      `config is ${JSON.stringify(v)}, plugin supports ${JSON.stringify(SUPPORTED_VERSIONS)}`);
+    throw new CniError(
+      CniCode.IncompatibleVersion,
+      'incompatible CNI versions',
+      `config is ${JSON.stringify(v)}, plugin supports ${JSON.stringify(SUPPORTED_VERSIONS)}`,
+    );
   }
 }
 
 function checkCommandAllowed(command: CniCommand, v: string): void {
   if (!commandAllowed(command, v)) {
-    throw new CniError(CniCode.IncompatibleVersion, `config version does not allow ${command}`,
-      `config is ${JSON.stringify(v)}; ${command} needs ${firstVersionFor(command)} or later`);
+    throw new CniError(
+      CniCode.IncompatibleVersion,
+      `config version does not allow ${command}`,
+      `config is ${JSON.stringify(v)}; ${command} needs ${firstVersionFor(command)} or later`,
+    );
   }
 }
 
@@ -169,8 +199,11 @@ function checkName(config: Record<string, unknown>): void {
     throw new CniError(CniCode.InvalidConfig, 'missing network name', 'name: expected a non-empty string');
   }
   if (typeof name !== 'string' || !NETWORK_NAME.test(name)) {
-    throw new CniError(CniCode.InvalidConfig, 'invalid characters found in network name',
-      `name ${JSON.stringify(name)}: expected a letter or digit, then letters, digits, '_', '.' or '-'`);
+    throw new CniError(
+      CniCode.InvalidConfig,
+      'invalid characters found in network name',
+      `name ${JSON.stringify(name)}: expected a letter or digit, then letters, digits, '_', '.' or '-'`,
+    );
   }
 }
 
@@ -178,7 +211,12 @@ function checkName(config: Record<string, unknown>): void {
  * DEL must succeed whatever state things are in, so there an unparseable prevResult is logged and
  * dropped (the plugin falls back to its own cache); elsewhere it is a decoding error.
  */
-function readPrevResult(command: CniCommand, config: Record<string, unknown>, cniVersion: string, io: PluginIo): CniResult | null {
+function readPrevResult(
+  command: CniCommand,
+  config: Record<string, unknown>,
+  cniVersion: string,
+  io: PluginIo,
+): CniResult | null {
   const raw = config.prevResult;
   if (raw === undefined || raw === null) return null;
   try {

@@ -2,8 +2,8 @@
 // settings through iproute2 (`ip`). What the plugin and the `vfnet` CLI use outside tests.
 import { SystemClock } from './clock.js';
 import { IpLinks } from './iproute2/links.js';
-import { FileLocks } from './locks.js';
 import { IpPfControl } from './iproute2/pf-control.js';
+import { FileLocks } from './locks.js';
 import type { HostPorts } from './ports.js';
 import { SpawnProcessRunner, SystemProcessTable } from './process.js';
 import { DirStateFiles } from './state-files.js';

@@ -1,7 +1,7 @@
 import { linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SystemClock } from './clock.js';
-import { HostError, type Clock, type Lock, type Locks, type ProcessTable } from './ports.js';
+import { type Clock, HostError, type Lock, type Locks, type ProcessTable } from './ports.js';
 import { SystemProcessTable } from './process.js';
 
 /** Who holds a lock: pid plus the process start time, so that a recycled pid is not mistaken for the owner. */

@@ -53,7 +53,17 @@ export interface VfConfig {
 
 /** A VF's PF-level settings right after it is created (`sriov_numvfs` written), as igb reports them. */
 export function freshVfConfig(): VfConfig {
-  return { mac: '00:00:00:00:00:00', vlan: 0, qos: 0, proto: '802.1q', spoofchk: true, trust: false, linkState: 'auto', minTxRate: 0, maxTxRate: 0 };
+  return {
+    mac: '00:00:00:00:00:00',
+    vlan: 0,
+    qos: 0,
+    proto: '802.1q',
+    spoofchk: true,
+    trust: false,
+    linkState: 'auto',
+    minTxRate: 0,
+    maxTxRate: 0,
+  };
 }
 
 /**

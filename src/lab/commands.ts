@@ -53,7 +53,8 @@ export class Ip {
     if (lines.length === 0) return;
     const args = netns ? ['-n', netns, '-batch', '-'] : ['-batch', '-'];
     const r = this.runner.run('ip', args, `${lines.join('\n')}\n`);
-    if (r.status !== 0) throw new HostError(`${what}: ${oneLine(r.stderr) || `ip exited ${r.status}`}`, errnoOf(r.stderr));
+    if (r.status !== 0)
+      throw new HostError(`${what}: ${oneLine(r.stderr) || `ip exited ${r.status}`}`, errnoOf(r.stderr));
   }
 
   /** Like batch, but keeps going past failing lines (for tear-down of partial states). */
@@ -66,7 +67,8 @@ export class Ip {
   json<T>(netns: string | null, args: string[], what: string): T {
     const full = netns ? ['-n', netns, '-j', ...args] : ['-j', ...args];
     const r = this.runner.run('ip', full);
-    if (r.status !== 0) throw new HostError(`${what}: ${oneLine(r.stderr) || `ip exited ${r.status}`}`, errnoOf(r.stderr));
+    if (r.status !== 0)
+      throw new HostError(`${what}: ${oneLine(r.stderr) || `ip exited ${r.status}`}`, errnoOf(r.stderr));
     return JSON.parse(r.stdout || '[]') as T;
   }
 
@@ -84,7 +86,8 @@ export class Ip {
   /** Runs a command once, throwing a HostError on failure. */
   run(file: string, args: string[], what: string, input?: string): string {
     const r = this.runner.run(file, args, input);
-    if (r.status !== 0) throw new HostError(`${what}: ${oneLine(r.stderr) || `${file} exited ${r.status}`}`, errnoOf(r.stderr));
+    if (r.status !== 0)
+      throw new HostError(`${what}: ${oneLine(r.stderr) || `${file} exited ${r.status}`}`, errnoOf(r.stderr));
     return r.stdout;
   }
 }

@@ -106,18 +106,22 @@ export function resolveOptions(opts: LabOptions = {}): Required<LabOptions> {
     physnets: opts.physnets ?? ['public', 'intranet'],
   };
   if (!/^[a-z][a-z0-9]{0,10}$/.test(r.prefix)) {
-    throw new Error(`lab prefix ${JSON.stringify(r.prefix)}: expected 1–11 lowercase letters or digits, starting with a letter`);
+    throw new Error(
+      `lab prefix ${JSON.stringify(r.prefix)}: expected 1–11 lowercase letters or digits, starting with a letter`,
+    );
   }
   if (!Number.isInteger(r.pfs) || r.pfs < 1 || r.pfs > 4) throw new Error(`lab pfs ${r.pfs}: expected 1–4`);
   // igb offers 7 VFs per PF (the default); larger NICs (ixgbe: 63) are modelled up to 32.
-  if (!Number.isInteger(r.totalVfs) || r.totalVfs < 1 || r.totalVfs > 32) throw new Error(`lab totalVfs ${r.totalVfs}: expected 1–32 (igb has 7)`);
+  if (!Number.isInteger(r.totalVfs) || r.totalVfs < 1 || r.totalVfs > 32)
+    throw new Error(`lab totalVfs ${r.totalVfs}: expected 1–32 (igb has 7)`);
   if (!Number.isInteger(r.vfsPerPf) || r.vfsPerPf < 0 || r.vfsPerPf > r.totalVfs) {
     throw new Error(`lab vfsPerPf ${r.vfsPerPf}: expected 0–${r.totalVfs} (totalVfs)`);
   }
   if (r.physnets.length === 0 || r.physnets.some((p) => !/^[A-Za-z0-9_.-]{1,64}$/.test(p))) {
     throw new Error(`lab physnets ${JSON.stringify(r.physnets)}: expected one or more names of letters, digits, _ . -`);
   }
-  if (r.dir === '' || r.dir === '/') throw new Error(`lab dir ${JSON.stringify(r.dir)}: expected a directory of its own`);
+  if (r.dir === '' || r.dir === '/')
+    throw new Error(`lab dir ${JSON.stringify(r.dir)}: expected a directory of its own`);
   return r;
 }
 
@@ -175,7 +179,6 @@ export function stableMac(prefix: string, pci: string): string {
   bytes[5] = ((parseInt(dev, 16) << 3) | parseInt(fn, 16)) & 0xff;
   return bytes.map((b) => b.toString(16).padStart(2, '0')).join(':');
 }
-
 
 /** The physnets of a lab, in first-seen order: their index names the bridges. */
 export function physnetIndex(state: Pick<LabState, 'pfs'>, physnet: string): number {
@@ -235,8 +238,12 @@ export function planLab(opts: LabOptions = {}): LabState {
       });
     }
   }
-  state.bridges = [...new Set([...pfs.map((pf) => bridgeName(physnetIndex(state, pf.physnet), 0, '802.1q')),
-    ...vfs.map((v) => v.port.bridge)])];
+  state.bridges = [
+    ...new Set([
+      ...pfs.map((pf) => bridgeName(physnetIndex(state, pf.physnet), 0, '802.1q')),
+      ...vfs.map((v) => v.port.bridge),
+    ]),
+  ];
   return state;
 }
 

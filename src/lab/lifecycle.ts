@@ -3,18 +3,18 @@
 import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { HostError, type VfConfig } from '../host/ports.js';
-import { batchWord, Ip, type CommandRunner } from './commands.js';
+import { batchWord, type CommandRunner, Ip } from './commands.js';
 import {
   bridgeName,
   DEFAULT_LAB_DIR,
   KERNEL_DRIVER_VF,
+  type LabOptions,
+  type LabState,
   labAlias,
   physnetIndex,
   planLab,
   stableMac,
   USERSPACE_DRIVERS,
-  type LabOptions,
-  type LabState,
 } from './layout.js';
 import { hostNetdevs } from './netdevs.js';
 import { hasLab, labLock, markerPath, readLabState, writeLabState } from './state.js';
@@ -96,7 +96,11 @@ export function labUp(opts: LabOptions = {}, host: LabHost = {}): LabInfo {
     // The marker goes first so that `lab down` can clean up after an `up` that died half-way.
     writeLabState(dir, state);
     writeLabTree(state);
-    ip.batch(null, [`netns add ${state.switchNetns}`, `netns add ${state.parkNetns}`], 'lab: create network namespaces');
+    ip.batch(
+      null,
+      [`netns add ${state.switchNetns}`, `netns add ${state.parkNetns}`],
+      'lab: create network namespaces',
+    );
     const sw = batchWord(state.switchNetns);
     const hostLines: string[] = [];
     for (const pf of state.pfs) {
@@ -116,9 +120,13 @@ export function labUp(opts: LabOptions = {}, host: LabHost = {}): LabInfo {
     const switchLines = ['link set lo up'];
     for (const b of state.bridges) switchLines.push(`link add name ${b} type bridge`, `link set ${b} up`);
     for (const pf of state.pfs) {
-      switchLines.push(`link set ${pf.uplink} master ${bridgeName(physnetIndex(state, pf.physnet), 0, '802.1q')}`, `link set ${pf.uplink} up`);
+      switchLines.push(
+        `link set ${pf.uplink} master ${bridgeName(physnetIndex(state, pf.physnet), 0, '802.1q')}`,
+        `link set ${pf.uplink} up`,
+      );
     }
-    for (const vf of state.vfs) switchLines.push(`link set ${vf.port.name} master ${vf.port.bridge}`, `link set ${vf.port.name} up`);
+    for (const vf of state.vfs)
+      switchLines.push(`link set ${vf.port.name} master ${vf.port.bridge}`, `link set ${vf.port.name} up`);
     ip.batch(state.switchNetns, switchLines, 'lab: wire the switch');
   } catch (e) {
     tearDown(state, ip, hostSys);
@@ -130,21 +138,29 @@ export function labUp(opts: LabOptions = {}, host: LabHost = {}): LabInfo {
 
 function refuseConflicts(state: LabState, ip: Ip, hostSys: string): void {
   const dir = state.dir;
-  if (hasLab(dir)) throw new HostError(`a lab already exists at ${dir} (${markerPath(dir)}); run \`vfnet lab down\` first`, 'EEXIST');
+  if (hasLab(dir))
+    throw new HostError(`a lab already exists at ${dir} (${markerPath(dir)}); run \`vfnet lab down\` first`, 'EEXIST');
   if (existsSync(dir) && readdirSync(dir).length > 0) {
     throw new HostError(`lab directory ${dir} exists and is not empty; choose another directory`, 'EEXIST');
   }
   const netns = ip.netnsList();
   for (const ns of [state.switchNetns, state.parkNetns]) {
-    if (netns.includes(ns)) throw new HostError(`network namespace ${ns} already exists: another lab with prefix ${state.prefix}?`, 'EEXIST');
+    if (netns.includes(ns))
+      throw new HostError(`network namespace ${ns} already exists: another lab with prefix ${state.prefix}?`, 'EEXIST');
   }
   for (const name of [...state.pfs.map((p) => p.name), ...state.vfs.map((v) => v.netdev)]) {
     if (existsSync(join(hostSys, 'class/net', name))) {
-      throw new HostError(`netdev ${name} already exists: another lab with prefix ${state.prefix}? choose another prefix`, 'EEXIST');
+      throw new HostError(
+        `netdev ${name} already exists: another lab with prefix ${state.prefix}? choose another prefix`,
+        'EEXIST',
+      );
     }
   }
   if (hostNetdevs(hostSys, state.prefix).size > 0) {
-    throw new HostError(`netdevs of a lab with prefix ${state.prefix} are still on this host; run \`vfnet lab down\` for it`, 'EEXIST');
+    throw new HostError(
+      `netdevs of a lab with prefix ${state.prefix} are still on this host; run \`vfnet lab down\` for it`,
+      'EEXIST',
+    );
   }
 }
 
@@ -154,13 +170,20 @@ function refuseConflicts(state: LabState, ip: Ip, hostSys: string): void {
  */
 function tearDown(state: LabState, ip: Ip, hostSys: string): void {
   const names = [...hostNetdevs(hostSys, state.prefix).values()];
-  ip.batchForce(null, names.map((n) => `link del dev ${n}`));
+  ip.batchForce(
+    null,
+    names.map((n) => `link del dev ${n}`),
+  );
   const existing = ip.netnsList();
-  ip.batchForce(null, [state.switchNetns, state.parkNetns].filter((n) => existing.includes(n)).map((n) => `netns del ${n}`));
+  ip.batchForce(
+    null,
+    [state.switchNetns, state.parkNetns].filter((n) => existing.includes(n)).map((n) => `netns del ${n}`),
+  );
 }
 
 function removeLabFiles(dir: string, removeDir: boolean): void {
-  for (const name of ['sys', 'lab.lock', 'lab.lock.reclaim', 'lab.json']) rmSync(join(dir, name), { recursive: true, force: true });
+  for (const name of ['sys', 'lab.lock', 'lab.lock.reclaim', 'lab.json'])
+    rmSync(join(dir, name), { recursive: true, force: true });
   if (removeDir) {
     try {
       rmdirSync(dir);
@@ -190,7 +213,9 @@ export function labShow(dir: string = DEFAULT_LAB_DIR, host: LabHost = {}): LabV
   const abs = resolve(dir);
   const state = readLabState(abs);
   const ip = new Ip(host.runner);
-  const links = new Map(ip.json<SwitchLink[]>(state.switchNetns, ['link', 'show'], 'lab show: read the switch').map((l) => [l.ifname, l]));
+  const links = new Map(
+    ip.json<SwitchLink[]>(state.switchNetns, ['link', 'show'], 'lab show: read the switch').map((l) => [l.ifname, l]),
+  );
   const at = hostNetdevs(host.hostSys ?? '/sys', state.prefix);
   const portOf = (name: string) => {
     const l = links.get(name);
@@ -200,7 +225,13 @@ export function labShow(dir: string = DEFAULT_LAB_DIR, host: LabHost = {}): LabV
     dir: state.dir,
     prefix: state.prefix,
     switchNetns: state.switchNetns,
-    pfs: state.pfs.map((pf) => ({ name: pf.name, pci: pf.pci, physnet: pf.physnet, netdev: at.get(pf.pci) ?? null, ...portOf(pf.uplink) })),
+    pfs: state.pfs.map((pf) => ({
+      name: pf.name,
+      pci: pf.pci,
+      physnet: pf.physnet,
+      netdev: at.get(pf.pci) ?? null,
+      ...portOf(pf.uplink),
+    })),
     vfs: state.vfs.map((vf) => ({
       pci: vf.pci,
       pf: vf.pf,
@@ -225,7 +256,10 @@ export function labShow(dir: string = DEFAULT_LAB_DIR, host: LabHost = {}): LabV
 export function labBind(dir: string, pci: string, driver: string, host: LabHost = {}): void {
   const abs = resolve(dir);
   if (driver !== KERNEL_DRIVER_VF && !USERSPACE.has(driver)) {
-    throw new HostError(`driver ${driver}: the lab knows ${KERNEL_DRIVER_VF} and ${[...USERSPACE].join(', ')}`, 'EINVAL');
+    throw new HostError(
+      `driver ${driver}: the lab knows ${KERNEL_DRIVER_VF} and ${[...USERSPACE].join(', ')}`,
+      'EINVAL',
+    );
   }
   const ip = new Ip(host.runner);
   const hostSys = host.hostSys ?? '/sys';
@@ -238,8 +272,16 @@ export function labBind(dir: string, pci: string, driver: string, host: LabHost 
     const fromUserspace = USERSPACE.has(vf.driver);
     if (toUserspace && !fromUserspace) {
       const name = hostNetdevs(hostSys, state.prefix).get(pci);
-      if (!name) throw new HostError(`VF ${pci}: its netdev is not in the host netns (in use by a container?); release it first`, 'EBUSY');
-      ip.batch(null, [`link set dev ${name} down`, `link set dev ${name} netns ${batchWord(state.parkNetns)}`], `lab bind ${pci} to ${driver}`);
+      if (!name)
+        throw new HostError(
+          `VF ${pci}: its netdev is not in the host netns (in use by a container?); release it first`,
+          'EBUSY',
+        );
+      ip.batch(
+        null,
+        [`link set dev ${name} down`, `link set dev ${name} netns ${batchWord(state.parkNetns)}`],
+        `lab bind ${pci} to ${driver}`,
+      );
       vf.parkedAs = name;
     } else if (!toUserspace && fromUserspace) {
       const parked = vf.parkedAs ?? vf.netdev;

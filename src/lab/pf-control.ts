@@ -2,7 +2,7 @@
 // driver), and the emulated switch is made to enforce them. Validation and errnos follow the
 // kernel's rtnetlink checks and an igb-class driver, so the plugin sees what real hardware says.
 import { HostError, type PfControl, type VfConfig, type VfLinkState, type VlanProto } from '../host/ports.js';
-import { Ip, type CommandRunner } from './commands.js';
+import { type CommandRunner, Ip } from './commands.js';
 import { KERNEL_DRIVER_VF, type LabState, type LabVf } from './layout.js';
 import { NetdevFinder } from './netdevs.js';
 import { readLabState, updateLabState, writeLabState } from './state.js';
@@ -40,7 +40,10 @@ export class LabPfControl implements PfControl {
 
   setVlan(pf: string, vf: number, vlan: number, qos: number, proto: VlanProto): void {
     if (proto !== '802.1q' && proto !== '802.1ad') {
-      throw new HostError(`vf ${vf} of ${pf}: vlan protocol ${String(proto)} is not supported (802.1q or 802.1ad)`, 'EPROTONOSUPPORT');
+      throw new HostError(
+        `vf ${vf} of ${pf}: vlan protocol ${String(proto)} is not supported (802.1q or 802.1ad)`,
+        'EPROTONOSUPPORT',
+      );
     }
     checkRange(pf, vf, 'vlan', vlan, 0, 4095);
     checkRange(pf, vf, 'qos', qos, 0, 7);
@@ -49,11 +52,17 @@ export class LabPfControl implements PfControl {
 
   setMac(pf: string, vf: number, mac: string): void {
     const normal = normalMac(mac);
-    if (normal === null) throw new HostError(`vf ${vf} of ${pf}: ${JSON.stringify(mac)} is not a MAC address`, 'EINVAL');
+    if (normal === null)
+      throw new HostError(`vf ${vf} of ${pf}: ${JSON.stringify(mac)} is not a MAC address`, 'EINVAL');
     if (Number.parseInt(normal.slice(0, 2), 16) & 1) {
       throw new HostError(`vf ${vf} of ${pf}: MAC ${normal} is multicast; a VF needs a unicast MAC`, 'EINVAL');
     }
-    this.change(pf, vf, (c) => ({ ...c, mac: normal }), (state, entry) => this.adoptAdminMac(state, entry, normal));
+    this.change(
+      pf,
+      vf,
+      (c) => ({ ...c, mac: normal }),
+      (state, entry) => this.adoptAdminMac(state, entry, normal),
+    );
   }
 
   setRate(pf: string, vf: number, minTxRate: number, maxTxRate: number): void {
@@ -84,7 +93,12 @@ export class LabPfControl implements PfControl {
    * One setting change, under the lab lock: the switch first, then the record, so a failure
    * leaves both as they were. Nothing runs or is written when the setting is already so.
    */
-  private change(pf: string, vf: number, edit: (c: VfConfig) => VfConfig, after?: (state: LabState, entry: LabVf) => void): void {
+  private change(
+    pf: string,
+    vf: number,
+    edit: (c: VfConfig) => VfConfig,
+    after?: (state: LabState, entry: LabVf) => void,
+  ): void {
     updateLabState(this.dir, (state) => {
       const pfEntry = findPf(state, pf);
       if (!Number.isInteger(vf) || vf < 0 || vf >= pfEntry.numvfs) {
@@ -93,14 +107,21 @@ export class LabPfControl implements PfControl {
       const entry = findVf(state, pf, vf);
       if (entry.pending) this.recover(state, entry);
       const config = edit(entry.config);
-      if (sameConfig(config, entry.config)) return { state: entry.pending === undefined ? null : state, result: undefined };
+      if (sameConfig(config, entry.config))
+        return { state: entry.pending === undefined ? null : state, result: undefined };
       const port = desiredPort(state, entry, config);
       const plan = planPortChange(state.switchNetns, state.bridges, entry.port, port);
       // The intent first: a process killed while the switch changes leaves it to be completed.
       entry.pending = { config, port };
       writeLabState(this.dir, state);
       this.ip.batch(state.switchNetns, plan.ip, `lab switch, vf ${vf} of ${pf}`);
-      if (plan.tc.length > 0) this.ip.run('tc', ['-n', state.switchNetns, '-batch', '-'], `lab switch tc, vf ${vf} of ${pf}`, `${plan.tc.join('\n')}\n`);
+      if (plan.tc.length > 0)
+        this.ip.run(
+          'tc',
+          ['-n', state.switchNetns, '-batch', '-'],
+          `lab switch tc, vf ${vf} of ${pf}`,
+          `${plan.tc.join('\n')}\n`,
+        );
       this.ip.batch(state.switchNetns, plan.ipAfter, `lab switch, vf ${vf} of ${pf}`);
       entry.config = config;
       entry.port = port;
@@ -118,7 +139,8 @@ export class LabPfControl implements PfControl {
     this.ip.batchForce(state.switchNetns, plan.ip);
     this.ip.runForce('tc', ['-n', state.switchNetns, '-force', '-batch', '-'], `${plan.tc.join('\n')}\n`);
     this.ip.batchForce(state.switchNetns, plan.ipAfter);
-    if (plan.tcAfter.length > 0) this.ip.runForce('tc', ['-n', state.switchNetns, '-force', '-batch', '-'], `${plan.tcAfter.join('\n')}\n`);
+    if (plan.tcAfter.length > 0)
+      this.ip.runForce('tc', ['-n', state.switchNetns, '-force', '-batch', '-'], `${plan.tcAfter.join('\n')}\n`);
     entry.config = pending.config;
     entry.port = pending.port;
     delete entry.pending;
@@ -159,7 +181,15 @@ function normalMac(mac: string): string | null {
 }
 
 function sameConfig(a: VfConfig, b: VfConfig): boolean {
-  return a.mac === b.mac && a.vlan === b.vlan && a.qos === b.qos && a.proto === b.proto
-    && a.spoofchk === b.spoofchk && a.trust === b.trust && a.linkState === b.linkState
-    && a.minTxRate === b.minTxRate && a.maxTxRate === b.maxTxRate;
+  return (
+    a.mac === b.mac &&
+    a.vlan === b.vlan &&
+    a.qos === b.qos &&
+    a.proto === b.proto &&
+    a.spoofchk === b.spoofchk &&
+    a.trust === b.trust &&
+    a.linkState === b.linkState &&
+    a.minTxRate === b.minTxRate &&
+    a.maxTxRate === b.maxTxRate
+  );
 }

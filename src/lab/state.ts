@@ -2,9 +2,9 @@
 // written under the lab's lock by whoever changes it.
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { FileLocks } from '../host/locks.js';
 import { HostError } from '../host/ports.js';
 import { LAB_MARKER, type LabState } from './layout.js';
-import { FileLocks } from '../host/locks.js';
 
 export function markerPath(dir: string): string {
   return join(dir, LAB_MARKER);
@@ -20,7 +20,10 @@ export function readLabState(dir: string): LabState {
     text = readFileSync(markerPath(dir), 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? null;
-    throw new HostError(`no lab at ${dir}: ${markerPath(dir)} cannot be read (${code})`, code === 'ENOENT' ? 'ENODEV' : code);
+    throw new HostError(
+      `no lab at ${dir}: ${markerPath(dir)} cannot be read (${code})`,
+      code === 'ENOENT' ? 'ENODEV' : code,
+    );
   }
   try {
     return JSON.parse(text) as LabState;

@@ -3,7 +3,7 @@
 // a setting that does not change the switch (trust, min rate, a value already set) costs nothing.
 import type { VfConfig } from '../host/ports.js';
 import { batchWord } from './commands.js';
-import { bridgeName, physnetIndex, type LabPort, type LabState, type LabVf } from './layout.js';
+import { bridgeName, type LabPort, type LabState, type LabVf, physnetIndex } from './layout.js';
 
 const ZERO_MAC = '00:00:00:00:00:00';
 
@@ -66,10 +66,13 @@ export function planPortChange(switchNetns: string, bridges: string[], from: Lab
     // ebtables has no netns option; `ip netns exec` inside the batch saves a spawn of our own.
     // Deletions tolerate a missing rule and an addition first removes its twin: a plugin killed
     // between the switch change and lab.json's update must not leave the two disagreeing.
-    const remove = [from.spoofFilter, to.spoofFilter].filter((m): m is string => Boolean(m))
+    const remove = [from.spoofFilter, to.spoofFilter]
+      .filter((m): m is string => Boolean(m))
       .map((m) => `ebtables ${spoofRule('-D', port, m)} 2>/dev/null`);
     const add = to.spoofFilter ? [`ebtables ${spoofRule('-A', port, to.spoofFilter)}`] : ['true'];
-    ip.push(`netns exec ${batchWord(switchNetns)} sh -c ${batchWord([...remove.map((r) => `${r};`), ...add].join(' '))}`);
+    ip.push(
+      `netns exec ${batchWord(switchNetns)} sh -c ${batchWord([...remove.map((r) => `${r};`), ...add].join(' '))}`,
+    );
   }
   if (from.shapedMbps !== to.shapedMbps) {
     // The VF's transmit direction is the switch port's ingress, and ingress cannot be shaped:
@@ -77,9 +80,11 @@ export function planPortChange(switchNetns: string, bridges: string[], from: Lab
     const ifb = shaperName(port);
     if (from.shapedMbps === 0) {
       ip.push(`link add name ${ifb} type ifb`, `link set ${ifb} up`);
-      tc.push(`qdisc add dev ${ifb} root ${tbfArgs(to.shapedMbps)}`,
+      tc.push(
+        `qdisc add dev ${ifb} root ${tbfArgs(to.shapedMbps)}`,
         `qdisc add dev ${port} handle ffff: ingress`,
-        `filter add dev ${port} parent ffff: protocol all u32 match u32 0 0 action mirred egress redirect dev ${ifb}`);
+        `filter add dev ${port} parent ffff: protocol all u32 match u32 0 0 action mirred egress redirect dev ${ifb}`,
+      );
     } else if (to.shapedMbps === 0) {
       tc.push(`qdisc del dev ${port} handle ffff: ingress`);
       ipAfter.push(`link del ${ifb}`);
@@ -90,18 +95,27 @@ export function planPortChange(switchNetns: string, bridges: string[], from: Lab
   return { ip, tc, ipAfter, bridges: next };
 }
 
-
 /**
  * Puts a port into `to`'s state after an interrupted change from `from` (the switch may be in
  * either state, or between): every line is idempotent or may fail harmlessly (run with -force).
  */
-export function planPortRecovery(switchNetns: string, bridges: string[], from: LabPort, to: LabPort): SwitchPlan & { tcAfter: string[] } {
+export function planPortRecovery(
+  switchNetns: string,
+  bridges: string[],
+  from: LabPort,
+  to: LabPort,
+): SwitchPlan & { tcAfter: string[] } {
   const ifb = shaperName(to.name);
   const macs = [from.spoofFilter, to.spoofFilter].filter((m): m is string => Boolean(m));
-  const spoof = [...macs.map((m) => `ebtables ${spoofRule('-D', to.name, m)} 2>/dev/null;`), to.spoofFilter ? `ebtables ${spoofRule('-A', to.name, to.spoofFilter)}` : 'true'];
+  const spoof = [
+    ...macs.map((m) => `ebtables ${spoofRule('-D', to.name, m)} 2>/dev/null;`),
+    to.spoofFilter ? `ebtables ${spoofRule('-A', to.name, to.spoofFilter)}` : 'true',
+  ];
   const ip = [
-    `link add name ${to.bridge} type bridge`, `link set ${to.bridge} up`,
-    `link set ${to.name} master ${to.bridge}`, `link set ${to.name} ${to.up ? 'up' : 'down'}`,
+    `link add name ${to.bridge} type bridge`,
+    `link set ${to.bridge} up`,
+    `link set ${to.name} master ${to.bridge}`,
+    `link set ${to.name} ${to.up ? 'up' : 'down'}`,
     `netns exec ${batchWord(switchNetns)} sh -c ${batchWord(spoof.join(' '))}`,
   ];
   const tc = [`qdisc del dev ${to.name} handle ffff: ingress`];
@@ -109,8 +123,11 @@ export function planPortRecovery(switchNetns: string, bridges: string[], from: L
   const tcAfter: string[] = [];
   if (to.shapedMbps > 0) {
     ipAfter.push(`link add name ${ifb} type ifb`, `link set ${ifb} up`);
-    tcAfter.push(`qdisc add dev ${ifb} root ${tbfArgs(to.shapedMbps)}`, `qdisc add dev ${to.name} handle ffff: ingress`,
-      `filter add dev ${to.name} parent ffff: protocol all u32 match u32 0 0 action mirred egress redirect dev ${ifb}`);
+    tcAfter.push(
+      `qdisc add dev ${ifb} root ${tbfArgs(to.shapedMbps)}`,
+      `qdisc add dev ${to.name} handle ffff: ingress`,
+      `filter add dev ${to.name} parent ffff: protocol all u32 match u32 0 0 action mirred egress redirect dev ${ifb}`,
+    );
   }
   return { ip, tc, ipAfter, tcAfter, bridges: bridges.includes(to.bridge) ? [...bridges] : [...bridges, to.bridge] };
 }

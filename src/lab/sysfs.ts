@@ -6,7 +6,7 @@
 import { lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Sysfs } from '../host/ports.js';
-import { KERNEL_DRIVER_PF, KERNEL_DRIVER_VF, pciDevicePath, type LabState } from './layout.js';
+import { KERNEL_DRIVER_PF, KERNEL_DRIVER_VF, type LabState, pciDevicePath } from './layout.js';
 import { NetdevFinder } from './netdevs.js';
 import { readLabState } from './state.js';
 
@@ -44,7 +44,7 @@ export class LabSysfs implements Sysfs {
 
   read(path: string): string | null {
     const node = this.resolve(path);
-    if (!node || node.kind !== 'file') return null;
+    if (node?.kind !== 'file') return null;
     try {
       return readFileSync(node.path, 'utf8').trim();
     } catch {
@@ -91,7 +91,10 @@ export class LabSysfs implements Sysfs {
     const root = realpathSync(this.root);
     const state: LabState = readLabState(root);
     this.finder = new NetdevFinder(this.hostSys, state.prefix);
-    for (const [dev, name] of [...state.pfs.map((p) => [p.pci, p.name]), ...state.vfs.map((v) => [v.pci, v.netdev])] as [string, string][]) {
+    for (const [dev, name] of [
+      ...state.pfs.map((p) => [p.pci, p.name]),
+      ...state.vfs.map((v) => [v.pci, v.netdev]),
+    ] as [string, string][]) {
       const abs = join(root, pciDevicePath(dev));
       this.devices.set(abs, dev);
       this.deviceDirs.set(dev, abs);
@@ -149,10 +152,11 @@ export class LabSysfs implements Sysfs {
         continue;
       }
       if (cur.kind === 'netdev') {
-        cur = part === 'device'
-          ? { kind: 'file', path: this.deviceDirs.get(cur.pci)! }
-          // A netdev's own attributes (address, ifindex, ...) are the real ones.
-          : { kind: 'file', path: join(this.hostSys, 'class/net', cur.name, part) };
+        cur =
+          part === 'device'
+            ? { kind: 'file', path: this.deviceDirs.get(cur.pci)! }
+            : // A netdev's own attributes (address, ifindex, ...) are the real ones.
+              { kind: 'file', path: join(this.hostSys, 'class/net', cur.name, part) };
         continue;
       }
       const here: string = cur.path;

@@ -4,7 +4,7 @@
 // symlinks. VF net/ directories are not written: LabSysfs computes them live (see sysfs.ts).
 import { mkdirSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LAB_DRIVERS, pciDevicePath, ROOT_BUS, ROOT_PORT, type LabState } from './layout.js';
+import { LAB_DRIVERS, type LabState, pciDevicePath, ROOT_BUS, ROOT_PORT } from './layout.js';
 
 const IOMMU_GROUP_BASE = 40;
 

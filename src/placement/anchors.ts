@@ -63,7 +63,11 @@ export function sharingServers(snap: ProviderSnapshot): Map<SnapshotProvider, Sn
 }
 
 /** The providers an anchor's candidates may use: its tree, then the sharing providers that serve it. */
-export function poolOf(snap: ProviderSnapshot, anchor: SnapshotProvider, servers: Map<SnapshotProvider, SnapshotProvider[]>): readonly SnapshotProvider[] {
+export function poolOf(
+  snap: ProviderSnapshot,
+  anchor: SnapshotProvider,
+  servers: Map<SnapshotProvider, SnapshotProvider[]>,
+): readonly SnapshotProvider[] {
   const extra = servers.get(anchor);
   const tree = snap.tree(anchor);
   return extra ? [...tree, ...extra] : tree;

@@ -1,8 +1,9 @@
 // can_split (vfnet's extension): how one class's amount is spread over several providers of a
 // tree (the fewest providers, as evenly as their inventories allow), and how split candidates
 // are ranked (fewest providers first, then the most even split).
-import { fits, unitsOk } from './capacity.js';
+
 import { type CandidateTable, IntList } from './candidate-table.js';
+import { fits, unitsOk } from './capacity.js';
 import type { ProviderSnapshot, SnapshotProvider } from './snapshot.js';
 
 const MAX_SPLIT_SUBSETS = 64;
@@ -29,7 +30,10 @@ export function splitPieces(snap: ProviderSnapshot, provs: SnapshotProvider[], r
   for (let size = Math.max(m, 2); size <= rooms.length; size++) {
     const found: Share[][] = [];
     for (const subset of combinations(rooms, size, MAX_SPLIT_SUBSETS * 4)) {
-      const amounts = evenSplit(amount, subset.map((x) => ({ room: x.room, inv: x.p.inventories.get(rc)! })));
+      const amounts = evenSplit(
+        amount,
+        subset.map((x) => ({ room: x.room, inv: x.p.inventories.get(rc)! })),
+      );
       if (!amounts) continue;
       found.push(subset.map((x, i) => ({ provider: x.p, amount: amounts[i]! })));
       if (found.length >= MAX_SPLIT_SUBSETS) break;
@@ -45,7 +49,10 @@ export interface Share {
 }
 
 /** Water-filling: as even as each provider's room, min_unit and step_size allow; null if impossible. */
-export function evenSplit(amount: number, slots: Array<{ room: number; inv: { minUnit: number; stepSize: number } }>): number[] | null {
+export function evenSplit(
+  amount: number,
+  slots: Array<{ room: number; inv: { minUnit: number; stepSize: number } }>,
+): number[] | null {
   const n = slots.length;
   const order = slots.map((_, i) => i).sort((a, b) => slots[a]!.room - slots[b]!.room);
   const out = new Array<number>(n).fill(0);

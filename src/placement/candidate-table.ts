@@ -85,7 +85,13 @@ export class CandidateTable {
   }
 
   /** Appends a part; returns its index. */
-  addPart(provider: SnapshotProvider, resourceClass: string, amount: number, inventory: Inventory, used: number): number {
+  addPart(
+    provider: SnapshotProvider,
+    resourceClass: string,
+    amount: number,
+    inventory: Inventory,
+    used: number,
+  ): number {
     this.partProvider.push(provider);
     this.partClass.push(resourceClass);
     this.partAmount.push(amount);
@@ -96,7 +102,13 @@ export class CandidateTable {
 
   /** Appends a copy of part `i` (an option's parts must be consecutive). */
   copyPart(i: number): void {
-    this.addPart(this.partProvider[i]!, this.partClass[i]!, this.partAmount[i]!, this.partInventory[i]!, this.partUsed[i]!);
+    this.addPart(
+      this.partProvider[i]!,
+      this.partClass[i]!,
+      this.partAmount[i]!,
+      this.partInventory[i]!,
+      this.partUsed[i]!,
+    );
   }
 
   /**
@@ -130,7 +142,8 @@ export class CandidateTable {
   /** Do options a and b have a provider in common? */
   shareProvider(a: number, b: number): boolean {
     for (let i = this.providerStart[a]!; i < this.providerEnd[a]!; i++) {
-      if (this.indexOfProvider(this.providerStart[b]!, this.providerEnd[b]!, this.optionProviders[i]!) >= 0) return true;
+      if (this.indexOfProvider(this.providerStart[b]!, this.providerEnd[b]!, this.optionProviders[i]!) >= 0)
+        return true;
     }
     return false;
   }
@@ -139,7 +152,8 @@ export class CandidateTable {
   amountLike(o: number, i: number): number {
     let n = 0;
     for (let j = this.partStart[o]!; j < this.partEnd[o]!; j++) {
-      if (this.partProvider[j] === this.partProvider[i] && this.partClass[j] === this.partClass[i]) n += this.partAmount[j]!;
+      if (this.partProvider[j] === this.partProvider[i] && this.partClass[j] === this.partClass[i])
+        n += this.partAmount[j]!;
     }
     return n;
   }

@@ -15,9 +15,9 @@
 //   product-search.ts     options combined into candidates (group_policy, same_subtree, dedup)
 //   summaries.ts          the providers to summarise
 import { candidateAnchors, poolOf, rootTraitsOk, sharingServers } from './anchors.js';
+import { sortBySplitRank } from './can-split.js';
 import type { CandidateRequest, CandidateResult } from './candidate-request.js';
 import { CandidateTable, Consolidation } from './candidate-table.js';
-import { sortBySplitRank } from './can-split.js';
 import { planGroups } from './group-plan.js';
 import { OptionBuilder } from './option-builder.js';
 import { ProductSearch } from './product-search.js';

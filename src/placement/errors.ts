@@ -55,8 +55,12 @@ export class PlacementError extends Error {
   /** Response headers the error needs (405 carries `allow`). */
   readonly headers: Record<string, string>;
 
-  constructor(status: number, message: string, code: ErrorCodeValue = ErrorCode.undefined,
-    opts: { extra?: Record<string, unknown>; headers?: Record<string, string>; rawDetail?: boolean } = {}) {
+  constructor(
+    status: number,
+    message: string,
+    code: ErrorCodeValue = ErrorCode.undefined,
+    opts: { extra?: Record<string, unknown>; headers?: Record<string, string>; rawDetail?: boolean } = {},
+  ) {
     super(message);
     this.status = status;
     this.code = code;
@@ -71,5 +75,4 @@ export class PlacementError extends Error {
 export const badRequest = (msg: string, code: ErrorCodeValue = ErrorCode.undefined) =>
   new PlacementError(400, msg, code);
 export const notFound = (msg: string) => new PlacementError(404, msg);
-export const conflict = (msg: string, code: ErrorCodeValue = ErrorCode.undefined) =>
-  new PlacementError(409, msg, code);
+export const conflict = (msg: string, code: ErrorCodeValue = ErrorCode.undefined) => new PlacementError(409, msg, code);

@@ -48,26 +48,47 @@ export function planGroups(snap: ProviderSnapshot, req: CandidateRequest): Group
   return plans;
 }
 
-function planOf(snap: ProviderSnapshot, g: RequestGroup, treeRoot: SnapshotProvider | null, req: CandidateRequest): GroupPlan {
+function planOf(
+  snap: ProviderSnapshot,
+  g: RequestGroup,
+  treeRoot: SnapshotProvider | null,
+  req: CandidateRequest,
+): GroupPlan {
   const classes = [...g.resources.keys()];
   const split = classes.map((rc) => req.nestedAware && req.canSplit.has(rc));
   const combines = g.suffix === '' && g.resources.size > 0;
   return {
-    group: g, suffixed: g.suffix !== '', treeRoot, classes,
+    group: g,
+    suffixed: g.suffix !== '',
+    treeRoot,
+    classes,
     amounts: classes.map((rc) => g.resources.get(rc)!),
     columns: classes.map((rc) => snap.classColumn(rc)),
     requiredTraits: g.required.map((anyOf) => anyOf.map((t) => snap.traitColumn(t))),
     forbiddenTraits: g.forbidden.map((t) => snap.traitColumn(t)),
-    split, splittable: classes.map((rc) => req.canSplit.has(rc)),
-    combines, anySplit: !combines && split.includes(true), sameOptionsAs: -1,
+    split,
+    splittable: classes.map((rc) => req.canSplit.has(rc)),
+    combines,
+    anySplit: !combines && split.includes(true),
+    sameOptionsAs: -1,
   };
 }
 
 /** Everything a group's options depend on (besides the snapshot and the anchor), as text. */
 function optionsSignature(plan: GroupPlan): string {
   const g = plan.group;
-  return JSON.stringify([plan.treeRoot?.index ?? null, plan.classes, plan.amounts, plan.split, plan.splittable,
-    plan.combines, g.required, g.forbidden, g.memberOf, g.forbiddenAggregates]);
+  return JSON.stringify([
+    plan.treeRoot?.index ?? null,
+    plan.classes,
+    plan.amounts,
+    plan.split,
+    plan.splittable,
+    plan.combines,
+    g.required,
+    g.forbidden,
+    g.memberOf,
+    g.forbiddenAggregates,
+  ]);
 }
 
 /** undefined = no in_tree; null = in_tree names an unknown provider (no candidates). */

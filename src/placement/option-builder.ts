@@ -1,10 +1,11 @@
 // Builds each group's options inside one anchor's pool of providers: the provider filters of a
 // group (traits, aggregates, in_tree), and the per-class pieces (one provider, or several for a
 // split class) combined into options for groups that combine providers.
-import { fits, unitsOk } from './capacity.js';
+
+import { splitPieces } from './can-split.js';
 import type { RequestGroup } from './candidate-request.js';
 import type { CandidateTable } from './candidate-table.js';
-import { splitPieces } from './can-split.js';
+import { fits, unitsOk } from './capacity.js';
 import type { GroupPlan } from './group-plan.js';
 import type { ClassColumn, ProviderSnapshot, SnapshotProvider } from './snapshot.js';
 
@@ -25,7 +26,10 @@ export class OptionBuilder {
   /** The piece of each class in the current product entry. */
   private readonly at: number[] = [];
 
-  constructor(private readonly snap: ProviderSnapshot, private readonly table: CandidateTable) {}
+  constructor(
+    private readonly snap: ProviderSnapshot,
+    private readonly table: CandidateTable,
+  ) {}
 
   addOptions(plan: GroupPlan, pool: readonly SnapshotProvider[]): void {
     if (plan.combines) this.addProduct(plan, pool, false);
@@ -86,7 +90,8 @@ export class OptionBuilder {
       if (plan.treeRoot && p.root !== plan.treeRoot) continue;
       if (singleProvider ? !passesProviderFilters(p, plan, null) : !passesSupplierFilters(p, plan)) continue;
       if (split) {
-        if (inv.total - inv.reserved > 0 && fits(inv, column.used[p.index]!, Math.min(amount, inv.minUnit))) takers.push(p);
+        if (inv.total - inv.reserved > 0 && fits(inv, column.used[p.index]!, Math.min(amount, inv.minUnit)))
+          takers.push(p);
       } else if (columnServes(column, p.index, amount)) {
         const i = this.addPart(p, plan, k, amount);
         starts[count] = i;

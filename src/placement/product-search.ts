@@ -1,9 +1,10 @@
 // The product of one anchor's group options into candidates: group_policy=isolate, the pre-1.29
 // one-provider-per-tree rule, the capacity re-check of providers serving several groups,
 // same_subtree, dedup of candidates that come back from another anchor, and the candidate cap.
-import { fits } from './capacity.js';
+
 import type { CandidateRequest, RequestGroup } from './candidate-request.js';
 import { type CandidateTable, Consolidation } from './candidate-table.js';
+import { fits } from './capacity.js';
 import type { GroupPlan } from './group-plan.js';
 import type { SnapshotProvider } from './snapshot.js';
 import { isAncestorOrSelf } from './snapshot.js';
@@ -21,9 +22,14 @@ export class ProductSearch {
   private anchor: SnapshotProvider | null = null;
   private readonly scratch = new Consolidation();
 
-  constructor(private readonly req: CandidateRequest, private readonly plans: GroupPlan[],
-    private readonly table: CandidateTable, private readonly isolate: boolean,
-    private readonly cap: number | null, private readonly ranked: boolean) {
+  constructor(
+    private readonly req: CandidateRequest,
+    private readonly plans: GroupPlan[],
+    private readonly table: CandidateTable,
+    private readonly isolate: boolean,
+    private readonly cap: number | null,
+    private readonly ranked: boolean,
+  ) {
     this.chosen = new Array<number>(plans.length).fill(0);
   }
 
@@ -125,10 +131,18 @@ function candidateKey(table: CandidateTable, chosen: number[], scratch: Consolid
   const parts: string[] = [];
   for (let k = 0; k < scratch.count; k++) {
     const p = scratch.providers[k]!;
-    for (let j = 0; j < scratch.classCounts[k]!; j++) parts.push(`${p.index}:${scratch.classes[k]![j]}:${scratch.amounts[k]![j]}`);
+    for (let j = 0; j < scratch.classCounts[k]!; j++)
+      parts.push(`${p.index}:${scratch.classes[k]![j]}:${scratch.amounts[k]![j]}`);
   }
   parts.sort();
-  const maps = chosen.map((o, i) => `${groups[i]!.suffix}=${table.providersOf(o).map((p) => p.index).sort((a, b) => a - b).join(',')}`);
+  const maps = chosen.map(
+    (o, i) =>
+      `${groups[i]!.suffix}=${table
+        .providersOf(o)
+        .map((p) => p.index)
+        .sort((a, b) => a - b)
+        .join(',')}`,
+  );
   maps.sort();
   return `${parts.join(';')}|${maps.join(';')}`;
 }

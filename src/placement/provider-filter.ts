@@ -26,19 +26,21 @@ export function filterProviders(snap: ProviderSnapshot, f: ProviderFilter): Snap
     if (treeRoot === null) return [];
     base = snap.tree(treeRoot);
   }
-  return base.filter((p) => {
-    if (f.name !== undefined && p.name !== f.name) return false;
-    if (treeRoot && p.root !== treeRoot) return false;
-    if (f.memberOf && !f.memberOf.every((anyOf) => anyOf.some((a) => p.aggregates.has(a)))) return false;
-    if (f.forbiddenAggregates && f.forbiddenAggregates.some((a) => p.aggregates.has(a))) return false;
-    if (f.required && !f.required.every((anyOf) => anyOf.some((t) => p.traits.has(t)))) return false;
-    if (f.forbidden && f.forbidden.some((t) => p.traits.has(t))) return false;
-    if (f.resources) {
-      for (const [rc, amount] of f.resources) {
-        const inv = p.inventories.get(rc);
-        if (!inv || !unitsOk(inv, amount) || !fits(inv, snap.used(p, rc), amount)) return false;
+  return base
+    .filter((p) => {
+      if (f.name !== undefined && p.name !== f.name) return false;
+      if (treeRoot && p.root !== treeRoot) return false;
+      if (f.memberOf && !f.memberOf.every((anyOf) => anyOf.some((a) => p.aggregates.has(a)))) return false;
+      if (f.forbiddenAggregates?.some((a) => p.aggregates.has(a))) return false;
+      if (f.required && !f.required.every((anyOf) => anyOf.some((t) => p.traits.has(t)))) return false;
+      if (f.forbidden?.some((t) => p.traits.has(t))) return false;
+      if (f.resources) {
+        for (const [rc, amount] of f.resources) {
+          const inv = p.inventories.get(rc);
+          if (!inv || !unitsOk(inv, amount) || !fits(inv, snap.used(p, rc), amount)) return false;
+        }
       }
-    }
-    return true;
-  }).sort((a, b) => a.index - b.index);
+      return true;
+    })
+    .sort((a, b) => a.index - b.index);
 }

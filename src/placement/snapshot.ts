@@ -82,10 +82,21 @@ export class ProviderSnapshot {
     const sorted = [...rows.providers].sort((a, b) => a.id - b.id);
     for (const r of sorted) {
       const p: SnapshotProvider = {
-        index: this.providers.length, id: r.id, uuid: r.uuid, name: r.name, generation: r.generation,
-        parent: null, root: null as unknown as SnapshotProvider, children: [],
-        inventories: new Map(), usages: new Map(), traits: new Set(), aggregates: new Set(),
-        createdAt: r.createdAt, updatedAt: r.updatedAt, sharing: false,
+        index: this.providers.length,
+        id: r.id,
+        uuid: r.uuid,
+        name: r.name,
+        generation: r.generation,
+        parent: null,
+        root: null as unknown as SnapshotProvider,
+        children: [],
+        inventories: new Map(),
+        usages: new Map(),
+        traits: new Set(),
+        aggregates: new Set(),
+        createdAt: r.createdAt,
+        updatedAt: r.updatedAt,
+        sharing: false,
       };
       this.providers.push(p);
       this.byId.set(r.id, p);
@@ -93,7 +104,7 @@ export class ProviderSnapshot {
     }
     for (const r of sorted) {
       const p = this.byId.get(r.id)!;
-      p.parent = r.parentId === null ? null : this.byId.get(r.parentId) ?? null;
+      p.parent = r.parentId === null ? null : (this.byId.get(r.parentId) ?? null);
       p.root = this.byId.get(r.rootId) ?? p;
       p.parent?.children.push(p);
       push(this.byRoot, p.root, p);

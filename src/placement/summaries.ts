@@ -19,7 +19,8 @@ export function summarise(snap: ProviderSnapshot, table: CandidateTable, nestedA
       marked[nestedAware ? p.root.index : p.index] = 1;
     }
     if (!nestedAware) continue;
-    for (let i = table.providerStart[o]!; i < table.providerEnd[o]!; i++) marked[table.optionProviders[i]!.root.index] = 1;
+    for (let i = table.providerStart[o]!; i < table.providerEnd[o]!; i++)
+      marked[table.optionProviders[i]!.root.index] = 1;
   }
   const out: SnapshotProvider[] = [];
   for (const p of snap.providers) if (marked[nestedAware ? p.root.index : p.index]) out.push(p);

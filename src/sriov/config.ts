@@ -1,8 +1,8 @@
 // The `sriov` network configuration: every key of today's sriov-cni plus vfnet's own, validated
 // strictly and completely before anything on the host is touched. Nothing here does I/O.
 import { CniCode, CniError } from '../cni/index.js';
-import type { VfLinkState, VlanProto } from '../host/ports.js';
 import { LOG_LEVELS, type LogLevel } from '../host/log.js';
+import type { VfLinkState, VlanProto } from '../host/ports.js';
 
 export type VfSelector =
   | { kind: 'deviceID'; pci: string }
@@ -34,7 +34,6 @@ export interface SriovConfig {
   placement?: PlacementTarget;
 }
 
-
 /** Notes produced while parsing, logged by the caller once it has a logger. */
 export interface ConfigNotes {
   warnings: string[];
@@ -45,9 +44,32 @@ export interface ConfigNotes {
 // case-insensitive JSON matching, so a key that differs from one of these only in case is
 // accepted (with a warning); any other key belongs to someone else and is ignored.
 const KNOWN_KEYS = [
-  'cniVersion', 'name', 'type', 'deviceID', 'master', 'pfName', 'vf', 'physnet', 'vlan', 'vlanQoS',
-  'vlanProto', 'mac', 'spoofchk', 'trust', 'link_state', 'min_tx_rate', 'max_tx_rate', 'ipam',
-  'logLevel', 'logFile', 'placement', 'runtimeConfig', 'capabilities', 'prevResult', 'dns', 'args',
+  'cniVersion',
+  'name',
+  'type',
+  'deviceID',
+  'master',
+  'pfName',
+  'vf',
+  'physnet',
+  'vlan',
+  'vlanQoS',
+  'vlanProto',
+  'mac',
+  'spoofchk',
+  'trust',
+  'link_state',
+  'min_tx_rate',
+  'max_tx_rate',
+  'ipam',
+  'logLevel',
+  'logFile',
+  'placement',
+  'runtimeConfig',
+  'capabilities',
+  'prevResult',
+  'dns',
+  'args',
   'cni.dev/valid-attachments',
 ] as const;
 type KnownKey = (typeof KNOWN_KEYS)[number];
@@ -71,7 +93,8 @@ export function parseMac(key: string, value: unknown): string {
   }
   const mac = value.toLowerCase().replace(/-/g, ':');
   if (mac === '00:00:00:00:00:00') throw invalid(key, value, 'a non-zero unicast MAC address');
-  if (parseInt(mac.slice(0, 2), 16) & 1) throw invalid(key, value, 'a unicast MAC address (the first octet is multicast)');
+  if (parseInt(mac.slice(0, 2), 16) & 1)
+    throw invalid(key, value, 'a unicast MAC address (the first octet is multicast)');
   return mac;
 }
 
@@ -104,7 +127,8 @@ function canonicalKeys(raw: Record<string, unknown>, notes: ConfigNotes): Map<Kn
       continue;
     }
     if (known !== key) {
-      if (out.has(known)) throw new CniError(CniCode.InvalidConfig, `"${key}" and "${known}" both given; use "${known}" only`);
+      if (out.has(known))
+        throw new CniError(CniCode.InvalidConfig, `"${key}" and "${known}" both given; use "${known}" only`);
       notes.warnings.push(`key "${key}" accepted as "${known}"; please spell it "${known}"`);
     }
     out.set(known, value);
@@ -126,13 +150,26 @@ function selector(keys: Map<KnownKey, unknown>, notes: ConfigNotes): VfSelector 
   const deviceID = keys.get('deviceID');
   const master = keys.get('master') ?? keys.get('pfName');
   const physnet = keys.get('physnet');
-  const given = [deviceID !== undefined && 'deviceID', master !== undefined && 'master', physnet !== undefined && 'physnet']
-    .filter((x): x is string => Boolean(x));
+  const given = [
+    deviceID !== undefined && 'deviceID',
+    master !== undefined && 'master',
+    physnet !== undefined && 'physnet',
+  ].filter((x): x is string => Boolean(x));
   if (given.length === 0) {
-    throw new CniError(CniCode.InvalidConfig, 'no VF selected: set one of "deviceID" (a VF PCI address), "master" (a PF netdev name, optionally with "vf") or "physnet"');
+    throw new CniError(
+      CniCode.InvalidConfig,
+      'no VF selected: set one of "deviceID" (a VF PCI address), "master" (a PF netdev name, optionally with "vf") or "physnet"',
+    );
   }
-  if (given.length > 1) notes.warnings.push(`"${given[0]}" selects the VF; ignoring ${given.slice(1).map((k) => `"${k}"`).join(', ')}`);
-  if (keys.has('master') && keys.has('pfName')) notes.warnings.push('"master" and its alias "pfName" both given; using "master"');
+  if (given.length > 1)
+    notes.warnings.push(
+      `"${given[0]}" selects the VF; ignoring ${given
+        .slice(1)
+        .map((k) => `"${k}"`)
+        .join(', ')}`,
+    );
+  if (keys.has('master') && keys.has('pfName'))
+    notes.warnings.push('"master" and its alias "pfName" both given; using "master"');
   const vf = keys.get('vf');
   if (vf !== undefined && given[0] !== 'master') notes.warnings.push('"vf" is only used with "master"; ignoring it');
 
@@ -160,7 +197,11 @@ function selector(keys: Map<KnownKey, unknown>, notes: ConfigNotes): VfSelector 
  * `MAC` key takes part in MAC precedence). Throws CniError code 7 naming the key, the value and
  * what was expected.
  */
-export function parseConfig(raw: Record<string, unknown>, cniArgs: ReadonlyMap<string, string>, notes: ConfigNotes): SriovConfig {
+export function parseConfig(
+  raw: Record<string, unknown>,
+  cniArgs: ReadonlyMap<string, string>,
+  notes: ConfigNotes,
+): SriovConfig {
   const keys = canonicalKeys(raw, notes);
   const cniVersion = typeof keys.get('cniVersion') === 'string' ? (keys.get('cniVersion') as string) : '0.1.0';
   const config: SriovConfig = {
@@ -175,14 +216,25 @@ export function parseConfig(raw: Record<string, unknown>, cniArgs: ReadonlyMap<s
   const proto = keys.get('vlanProto');
   if (vlan !== undefined) config.vlan = int('vlan', vlan, 0, 4094);
   if (qos !== undefined) {
-    if (config.vlan === undefined) throw new CniError(CniCode.InvalidConfig, `invalid "vlanQoS": ${JSON.stringify(qos)} (a VLAN QoS needs "vlan" to be set)`);
+    if (config.vlan === undefined)
+      throw new CniError(
+        CniCode.InvalidConfig,
+        `invalid "vlanQoS": ${JSON.stringify(qos)} (a VLAN QoS needs "vlan" to be set)`,
+      );
     config.vlanQoS = int('vlanQoS', qos, 0, 7);
     if (config.vlanQoS !== 0 && config.vlan === 0) {
-      throw new CniError(CniCode.InvalidConfig, `invalid "vlanQoS": ${config.vlanQoS} (a non-zero VLAN QoS needs a non-zero "vlan")`);
+      throw new CniError(
+        CniCode.InvalidConfig,
+        `invalid "vlanQoS": ${config.vlanQoS} (a non-zero VLAN QoS needs a non-zero "vlan")`,
+      );
     }
   }
   if (proto !== undefined) {
-    if (config.vlan === undefined) throw new CniError(CniCode.InvalidConfig, `invalid "vlanProto": ${JSON.stringify(proto)} (a VLAN protocol needs "vlan" to be set)`);
+    if (config.vlan === undefined)
+      throw new CniError(
+        CniCode.InvalidConfig,
+        `invalid "vlanProto": ${JSON.stringify(proto)} (a VLAN protocol needs "vlan" to be set)`,
+      );
     const p = typeof proto === 'string' ? proto.toLowerCase() : proto;
     if (p !== '802.1q' && p !== '802.1ad') throw invalid('vlanProto', proto, '"802.1q" or "802.1ad"');
     if (p === '802.1ad' && config.vlan === 0) {
@@ -221,9 +273,16 @@ export function parseConfig(raw: Record<string, unknown>, cniArgs: ReadonlyMap<s
   const maxRate = keys.get('max_tx_rate');
   if (minRate !== undefined) config.minTxRate = int('min_tx_rate', minRate, 0, 0x7fffffff);
   if (maxRate !== undefined) config.maxTxRate = int('max_tx_rate', maxRate, 0, 0x7fffffff);
-  if (config.minTxRate !== undefined && config.maxTxRate !== undefined && config.maxTxRate > 0 && config.minTxRate > config.maxTxRate) {
-    throw new CniError(CniCode.InvalidConfig,
-      `invalid "min_tx_rate": ${config.minTxRate} (must not exceed "max_tx_rate" ${config.maxTxRate}; 0 means no limit)`);
+  if (
+    config.minTxRate !== undefined &&
+    config.maxTxRate !== undefined &&
+    config.maxTxRate > 0 &&
+    config.minTxRate > config.maxTxRate
+  ) {
+    throw new CniError(
+      CniCode.InvalidConfig,
+      `invalid "min_tx_rate": ${config.minTxRate} (must not exceed "max_tx_rate" ${config.maxTxRate}; 0 means no limit)`,
+    );
   }
 
   const ipam = keys.get('ipam');
@@ -231,7 +290,8 @@ export function parseConfig(raw: Record<string, unknown>, cniArgs: ReadonlyMap<s
     if (typeof ipam !== 'object' || Array.isArray(ipam)) throw invalid('ipam', ipam, 'an object');
     const type = (ipam as Record<string, unknown>).type;
     if (type !== undefined && type !== '') {
-      if (typeof type !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(type)) throw invalid('ipam.type', type, 'an IPAM plugin name');
+      if (typeof type !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(type))
+        throw invalid('ipam.type', type, 'an IPAM plugin name');
       config.ipamType = type;
     }
   }
@@ -239,20 +299,24 @@ export function parseConfig(raw: Record<string, unknown>, cniArgs: ReadonlyMap<s
   const logLevel = keys.get('logLevel');
   if (logLevel !== undefined) {
     const l = typeof logLevel === 'string' ? logLevel.toLowerCase() : logLevel;
-    if (!LOG_LEVELS.includes(l as LogLevel)) throw invalid('logLevel', logLevel, LOG_LEVELS.map((x) => `"${x}"`).join(', '));
+    if (!LOG_LEVELS.includes(l as LogLevel))
+      throw invalid('logLevel', logLevel, LOG_LEVELS.map((x) => `"${x}"`).join(', '));
     config.logLevel = l as LogLevel;
   }
   const logFile = keys.get('logFile');
   if (logFile !== undefined && logFile !== '') {
-    if (typeof logFile !== 'string' || !logFile.startsWith('/')) throw invalid('logFile', logFile, 'an absolute file path');
+    if (typeof logFile !== 'string' || !logFile.startsWith('/'))
+      throw invalid('logFile', logFile, 'an absolute file path');
     config.logFile = logFile;
   }
 
   const placement = keys.get('placement');
   if (placement !== undefined && placement !== null) {
-    if (typeof placement !== 'object' || Array.isArray(placement)) throw invalid('placement', placement, 'an object such as {"url": "http://127.0.0.1:8778"}');
+    if (typeof placement !== 'object' || Array.isArray(placement))
+      throw invalid('placement', placement, 'an object such as {"url": "http://127.0.0.1:8778"}');
     const url = (placement as Record<string, unknown>).url;
-    if (typeof url !== 'string' || !/^https?:\/\/[^\s]+$/.test(url)) throw invalid('placement.url', url, 'an http(s) URL');
+    if (typeof url !== 'string' || !/^https?:\/\/[^\s]+$/.test(url))
+      throw invalid('placement.url', url, 'an http(s) URL');
     config.placement = { url };
   }
   return config;
@@ -260,11 +324,22 @@ export function parseConfig(raw: Record<string, unknown>, cniArgs: ReadonlyMap<s
 
 /** The subset of settings that touch the PF, in a form that can be cached and compared. */
 export function configuredSettings(c: SriovConfig): {
-  vlan?: number; vlanQoS?: number; vlanProto?: VlanProto; mac?: string; spoofchk?: boolean; trust?: boolean;
-  linkState?: VfLinkState; minTxRate?: number; maxTxRate?: number;
+  vlan?: number;
+  vlanQoS?: number;
+  vlanProto?: VlanProto;
+  mac?: string;
+  spoofchk?: boolean;
+  trust?: boolean;
+  linkState?: VfLinkState;
+  minTxRate?: number;
+  maxTxRate?: number;
 } {
   const out: ReturnType<typeof configuredSettings> = {};
-  if (c.vlan !== undefined) { out.vlan = c.vlan; out.vlanQoS = c.vlanQoS ?? 0; out.vlanProto = c.vlanProto ?? '802.1q'; }
+  if (c.vlan !== undefined) {
+    out.vlan = c.vlan;
+    out.vlanQoS = c.vlanQoS ?? 0;
+    out.vlanProto = c.vlanProto ?? '802.1q';
+  }
   if (c.mac !== undefined) out.mac = c.mac;
   if (c.spoofchk !== undefined) out.spoofchk = c.spoofchk;
   if (c.trust !== undefined) out.trust = c.trust;

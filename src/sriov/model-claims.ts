@@ -1,10 +1,11 @@
 // The plugin's claims in the resource model (VfAccounting): for `physnet` and `master`, a VF is
 // claimed there (SRIOV_NET_VF: 1 by the attachment's consumer) before it is picked on the host,
 // and given back after the host has it back. Also what STATUS and GC need from the model.
-import { CniCode, CniError, type Attachment, type CniRequest } from '../cni/index.js';
+
+import { attachmentConsumer, type VfAccounting } from '../accounting/port.js';
+import { type Attachment, CniCode, CniError, type CniRequest } from '../cni/index.js';
 import type { Logger } from '../host/log.js';
 import type { Sysfs } from '../host/ports.js';
-import { attachmentConsumer, type VfAccounting } from '../accounting/port.js';
 import type { SriovConfig } from './config.js';
 import { SriovCode } from './errors.js';
 import type { AttachmentRecord, Records } from './records.js';
@@ -35,7 +36,11 @@ interface ModelPf {
 const physnetTrait = (physnet: string) => `CUSTOM_PHYSNET_${physnet.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
 
 function unreachable(model: VfAccounting, what: string, e: unknown): CniError {
-  return new CniError(CniCode.TryAgainLater, `cannot ${what} in the resource model at ${model.target}`, (e as Error).message);
+  return new CniError(
+    CniCode.TryAgainLater,
+    `cannot ${what} in the resource model at ${model.target}`,
+    (e as Error).message,
+  );
 }
 
 export class ModelClaims {
@@ -59,7 +64,12 @@ export class ModelClaims {
    * whose local VFs are all busy gives its claim back and the next one is tried. null: the model
    * does not cover this `master` PF, and the ledger alone accounts for it.
    */
-  async pick(config: SriovConfig, req: CniRequest, model: VfAccounting, reclaimed: AttachmentRecord[]): Promise<ModelPickedVf | null> {
+  async pick(
+    config: SriovConfig,
+    req: CniRequest,
+    model: VfAccounting,
+    reclaimed: AttachmentRecord[],
+  ): Promise<ModelPickedVf | null> {
     const pfs = await this.candidatePfs(config, model);
     if (pfs === null) return null;
     const { selector } = config;
@@ -73,23 +83,38 @@ export class ModelClaims {
       } catch (e) {
         throw unreachable(model, `claim a VF of ${pf}`, e);
       }
-      if (!claimed) { refused++; continue; }
+      if (!claimed) {
+        refused++;
+        continue;
+      }
       try {
         const vf = selector.kind === 'master' ? selector.vf : null;
         return { ...this.picker.pick({ kind: 'master', pf, vf }, config.name, req, reclaimed), consumer };
       } catch (e) {
         await this.giveBack(model, consumer, `cannot give back the model claim ${consumer}`);
-        if (e instanceof CniError && e.code === SriovCode.NoFreeVf) { lastLocal = e; continue; }
+        if (e instanceof CniError && e.code === SriovCode.NoFreeVf) {
+          lastLocal = e;
+          continue;
+        }
         throw e;
       }
     }
     if (selector.kind === 'master') {
-      throw lastLocal ?? new CniError(SriovCode.NoFreeVf, `no free VF on ${selector.pf}: the resource model at ${model.target} has all of its VFs allocated`,
-        'release one (delete a container or instance using it), or raise its SRIOV_NET_VF inventory (sriov_numvfs, then vfnet agent)');
+      throw (
+        lastLocal ??
+        new CniError(
+          SriovCode.NoFreeVf,
+          `no free VF on ${selector.pf}: the resource model at ${model.target} has all of its VFs allocated`,
+          'release one (delete a container or instance using it), or raise its SRIOV_NET_VF inventory (sriov_numvfs, then vfnet agent)',
+        )
+      );
     }
     const physnet = selector.kind === 'physnet' ? selector.physnet : '';
-    throw new CniError(SriovCode.NoFreeVf, `no free VF on physnet "${physnet}" (trait ${physnetTrait(physnet)}) on this host`,
-      `${pfs.length} PF(s) of this host had room in ${model.target}${refused ? ` (${refused} filled up meanwhile)` : ''}, and none had a free VF left`);
+    throw new CniError(
+      SriovCode.NoFreeVf,
+      `no free VF on physnet "${physnet}" (trait ${physnetTrait(physnet)}) on this host`,
+      `${pfs.length} PF(s) of this host had room in ${model.target}${refused ? ` (${refused} filled up meanwhile)` : ''}, and none had a free VF left`,
+    );
   }
 
   /** Gives a claim back on a path that is failing anyway: a failure here is logged, not thrown. */
@@ -104,14 +129,20 @@ export class ModelClaims {
     try {
       await this.options.accountingFor(url).release(consumer);
     } catch (e) {
-      throw new CniError(CniCode.TryAgainLater, `VF ${record.vf.pci} is back, but its claim ${consumer} in ${url} could not be released`, (e as Error).message);
+      throw new CniError(
+        CniCode.TryAgainLater,
+        `VF ${record.vf.pci} is back, but its claim ${consumer} in ${url} could not be released`,
+        (e as Error).message,
+      );
     }
   }
 
   /** The claims of dead owners whose VFs this call gave back; a failure is logged, the call goes on. */
   async releaseReclaimed(reclaimed: readonly AttachmentRecord[]): Promise<void> {
     for (const r of reclaimed) {
-      await this.release(r).catch((e: Error) => this.log.error(`cannot release the model claim of ${r.containerId}/${r.ifname}: ${e.message}`));
+      await this.release(r).catch((e: Error) =>
+        this.log.error(`cannot release the model claim of ${r.containerId}/${r.ifname}: ${e.message}`),
+      );
     }
   }
 
@@ -125,7 +156,8 @@ export class ModelClaims {
   /** Why a `physnet` ADD could not succeed now, or null when the model has room on one of this host's PFs. */
   async physnetUnavailable(config: SriovConfig, physnet: string): Promise<string | null> {
     const model = this.modelFor(config);
-    if (!model) return '"physnet" needs the resource model: a "placement" URL, or this host registered with vfnet agent --db';
+    if (!model)
+      return '"physnet" needs the resource model: a "placement" URL, or this host registered with vfnet agent --db';
     let pfs: ModelPf[] | null;
     try {
       pfs = await this.candidatePfs(config, model);
@@ -155,7 +187,9 @@ export class ModelClaims {
     for (const consumer of held) {
       if (keep.has(consumer)) continue;
       this.log.info(`GC: releasing model claim ${consumer} in ${model.target}: no attachment holds it`);
-      await model.release(consumer).catch((e: Error) => { throw unreachable(model, `release ${consumer}`, e); });
+      await model.release(consumer).catch((e: Error) => {
+        throw unreachable(model, `release ${consumer}`, e);
+      });
     }
   }
 
@@ -178,9 +212,13 @@ export class ModelClaims {
       const mine = candidates.filter((p) => local.has(p)).map((provider) => ({ provider, pf: local.get(provider)! }));
       if (mine.length === 0 && !(await this.knowsAnyOf(model, [...local.keys()]))) {
         // Not "no free VF": the model has never heard of this host.
-        throw new CniError(CniCode.InvalidConfig, `"physnet": this host's PFs are not registered in the resource model at ${model.target}`,
-          config.placement ? 'run vfnet agent --placement URL on this host (with the same --hostname as VFNET_HOSTNAME)'
-            : 'register this host in the embedded store: vfnet agent --db (with the same --hostname as VFNET_HOSTNAME), or give "placement": {"url": ...}');
+        throw new CniError(
+          CniCode.InvalidConfig,
+          `"physnet": this host's PFs are not registered in the resource model at ${model.target}`,
+          config.placement
+            ? 'run vfnet agent --placement URL on this host (with the same --hostname as VFNET_HOSTNAME)'
+            : 'register this host in the embedded store: vfnet agent --db (with the same --hostname as VFNET_HOSTNAME), or give "placement": {"url": ...}',
+        );
       }
       return mine;
     }
@@ -195,10 +233,15 @@ export class ModelClaims {
     }
     if (known) return [{ provider: provider!, pf: selector.pf }];
     if (config.placement) {
-      throw new CniError(SriovCode.DeviceUnusable, `PF ${selector.pf} is not registered in ${config.placement.url}`,
-        'run vfnet agent --placement URL on this host (with the same --hostname), or omit "placement" to use the embedded store');
+      throw new CniError(
+        SriovCode.DeviceUnusable,
+        `PF ${selector.pf} is not registered in ${config.placement.url}`,
+        'run vfnet agent --placement URL on this host (with the same --hostname), or omit "placement" to use the embedded store',
+      );
     }
-    this.log.debug(`PF ${selector.pf} is not in the embedded store ${model.target}; the ledger alone accounts for its VFs`);
+    this.log.debug(
+      `PF ${selector.pf} is not in the embedded store ${model.target}; the ledger alone accounts for its VFs`,
+    );
     return null;
   }
 
@@ -207,7 +250,7 @@ export class ModelClaims {
       for (const p of providers) if (await model.knows(p)) return true;
       return false;
     } catch (e) {
-      throw unreachable(model, 'look up this host\'s PFs', e);
+      throw unreachable(model, "look up this host's PFs", e);
     }
   }
 
@@ -217,7 +260,8 @@ export class ModelClaims {
     if (!this.options.pfProvider) return local;
     for (const entry of this.sysfs.list('sys/class/net') ?? []) {
       const pci = this.sysfs.linkName(`sys/class/net/${entry}/device`);
-      if (pci && this.sysfs.read(`sys/bus/pci/devices/${pci}/sriov_totalvfs`) !== null) local.set(this.options.pfProvider(pci), entry);
+      if (pci && this.sysfs.read(`sys/bus/pci/devices/${pci}/sriov_totalvfs`) !== null)
+        local.set(this.options.pfProvider(pci), entry);
     }
     return local;
   }

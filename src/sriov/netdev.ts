@@ -2,7 +2,7 @@
 // the host never sees an intermediate name (udev and NetworkManager race on those: sriov-cni
 // #321/#349) and a pod-side name can never clash with a host device (#40).
 import { CniError, type CniResult } from '../cni/index.js';
-import type { Clock, Links, LinkInfo, Netns } from '../host/ports.js';
+import type { Clock, LinkInfo, Links, Netns } from '../host/ports.js';
 import { SriovCode } from './errors.js';
 import type { Journal } from './journal.js';
 import type { RetryPolicy } from './vf-settings.js';
@@ -46,14 +46,22 @@ export class VfNetdevs {
       this.clock.sleep(this.retry.macDelayMs);
     }
     const now = this.links.get(ns, name)?.mac;
-    if (now?.toLowerCase() !== mac) throw new Error(`${name} reports MAC ${now}, not ${mac}, after ${this.retry.macAttempts} checks`);
+    if (now?.toLowerCase() !== mac)
+      throw new Error(`${name} reports MAC ${now}, not ${mac}, after ${this.retry.macAttempts} checks`);
   }
 
   /**
    * Moves `orig.name` from the host into `podNs` as `ifname`, sets its MAC, brings it up and
    * configures the addresses and routes of `ipam` (if any). Each change is journalled.
    */
-  attach(orig: NetdevOriginal, podNs: string, ifname: string, mac: string | undefined, ipam: CniResult | null, journal: Journal): LinkInfo {
+  attach(
+    orig: NetdevOriginal,
+    podNs: string,
+    ifname: string,
+    mac: string | undefined,
+    ipam: CniResult | null,
+    journal: Journal,
+  ): LinkInfo {
     const { links } = this;
     const altnames = links.get(null, orig.name)?.altnames ?? [];
     if (altnames.length === 0) {
@@ -96,7 +104,13 @@ export class VfNetdevs {
    * With altnames (udev's, or a kernel that keeps old names), the rename must happen where they
    * can be cleaned first: a fresh namespace, so they can neither clash in the pod nor linger.
    */
-  private attachThroughTemporaryNamespace(orig: NetdevOriginal, podNs: string, ifname: string, altnames: readonly string[], journal: Journal): void {
+  private attachThroughTemporaryNamespace(
+    orig: NetdevOriginal,
+    podNs: string,
+    ifname: string,
+    altnames: readonly string[],
+    journal: Journal,
+  ): void {
     const { links } = this;
     let tmp: string;
     try {
@@ -211,6 +225,7 @@ export class VfNetdevs {
   /** Best effort, after the PF-level state is restored: the host netdev's original MAC. */
   settleHostMac(orig: NetdevOriginal): void {
     const link = this.links.get(null, orig.name);
-    if (link && link.mac.toLowerCase() !== orig.mac.toLowerCase()) this.setMacVerified(null, orig.name, orig.mac.toLowerCase());
+    if (link && link.mac.toLowerCase() !== orig.mac.toLowerCase())
+      this.setMacVerified(null, orig.name, orig.mac.toLowerCase());
   }
 }

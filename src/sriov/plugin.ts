@@ -1,23 +1,35 @@
 // The `sriov` plugin's commands: ADD, DEL, CHECK, STATUS and GC, and the order of their steps.
 // Choosing and locking the VF is VfPicker's, claims in the resource model are ModelClaims', and
 // giving a VF back is VfRestorer's.
-import { CniCode, CniError, delegateIpam, delegateSupports, validAttachments, type CniRequest, type CniResult, type ExecutableFinder, type HandlerCommand, type PluginHandlers } from '../cni/index.js';
+
+import type { VfAccounting } from '../accounting/port.js';
+import {
+  CniCode,
+  CniError,
+  type CniRequest,
+  type CniResult,
+  delegateIpam,
+  delegateSupports,
+  type ExecutableFinder,
+  type HandlerCommand,
+  type PluginHandlers,
+  validAttachments,
+} from '../cni/index.js';
 import type { Logger } from '../host/log.js';
 import type { HostPorts, VfConfig } from '../host/ports.js';
-import type { VfAccounting } from '../accounting/port.js';
 import type { VfLedger } from '../store/vf-ledger.js';
-import { configuredSettings, parseConfig, type ConfigNotes, type SriovConfig } from './config.js';
+import { type ConfigNotes, configuredSettings, parseConfig, type SriovConfig } from './config.js';
 import { SriovCode } from './errors.js';
 import { Journal } from './journal.js';
 import { ModelClaims, type ModelClaimsOptions } from './model-claims.js';
-import { VfNetdevs, type NetdevOriginal } from './netdev.js';
-import { ownsClaim, RECORD_SCHEMA, Records, type AttachmentRecord } from './records.js';
+import { type NetdevOriginal, VfNetdevs } from './netdev.js';
+import { type AttachmentRecord, ownsClaim, RECORD_SCHEMA, Records } from './records.js';
 import type { VfRef } from './resolve.js';
 import { attachmentResult } from './result.js';
 import { VfLocks } from './vf-locks.js';
 import { VfPicker } from './vf-picker.js';
 import { VfRestorer } from './vf-restorer.js';
-import { VfSettings, ZERO_MAC, type RetryPolicy } from './vf-settings.js';
+import { type RetryPolicy, VfSettings, ZERO_MAC } from './vf-settings.js';
 
 export interface PluginOptions extends RetryPolicy, ModelClaimsOptions {
   /** Which attachment holds which VF on this node. */
@@ -64,7 +76,12 @@ export class SriovPlugin implements PluginHandlers {
   }
 
   private ipam(op: HandlerCommand, req: CniRequest): CniResult | null {
-    return delegateIpam(op, req, this.host.processes, this.options.findExecutable ? { find: this.options.findExecutable } : {});
+    return delegateIpam(
+      op,
+      req,
+      this.host.processes,
+      this.options.findExecutable ? { find: this.options.findExecutable } : {},
+    );
   }
 
   // ------------------------------------------------------------------ config
@@ -72,9 +89,13 @@ export class SriovPlugin implements PluginHandlers {
   private config(req: CniRequest): SriovConfig {
     const notes: ConfigNotes = { warnings: [], debug: [] };
     // Logging settings first, so that even a config error is logged where the user asked.
-    const level = req.config.logLevel, file = req.config.logFile;
+    const level = req.config.logLevel,
+      file = req.config.logFile;
     if (typeof level === 'string' && ['panic', 'error', 'warning', 'info', 'debug'].includes(level.toLowerCase())) {
-      this.log.configure(level.toLowerCase() as SriovConfig['logLevel'], typeof file === 'string' && file.startsWith('/') ? file : undefined);
+      this.log.configure(
+        level.toLowerCase() as SriovConfig['logLevel'],
+        typeof file === 'string' && file.startsWith('/') ? file : undefined,
+      );
     }
     const config = parseConfig(req.config, req.args, notes);
     this.log.configure(config.logLevel, config.logFile);
@@ -83,8 +104,11 @@ export class SriovPlugin implements PluginHandlers {
     if (!req.ignoreUnknownArgs) {
       const unknown = [...req.args.keys()].filter((k) => k !== 'MAC');
       if (unknown.length) {
-        throw new CniError(CniCode.InvalidEnvironment, `unknown CNI_ARGS [${unknown.join(', ')}]`,
-          'this plugin reads only MAC; runtimes that send more must add IgnoreUnknown=1');
+        throw new CniError(
+          CniCode.InvalidEnvironment,
+          `unknown CNI_ARGS [${unknown.join(', ')}]`,
+          'this plugin reads only MAC; runtimes that send more must add IgnoreUnknown=1',
+        );
       }
     }
     return config;
@@ -95,19 +119,28 @@ export class SriovPlugin implements PluginHandlers {
   add(req: CniRequest): CniResult | Promise<CniResult> {
     const config = this.config(req);
     if (!this.host.links.netnsExists(req.netns)) {
-      throw new CniError(CniCode.InvalidEnvironment, `CNI_NETNS ${JSON.stringify(req.netns)} is not a network namespace`);
+      throw new CniError(
+        CniCode.InvalidEnvironment,
+        `CNI_NETNS ${JSON.stringify(req.netns)} is not a network namespace`,
+      );
     }
     const previous = this.records.readAttachmentSafe(req.containerId, req.ifname);
     if (previous?.phase === 'added') {
-      throw new CniError(SriovCode.VfInUse, `container ${req.containerId} already has ${req.ifname} on VF ${previous.vf.pci}`,
-        'DEL it first');
+      throw new CniError(
+        SriovCode.VfInUse,
+        `container ${req.containerId} already has ${req.ifname} on VF ${previous.vf.pci}`,
+        'DEL it first',
+      );
     }
     if (previous) this.restorer.release(previous, previous.netns);
 
     const model = config.selector.kind === 'deviceID' ? null : this.modelClaims.modelFor(config);
     if (config.selector.kind === 'physnet' && !model) {
-      throw new CniError(CniCode.InvalidConfig, `"physnet": picking a VF by physical network needs the resource model`,
-        'give "placement": {"url": "http://HOST:8778"} (a vfnet serve or Placement where vfnet agent registered this host), or register this host in the embedded store with vfnet agent --db');
+      throw new CniError(
+        CniCode.InvalidConfig,
+        `"physnet": picking a VF by physical network needs the resource model`,
+        'give "placement": {"url": "http://HOST:8778"} (a vfnet serve or Placement where vfnet agent registered this host), or register this host in the embedded store with vfnet agent --db',
+      );
     }
     // Owners found dead on the way to this call's VF: their model claims go once this ADD is done.
     const reclaimed: AttachmentRecord[] = [];
@@ -116,7 +149,11 @@ export class SriovPlugin implements PluginHandlers {
   }
 
   /** ADD with the VF accounted for by the ledger alone (deviceID, or a PF no model has). */
-  private addLocally(config: SriovConfig, req: CniRequest, reclaimed: AttachmentRecord[]): CniResult | Promise<CniResult> {
+  private addLocally(
+    config: SriovConfig,
+    req: CniRequest,
+    reclaimed: AttachmentRecord[],
+  ): CniResult | Promise<CniResult> {
     const { selector } = config;
     if (selector.kind === 'physnet') throw new Error('physnet is claimed through the resource model (addThroughModel)');
     const { vf, lock } = this.picker.pick(selector, config.name, req, reclaimed);
@@ -130,7 +167,12 @@ export class SriovPlugin implements PluginHandlers {
     return reclaimed.length ? this.modelClaims.releaseReclaimed(reclaimed).then(() => result) : result;
   }
 
-  private async addThroughModel(config: SriovConfig, req: CniRequest, model: VfAccounting, reclaimed: AttachmentRecord[]): Promise<CniResult> {
+  private async addThroughModel(
+    config: SriovConfig,
+    req: CniRequest,
+    model: VfAccounting,
+    reclaimed: AttachmentRecord[],
+  ): Promise<CniResult> {
     const picked = await this.modelClaims.pick(config, req, model, reclaimed);
     if (!picked) return this.addLocally(config, req, reclaimed);
     const { vf, lock, consumer } = picked;
@@ -155,16 +197,38 @@ export class SriovPlugin implements PluginHandlers {
       pfOrig = this.settings.read(vf);
       if (!vf.dpdk) {
         const link = this.netdevs.inspect(null, vf.netdev!);
-        if (!link) throw new CniError(SriovCode.DeviceUnusable, `VF ${vf.pci}: its interface ${vf.netdev} is not in the host namespace`);
-        netdevOrig = { name: link.name, mac: link.mac.toLowerCase(), mtu: link.mtu, up: link.up, ifindex: link.ifindex };
+        if (!link)
+          throw new CniError(
+            SriovCode.DeviceUnusable,
+            `VF ${vf.pci}: its interface ${vf.netdev} is not in the host namespace`,
+          );
+        netdevOrig = {
+          name: link.name,
+          mac: link.mac.toLowerCase(),
+          mtu: link.mtu,
+          up: link.up,
+          ifindex: link.ifindex,
+        };
         // A PF that lists the VF's own MAC is echoing what the VF reported (igbvf), not holding an
         // admin MAC: restoring it as one would lock the VF to it. The original admin MAC is none.
-        if (pfOrig.mac.toLowerCase() === netdevOrig.mac && pfOrig.mac.toLowerCase() !== ZERO_MAC) pfOrig = { ...pfOrig, mac: ZERO_MAC };
+        if (pfOrig.mac.toLowerCase() === netdevOrig.mac && pfOrig.mac.toLowerCase() !== ZERO_MAC)
+          pfOrig = { ...pfOrig, mac: ZERO_MAC };
       }
       const record: AttachmentRecord = {
-        schema: RECORD_SCHEMA, network: config.name, containerId: req.containerId, ifname: req.ifname, netns: req.netns,
-        vf, configured: configuredSettings(config), original: { pf: pfOrig, netdev: netdevOrig }, ipamType: config.ipamType ?? null,
-        phase: 'adding', result: null, pid: this.options.pid, createdAt: new Date(this.host.clock.now()).toISOString(), model,
+        schema: RECORD_SCHEMA,
+        network: config.name,
+        containerId: req.containerId,
+        ifname: req.ifname,
+        netns: req.netns,
+        vf,
+        configured: configuredSettings(config),
+        original: { pf: pfOrig, netdev: netdevOrig },
+        ipamType: config.ipamType ?? null,
+        phase: 'adding',
+        result: null,
+        pid: this.options.pid,
+        createdAt: new Date(this.host.clock.now()).toISOString(),
+        model,
       };
       // The original state is on disk before the first change: a crash anywhere after this is undone by DEL or GC.
       this.records.writeAttachment(record);
@@ -175,7 +239,9 @@ export class SriovPlugin implements PluginHandlers {
       let ipam: CniResult | null = null;
       if (config.ipamType) {
         ipam = this.ipam('ADD', req);
-        journal.record(`release the ${config.ipamType} addresses`, () => { this.ipam('DEL', req); });
+        journal.record(`release the ${config.ipamType} addresses`, () => {
+          this.ipam('DEL', req);
+        });
         if (ipam && ipam.ips.length === 0) {
           throw new CniError(CniCode.InvalidConfig, `IPAM plugin ${config.ipamType} returned no IP addresses`);
         }
@@ -184,7 +250,14 @@ export class SriovPlugin implements PluginHandlers {
       let mac = config.mac ?? (pfOrig.mac !== '00:00:00:00:00:00' ? pfOrig.mac.toLowerCase() : undefined);
       let mtu: number | undefined;
       if (!vf.dpdk) {
-        const link = this.netdevs.attach(netdevOrig!, req.netns, req.ifname, config.mac, vf.dpdk ? null : ipam, journal);
+        const link = this.netdevs.attach(
+          netdevOrig!,
+          req.netns,
+          req.ifname,
+          config.mac,
+          vf.dpdk ? null : ipam,
+          journal,
+        );
         mac = link.mac.toLowerCase();
         mtu = link.mtu;
       }
@@ -192,7 +265,9 @@ export class SriovPlugin implements PluginHandlers {
       const result = attachmentResult(req, vf, mac, mtu, ipam);
       this.records.writeAttachment({ ...record, phase: 'added', result });
       journal.commit();
-      this.log.info(`attached VF ${vf.pci} (${vf.pf} VF ${vf.index}${vf.dpdk ? `, ${vf.driver}` : `, was ${vf.netdev}`}) as ${req.ifname}`);
+      this.log.info(
+        `attached VF ${vf.pci} (${vf.pf} VF ${vf.index}${vf.dpdk ? `, ${vf.driver}` : `, was ${vf.netdev}`}) as ${req.ifname}`,
+      );
       return result;
     } catch (e) {
       const failures = journal.rollback();
@@ -209,7 +284,13 @@ export class SriovPlugin implements PluginHandlers {
       }
       for (const f of failures) this.log.error(`rollback: cannot ${f.step}: ${f.error.message}`);
       if (e instanceof CniError && failures.length) {
-        throw new CniError(e.code, e.msg, [e.details, `rollback incomplete: ${failures.map((f) => `${f.step}: ${f.error.message}`).join('; ')}`].filter(Boolean).join('; '));
+        throw new CniError(
+          e.code,
+          e.msg,
+          [e.details, `rollback incomplete: ${failures.map((f) => `${f.step}: ${f.error.message}`).join('; ')}`]
+            .filter(Boolean)
+            .join('; '),
+        );
       }
       throw e;
     }
@@ -229,14 +310,18 @@ export class SriovPlugin implements PluginHandlers {
     try {
       record = this.records.readAttachment(req.containerId, req.ifname);
     } catch (e) {
-      this.log.warning(`corrupt attachment record for ${req.containerId}/${req.ifname} removed: ${(e as Error).message}`);
+      this.log.warning(
+        `corrupt attachment record for ${req.containerId}/${req.ifname} removed: ${(e as Error).message}`,
+      );
       this.records.removeAttachment(req.containerId, req.ifname);
       record = null;
     }
     if (record && config && record.network !== config.name) {
       // An attachment is (network, containerID, ifname): this one belongs to another network,
       // whose own DEL will release it. Only this network's addresses are ours to give back.
-      this.log.warning(`DEL of network ${config.name}: ${req.containerId}/${req.ifname} is attached to network ${record.network}; leaving it alone`);
+      this.log.warning(
+        `DEL of network ${config.name}: ${req.containerId}/${req.ifname} is attached to network ${record.network}; leaving it alone`,
+      );
       if (config.ipamType) this.ipam('DEL', req);
       return;
     }
@@ -276,7 +361,11 @@ export class SriovPlugin implements PluginHandlers {
       if (ipamType) this.ipam('DEL', req);
       const errors = this.restorer.release(record, req.netns);
       if (errors.length) {
-        throw new CniError(SriovCode.NetdevFailed, `VF ${record.vf.pci} was released, but not everything could be restored`, errors.join('; '));
+        throw new CniError(
+          SriovCode.NetdevFailed,
+          `VF ${record.vf.pci} was released, but not everything could be restored`,
+          errors.join('; '),
+        );
       }
     } finally {
       lock.release();
@@ -289,10 +378,12 @@ export class SriovPlugin implements PluginHandlers {
   check(req: CniRequest): void {
     const config = this.config(req);
     const record = this.records.readAttachment(req.containerId, req.ifname);
-    const fail = (what: string) => new CniError(SriovCode.CheckFailed, `CHECK of ${req.containerId}/${req.ifname} failed: ${what}`);
-    if (!record || record.phase !== 'added') throw fail('no attachment was made (no record)');
+    const fail = (what: string) =>
+      new CniError(SriovCode.CheckFailed, `CHECK of ${req.containerId}/${req.ifname} failed: ${what}`);
+    if (record?.phase !== 'added') throw fail('no attachment was made (no record)');
     const claim = this.records.readClaim(record.vf.pci);
-    if (!claim || !ownsClaim(claim, req.containerId, req.ifname)) throw fail(`VF ${record.vf.pci} is not claimed by this attachment`);
+    if (!claim || !ownsClaim(claim, req.containerId, req.ifname))
+      throw fail(`VF ${record.vf.pci} is not claimed by this attachment`);
     const problems = this.settings.differences(record.vf, configuredSettings(config));
     if (!record.vf.dpdk) {
       const link = this.netdevs.inspect(req.netns, req.ifname);
@@ -300,7 +391,8 @@ export class SriovPlugin implements PluginHandlers {
         problems.push(`${req.ifname} is not in ${req.netns}`);
       } else {
         const expectedMac = record.result?.interfaces.find((i) => i.name === req.ifname)?.mac;
-        if (expectedMac && link.mac.toLowerCase() !== expectedMac) problems.push(`${req.ifname} has MAC ${link.mac}, expected ${expectedMac}`);
+        if (expectedMac && link.mac.toLowerCase() !== expectedMac)
+          problems.push(`${req.ifname} has MAC ${link.mac}, expected ${expectedMac}`);
         if (!link.up) problems.push(`${req.ifname} is down`);
       }
     }
@@ -331,7 +423,12 @@ export class SriovPlugin implements PluginHandlers {
   }
 
   /** `physnet` can ADD when the model is reachable and has room on one of this host's PFs. */
-  private async physnetStatus(config: SriovConfig, req: CniRequest, physnet: string, unavailable: (why: string) => CniError): Promise<void> {
+  private async physnetStatus(
+    config: SriovConfig,
+    req: CniRequest,
+    physnet: string,
+    unavailable: (why: string) => CniError,
+  ): Promise<void> {
     const why = await this.modelClaims.physnetUnavailable(config, physnet);
     if (why !== null) throw unavailable(why);
     if (config.ipamType) this.forwardTolerantly('STATUS', req);
@@ -380,12 +477,19 @@ export class SriovPlugin implements PluginHandlers {
     for (const c of this.records.allClaims()) {
       if (c.network !== config.name) continue;
       if (this.records.readAttachmentSafe(c.containerId, c.ifname)) continue;
-      const stillValid = valid ? valid.has(attachmentKey(c.containerId, c.ifname)) : Boolean(c.netns && this.host.links.netnsExists(c.netns));
+      const stillValid = valid
+        ? valid.has(attachmentKey(c.containerId, c.ifname))
+        : Boolean(c.netns && this.host.links.netnsExists(c.netns));
       if (stillValid) continue;
       this.records.removeClaim(c.pci);
     }
     if (config.ipamType) this.forwardTolerantly('GC', req);
-    if (errors.length) throw new CniError(SriovCode.NetdevFailed, 'GC released stale attachments, but not everything could be restored', errors.join('; '));
+    if (errors.length)
+      throw new CniError(
+        SriovCode.NetdevFailed,
+        'GC released stale attachments, but not everything could be restored',
+        errors.join('; '),
+      );
     const model = listed ? this.modelClaims.modelFor(config) : null;
     if (!modelReleases.length && !model) return;
     return (async () => {

@@ -39,7 +39,14 @@ function numVfs(sysfs: Sysfs, pfPci: string): number {
   return Number.isInteger(n) && n > 0 ? n : 0;
 }
 
-function describe(sysfs: Sysfs, pci: string, pf: string, pfPci: string, index: number, userspace: readonly string[]): VfRef {
+function describe(
+  sysfs: Sysfs,
+  pci: string,
+  pf: string,
+  pfPci: string,
+  index: number,
+  userspace: readonly string[],
+): VfRef {
   const netdev = sysfs.list(`${pciDir(pci)}/net`)?.[0] ?? null;
   const driver = sysfs.linkName(`${pciDir(pci)}/driver`);
   const dpdk = netdev === null && driver !== null && userspace.includes(driver);
@@ -54,7 +61,9 @@ export function resolveDevice(sysfs: Sysfs, pci: string, userspace: readonly str
   if (!sysfs.exists(pciDir(pci))) throw unusable(`deviceID "${pci}": no PCI device with that address`);
   const pfPci = sysfs.linkName(`${pciDir(pci)}/physfn`);
   if (!pfPci) {
-    throw unusable(`deviceID "${pci}" is not an SR-IOV VF (it has no physfn: a PF, an InfiniBand or a virtio device cannot be used)`);
+    throw unusable(
+      `deviceID "${pci}" is not an SR-IOV VF (it has no physfn: a PF, an InfiniBand or a virtio device cannot be used)`,
+    );
   }
   const pf = pfNetdev(sysfs, pfPci);
   if (!pf) throw unusable(`deviceID "${pci}": its PF ${pfPci} has no network interface`);
@@ -74,7 +83,9 @@ export function listPfVfs(sysfs: Sysfs, key: string, pf: string, userspace: read
   }
   const n = numVfs(sysfs, pfPci);
   if (n === 0) {
-    throw unusable(`${key} "${pf}" has no VFs (sriov_numvfs is 0): create them with echo N > /sys/class/net/${pf}/device/sriov_numvfs`);
+    throw unusable(
+      `${key} "${pf}" has no VFs (sriov_numvfs is 0): create them with echo N > /sys/class/net/${pf}/device/sriov_numvfs`,
+    );
   }
   const vfs: VfRef[] = [];
   for (let i = 0; i < n; i++) {
@@ -90,5 +101,7 @@ export function isUsable(vf: VfRef): boolean {
 }
 
 export function notUsable(vf: VfRef): CniError {
-  return unusable(`VF ${vf.pci} has neither a network interface in this namespace nor a userspace driver (driver: ${vf.driver ?? 'none'}); it may be in use elsewhere`);
+  return unusable(
+    `VF ${vf.pci} has neither a network interface in this namespace nor a userspace driver (driver: ${vf.driver ?? 'none'}); it may be in use elsewhere`,
+  );
 }

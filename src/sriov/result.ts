@@ -1,9 +1,15 @@
 // The result of an ADD: the previous plugins' result (a chained call), plus this VF's interface
 // in the pod and the addresses IPAM gave it.
-import { emptyResult, type CniRequest, type CniResult } from '../cni/index.js';
+import { type CniRequest, type CniResult, emptyResult } from '../cni/index.js';
 import type { VfRef } from './resolve.js';
 
-export function attachmentResult(req: CniRequest, vf: VfRef, mac: string | undefined, mtu: number | undefined, ipam: CniResult | null): CniResult {
+export function attachmentResult(
+  req: CniRequest,
+  vf: VfRef,
+  mac: string | undefined,
+  mtu: number | undefined,
+  ipam: CniResult | null,
+): CniResult {
   const base = req.prevResult ?? emptyResult();
   const index = base.interfaces.length;
   const iface: CniResult['interfaces'][number] = { name: req.ifname, sandbox: req.netns, pciID: vf.pci };

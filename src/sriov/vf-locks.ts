@@ -32,8 +32,11 @@ export class VfLocks {
       return this.locks.acquire(name, this.timeoutMs);
     } catch (e) {
       if (e instanceof HostError && e.errno === 'ETIMEDOUT') {
-        throw new CniError(CniCode.TryAgainLater, `timed out after ${this.timeoutMs / 1000} s waiting for ${what}`,
-          'another ADD or DEL holds it; try again later');
+        throw new CniError(
+          CniCode.TryAgainLater,
+          `timed out after ${this.timeoutMs / 1000} s waiting for ${what}`,
+          'another ADD or DEL holds it; try again later',
+        );
       }
       throw new CniError(CniCode.IoFailure, `cannot lock ${what}`, (e as Error).message);
     }

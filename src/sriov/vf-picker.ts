@@ -6,7 +6,7 @@ import type { Logger } from '../host/log.js';
 import type { HostPorts, Lock } from '../host/ports.js';
 import type { SriovConfig } from './config.js';
 import { SriovCode } from './errors.js';
-import { ownsClaim, type AttachmentRecord, type Records, type VfClaim } from './records.js';
+import { type AttachmentRecord, ownsClaim, type Records, type VfClaim } from './records.js';
 import { isUsable, listPfVfs, notUsable, resolveDevice, type VfRef } from './resolve.js';
 import type { VfLocks } from './vf-locks.js';
 import type { VfRestorer } from './vf-restorer.js';
@@ -53,15 +53,22 @@ export class VfPicker {
     } else {
       const all = listPfVfs(this.host.sysfs, 'master', selector.pf, userspaceDrivers);
       const found = all.find((v) => v.index === selector.vf);
-      if (!found) throw new CniError(SriovCode.DeviceUnusable, `"vf": ${selector.vf} does not exist on ${selector.pf}, which has ${all.length} VFs`);
+      if (!found)
+        throw new CniError(
+          SriovCode.DeviceUnusable,
+          `"vf": ${selector.vf} does not exist on ${selector.pf}, which has ${all.length} VFs`,
+        );
       vf = found;
     }
     const lock = this.locks.vf(vf.pci);
     try {
       const holder = this.records.readClaim(vf.pci);
       if (this.heldByAnother(holder, req)) {
-        throw new CniError(SriovCode.VfInUse, `VF ${vf.pci} (${vf.pf} VF ${vf.index}) is already in use`,
-          `held by container ${holder.containerId} as ${holder.ifname} in ${holder.netns}`);
+        throw new CniError(
+          SriovCode.VfInUse,
+          `VF ${vf.pci} (${vf.pf} VF ${vf.index}) is already in use`,
+          `held by container ${holder.containerId} as ${holder.ifname} in ${holder.netns}`,
+        );
       }
       this.reclaimIfStale(holder, req, reclaimed);
       // Re-resolve under the lock: the previous holder's DEL may have just given the netdev back.
@@ -83,8 +90,9 @@ export class VfPicker {
         const vf = resolveDevice(this.host.sysfs, selector.pci, userspaceDrivers);
         return !isUsable(vf) && !this.heldByAnother(this.records.readClaim(vf.pci), req) ? notUsable(vf).message : null;
       }
-      const vfs = listPfVfs(this.host.sysfs, 'master', selector.pf, userspaceDrivers)
-        .filter((v) => selector.vf === null || v.index === selector.vf);
+      const vfs = listPfVfs(this.host.sysfs, 'master', selector.pf, userspaceDrivers).filter(
+        (v) => selector.vf === null || v.index === selector.vf,
+      );
       const free = vfs.filter((v) => isUsable(v) && !this.heldByAnother(this.records.readClaim(v.pci), req));
       return free.length === 0 ? `no free VF on ${selector.pf}` : null;
     } catch (e) {
@@ -98,7 +106,12 @@ export class VfPicker {
     if (claim.netns && this.host.links.netnsExists(claim.netns)) return true;
     // The owner's namespace is gone; so is the owner, unless its attachment record says otherwise.
     const owner = this.records.readAttachmentSafe(claim.containerId, claim.ifname);
-    return owner !== null && owner.phase === 'adding' && owner.pid !== this.options.pid && this.host.processTable.alive(owner.pid);
+    return (
+      owner !== null &&
+      owner.phase === 'adding' &&
+      owner.pid !== this.options.pid &&
+      this.host.processTable.alive(owner.pid)
+    );
   }
 
   /** The first free VF of the PF, chosen under the PF's lock so that two ADDs never pick the same one. */
@@ -110,13 +123,25 @@ export class VfPicker {
       let inUse = 0;
       for (const vf of vfs) {
         const holder = this.records.readClaim(vf.pci);
-        if (this.heldByAnother(holder, req)) { inUse++; continue; }
+        if (this.heldByAnother(holder, req)) {
+          inUse++;
+          continue;
+        }
         const lock = this.locks.tryVf(vf.pci);
-        if (!lock) { inUse++; continue; }
+        if (!lock) {
+          inUse++;
+          continue;
+        }
         try {
           this.reclaimIfStale(holder, req, reclaimed);
-          const fresh = holder ? listPfVfs(this.host.sysfs, 'master', pf, userspaceDrivers).find((v) => v.pci === vf.pci) ?? vf : vf;
-          if (!isUsable(fresh)) { lock.release(); inUse++; continue; }
+          const fresh = holder
+            ? (listPfVfs(this.host.sysfs, 'master', pf, userspaceDrivers).find((v) => v.pci === vf.pci) ?? vf)
+            : vf;
+          if (!isUsable(fresh)) {
+            lock.release();
+            inUse++;
+            continue;
+          }
           this.writeClaim(network, req, fresh);
           return { vf: fresh, lock };
         } catch (e) {
@@ -124,8 +149,11 @@ export class VfPicker {
           throw e;
         }
       }
-      throw new CniError(SriovCode.NoFreeVf, `no free VF on ${pf}: all ${vfs.length} VFs are in use (${inUse} held)`,
-        'release one (delete a container using it) or create more VFs (sriov_numvfs)');
+      throw new CniError(
+        SriovCode.NoFreeVf,
+        `no free VF on ${pf}: all ${vfs.length} VFs are in use (${inUse} held)`,
+        'release one (delete a container using it) or create more VFs (sriov_numvfs)',
+      );
     } finally {
       pfLock.release();
     }
@@ -140,7 +168,9 @@ export class VfPicker {
     if (!holder || ownsClaim(holder, req.containerId, req.ifname)) return;
     const record = this.records.readAttachmentSafe(holder.containerId, holder.ifname);
     if (record) {
-      this.log.warning(`VF ${holder.pci} was left by ${holder.containerId}/${holder.ifname} (namespace gone, no DEL); restoring it first`);
+      this.log.warning(
+        `VF ${holder.pci} was left by ${holder.containerId}/${holder.ifname} (namespace gone, no DEL); restoring it first`,
+      );
       this.restorer.release(record, '');
       if (record.model) reclaimed.push(record);
     } else {
@@ -150,7 +180,11 @@ export class VfPicker {
 
   private writeClaim(network: string, req: CniRequest, vf: VfRef): void {
     this.records.writeClaim({
-      pci: vf.pci, network, containerId: req.containerId, ifname: req.ifname, netns: req.netns,
+      pci: vf.pci,
+      network,
+      containerId: req.containerId,
+      ifname: req.ifname,
+      netns: req.netns,
       at: new Date(this.host.clock.now()).toISOString(),
     });
   }

@@ -3,7 +3,7 @@
 import type { Logger } from '../host/log.js';
 import type { Sysfs } from '../host/ports.js';
 import type { VfNetdevs } from './netdev.js';
-import { ownsClaim, type AttachmentRecord, type Records } from './records.js';
+import { type AttachmentRecord, ownsClaim, type Records } from './records.js';
 import type { VfRef } from './resolve.js';
 import type { VfSettings } from './vf-settings.js';
 
@@ -33,7 +33,9 @@ export class VfRestorer {
           this.log.warning(`VF ${record.vf.pci}: its interface is nowhere to be found (namespace gone, VF removed?)`);
         } else {
           this.netdevs.settleHostMac(orig);
-          this.log.info(`released VF ${record.vf.pci}: ${orig.name} is back in the host (looked in ${places.join(', ') || 'no namespace'}${hostNow ? `, host had ${hostNow}` : ''})`);
+          this.log.info(
+            `released VF ${record.vf.pci}: ${orig.name} is back in the host (looked in ${places.join(', ') || 'no namespace'}${hostNow ? `, host had ${hostNow}` : ''})`,
+          );
         }
       } catch (e) {
         errors.push(`returning ${record.ifname} to the host as ${orig.name}: ${(e as Error).message}`);

@@ -1,7 +1,7 @@
 // PF-level VF settings: apply what was configured (journalled, in sriov-cni's driver-safe order)
 // and restore the original state.
 import { CniError } from '../cni/index.js';
-import { HostError, type Clock, type PfControl, type VfConfig } from '../host/ports.js';
+import { type Clock, HostError, type PfControl, type VfConfig } from '../host/ports.js';
 import type { configuredSettings } from './config.js';
 import { SriovCode } from './errors.js';
 import type { Journal } from './journal.js';
@@ -19,11 +19,17 @@ export interface RetryPolicy {
 export function refused(setting: string, value: string, vf: VfRef, e: unknown): CniError {
   const err = e as Error;
   const errno = e instanceof HostError ? e.errno : null;
-  const why = errno === 'EOPNOTSUPP' || errno === 'EPROTONOSUPPORT' ? 'the driver does not support it'
-    : errno === 'EINVAL' ? 'the driver rejected the value' : 'the driver refused it';
-  return new CniError(SriovCode.DriverRefused,
+  const why =
+    errno === 'EOPNOTSUPP' || errno === 'EPROTONOSUPPORT'
+      ? 'the driver does not support it'
+      : errno === 'EINVAL'
+        ? 'the driver rejected the value'
+        : 'the driver refused it';
+  return new CniError(
+    SriovCode.DriverRefused,
     `cannot set ${setting} ${value} on VF ${vf.index} of ${vf.pf} (${vf.pci}): ${why}`,
-    err.message);
+    err.message,
+  );
 }
 
 export const ZERO_MAC = '00:00:00:00:00:00';
@@ -41,7 +47,11 @@ export class VfSettings {
     try {
       state = this.pf.readVf(vf.pf, vf.index);
     } catch (e) {
-      throw new CniError(SriovCode.DeviceUnusable, `cannot read the settings of VF ${vf.index} on ${vf.pf}`, (e as Error).message);
+      throw new CniError(
+        SriovCode.DeviceUnusable,
+        `cannot read the settings of VF ${vf.index} on ${vf.pf}`,
+        (e as Error).message,
+      );
     }
     if (!state) throw new CniError(SriovCode.DeviceUnusable, `PF ${vf.pf} reports no VF ${vf.index} (${vf.pci})`);
     return state;
@@ -74,37 +84,69 @@ export class VfSettings {
       journal.record(`restore ${setting} of ${vf.pci}`, undo);
     };
     if (want.vlan !== undefined) {
-      const v = want.vlan, q = want.vlanQoS ?? 0, p = want.vlanProto ?? '802.1q';
+      const v = want.vlan,
+        q = want.vlanQoS ?? 0,
+        p = want.vlanProto ?? '802.1q';
       // Name the key most likely refused: drivers without 802.1ad (igb) refuse the protocol.
-      const [key, value] = p === '802.1ad' ? ['vlanProto', `802.1ad (with vlan ${v}, vlanQoS ${q})`]
-        : q !== 0 ? ['vlan', `${v} with vlanQoS ${q}`] : ['vlan', String(v)];
-      step(key, value, () => pf.setVlan(vf.pf, vf.index, v, q, p),
-        () => pf.setVlan(vf.pf, vf.index, orig.vlan, orig.qos, orig.proto));
+      const [key, value] =
+        p === '802.1ad'
+          ? ['vlanProto', `802.1ad (with vlan ${v}, vlanQoS ${q})`]
+          : q !== 0
+            ? ['vlan', `${v} with vlanQoS ${q}`]
+            : ['vlan', String(v)];
+      step(
+        key,
+        value,
+        () => pf.setVlan(vf.pf, vf.index, v, q, p),
+        () => pf.setVlan(vf.pf, vf.index, orig.vlan, orig.qos, orig.proto),
+      );
     }
     if (want.mac !== undefined) {
       const mac = want.mac;
-      step('mac', mac, () => this.setMac(vf, mac), () => pf.setMac(vf.pf, vf.index, orig.mac));
+      step(
+        'mac',
+        mac,
+        () => this.setMac(vf, mac),
+        () => pf.setMac(vf.pf, vf.index, orig.mac),
+      );
     }
     if (want.minTxRate !== undefined || want.maxTxRate !== undefined) {
-      const min = want.minTxRate ?? orig.minTxRate, max = want.maxTxRate ?? orig.maxTxRate;
+      const min = want.minTxRate ?? orig.minTxRate,
+        max = want.maxTxRate ?? orig.maxTxRate;
       const setting = want.minTxRate !== undefined && want.minTxRate !== orig.minTxRate ? 'min_tx_rate' : 'max_tx_rate';
-      step(setting, `${setting === 'min_tx_rate' ? min : max} Mbps`, () => pf.setRate(vf.pf, vf.index, min, max),
-        () => pf.setRate(vf.pf, vf.index, orig.minTxRate, orig.maxTxRate));
+      step(
+        setting,
+        `${setting === 'min_tx_rate' ? min : max} Mbps`,
+        () => pf.setRate(vf.pf, vf.index, min, max),
+        () => pf.setRate(vf.pf, vf.index, orig.minTxRate, orig.maxTxRate),
+      );
     }
     if (want.spoofchk !== undefined) {
       const on = want.spoofchk;
-      step('spoofchk', on ? 'on' : 'off', () => pf.setSpoofchk(vf.pf, vf.index, on),
-        () => pf.setSpoofchk(vf.pf, vf.index, orig.spoofchk ?? true));
+      step(
+        'spoofchk',
+        on ? 'on' : 'off',
+        () => pf.setSpoofchk(vf.pf, vf.index, on),
+        () => pf.setSpoofchk(vf.pf, vf.index, orig.spoofchk ?? true),
+      );
     }
     if (want.trust !== undefined) {
       const on = want.trust;
-      step('trust', on ? 'on' : 'off', () => pf.setTrust(vf.pf, vf.index, on),
-        () => pf.setTrust(vf.pf, vf.index, orig.trust ?? false));
+      step(
+        'trust',
+        on ? 'on' : 'off',
+        () => pf.setTrust(vf.pf, vf.index, on),
+        () => pf.setTrust(vf.pf, vf.index, orig.trust ?? false),
+      );
     }
     if (want.linkState !== undefined) {
       const s = want.linkState;
-      step('link_state', s, () => pf.setLinkState(vf.pf, vf.index, s),
-        () => pf.setLinkState(vf.pf, vf.index, orig.linkState ?? 'auto'));
+      step(
+        'link_state',
+        s,
+        () => pf.setLinkState(vf.pf, vf.index, s),
+        () => pf.setLinkState(vf.pf, vf.index, orig.linkState ?? 'auto'),
+      );
     }
   }
 
@@ -135,7 +177,10 @@ export class VfSettings {
       return errors;
     }
     const differs = (a: unknown, b: unknown) => a !== b;
-    if (configured.vlan !== undefined && (differs(now.vlan, orig.vlan) || differs(now.qos, orig.qos) || differs(now.proto, orig.proto))) {
+    if (
+      configured.vlan !== undefined &&
+      (differs(now.vlan, orig.vlan) || differs(now.qos, orig.qos) || differs(now.proto, orig.proto))
+    ) {
       attempt('vlan', () => pf.setVlan(vf.pf, vf.index, orig.vlan, orig.qos, orig.proto));
     }
     if (configured.spoofchk !== undefined && orig.spoofchk !== null && now.spoofchk !== orig.spoofchk) {
@@ -147,8 +192,10 @@ export class VfSettings {
     if (configured.trust !== undefined && orig.trust !== null && now.trust !== orig.trust) {
       attempt('trust', () => pf.setTrust(vf.pf, vf.index, orig.trust!));
     }
-    if ((configured.minTxRate !== undefined || configured.maxTxRate !== undefined)
-      && (now.minTxRate !== orig.minTxRate || now.maxTxRate !== orig.maxTxRate)) {
+    if (
+      (configured.minTxRate !== undefined || configured.maxTxRate !== undefined) &&
+      (now.minTxRate !== orig.minTxRate || now.maxTxRate !== orig.maxTxRate)
+    ) {
       attempt('rate', () => pf.setRate(vf.pf, vf.index, orig.minTxRate, orig.maxTxRate));
     }
     if (configured.linkState !== undefined && orig.linkState !== null && now.linkState !== orig.linkState) {
@@ -179,7 +226,8 @@ export class VfSettings {
     const now = this.read(vf);
     const out: string[] = [];
     const cmp = (key: string, expected: unknown, actual: unknown) => {
-      if (expected !== undefined && expected !== actual) out.push(`${key} is ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);
+      if (expected !== undefined && expected !== actual)
+        out.push(`${key} is ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);
     };
     cmp('vlan', want.vlan, now.vlan);
     if (want.vlan !== undefined) {

@@ -25,4 +25,3 @@ export function nodeDbTarget(path: string): string {
 export function nodeDbFromTarget(target: string): string | null {
   return target.startsWith('file://') ? target.slice('file://'.length) : null;
 }
-

@@ -25,7 +25,9 @@ export async function readNodeLedger(path: string): Promise<VfLedger | null> {
 export async function openNodeModel(path: string): Promise<SqlStore | null> {
   if (!existsSync(path)) return null;
   const db = await openSqlite(path);
-  if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'resource_providers'").get() === undefined) {
+  if (
+    db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'resource_providers'").get() === undefined
+  ) {
     db.close();
     return null;
   }

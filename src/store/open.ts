@@ -1,16 +1,19 @@
 // Opens a store from a location: a file path (SQLite) or a postgres:// URL.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { SqliteDb } from './sqlite-db.js';
-import { openSqlite } from './sqlite-driver.js';
 import type { SqlDb } from './sql.js';
 import { SqlStore, type SqlStoreOptions } from './sql-store.js';
+import { SqliteDb } from './sqlite-db.js';
+import { openSqlite } from './sqlite-driver.js';
 
 export function isPostgresUrl(location: string): boolean {
   return /^postgres(ql)?:\/\//.test(location);
 }
 
-export async function openStore(location: string, opts: SqlStoreOptions & { poolSize?: number } = {}): Promise<SqlStore> {
+export async function openStore(
+  location: string,
+  opts: SqlStoreOptions & { poolSize?: number } = {},
+): Promise<SqlStore> {
   let db: SqlDb;
   if (isPostgresUrl(location)) {
     // Loaded on demand: the plugin binary opens SQLite files only, and is built without pg.

@@ -28,9 +28,11 @@ function txOf(client: pg.PoolClient): SqlTx {
   };
   return {
     all: async <T>(sql: string, params: unknown[] = []) => (await client.query(text(sql), params)).rows as T[],
-    get: async <T>(sql: string, params: unknown[] = []) => (await client.query(text(sql), params)).rows[0] as T | undefined,
-    run: async (sql: string, params: unknown[] = []): Promise<RunResult> =>
-      ({ changes: (await client.query(text(sql), params)).rowCount ?? 0 }),
+    get: async <T>(sql: string, params: unknown[] = []) =>
+      (await client.query(text(sql), params)).rows[0] as T | undefined,
+    run: async (sql: string, params: unknown[] = []): Promise<RunResult> => ({
+      changes: (await client.query(text(sql), params)).rowCount ?? 0,
+    }),
   };
 }
 

@@ -2,7 +2,13 @@
 // capacity inside its own transaction, so correctness never depends on the calling process.
 import type { ProviderSnapshot } from '../placement/snapshot.js';
 import type {
-  Allocation, Consumer, ConsumerAllocationWrite, Inventory, ResourceClass, ResourceProvider, Trait,
+  Allocation,
+  Consumer,
+  ConsumerAllocationWrite,
+  Inventory,
+  ResourceClass,
+  ResourceProvider,
+  Trait,
 } from '../placement/types.js';
 
 export interface ProviderAllocationView {
@@ -60,7 +66,10 @@ export interface PlacementStore {
 
   createProvider(p: { uuid: string; name: string; parentUuid: string | null }): Promise<ResourceProvider>;
   getProvider(uuid: string): Promise<ResourceProvider | null>;
-  updateProvider(uuid: string, change: { name: string; parentUuid?: string | null; allowReparent: boolean }): Promise<ResourceProvider>;
+  updateProvider(
+    uuid: string,
+    change: { name: string; parentUuid?: string | null; allowReparent: boolean },
+  ): Promise<ResourceProvider>;
   deleteProvider(uuid: string): Promise<void>;
 
   getInventories(uuid: string): Promise<{ provider: ResourceProvider; inventories: Inventory[] }>;
@@ -80,7 +89,9 @@ export interface PlacementStore {
   setProviderAggregates(uuid: string, generation: number | undefined, aggregates: string[]): Promise<ResourceProvider>;
 
   getProviderUsages(uuid: string): Promise<{ provider: ResourceProvider; usages: Map<string, number> }>;
-  getProviderAllocations(uuid: string): Promise<{ provider: ResourceProvider; allocations: Map<string, Map<string, number>> }>;
+  getProviderAllocations(
+    uuid: string,
+  ): Promise<{ provider: ResourceProvider; allocations: Map<string, Map<string, number>> }>;
 
   getConsumerAllocations(consumerUuid: string): Promise<ConsumerAllocationView>;
   /** PUT /allocations/{c} and POST /allocations: all or nothing. */

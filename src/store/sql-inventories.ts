@@ -1,11 +1,11 @@
 // Inventories of a provider (Placement's inventory object). Every change goes through one
 // routine, `replace`, which reshape uses too. Every method runs inside the caller's transaction.
-import { ErrorCode, badRequest, conflict, notFound } from '../placement/errors.js';
+import { badRequest, conflict, ErrorCode, notFound } from '../placement/errors.js';
 import type { Inventory, ResourceProvider } from '../placement/types.js';
+import { inList, type SqlTx } from './sql.js';
 import { classIds } from './sql-names.js';
 import type { SqlProviders } from './sql-providers.js';
-import { INV_SELECT, genConflict, toInventory, toProvider, type InvRow, type RpRow } from './sql-rows.js';
-import { inList, type SqlTx } from './sql.js';
+import { genConflict, INV_SELECT, type InvRow, type RpRow, toInventory, toProvider } from './sql-rows.js';
 
 export interface ReplaceOptions {
   /**
@@ -21,7 +21,10 @@ const unknownInInventory = (rp: RpRow, rc: string) =>
   `Unknown resource class in inventory for resource provider ${rp.uuid}: No such resource class ${rc}.`;
 
 export class SqlInventories {
-  constructor(private readonly providers: SqlProviders, private readonly now: () => number) {}
+  constructor(
+    private readonly providers: SqlProviders,
+    private readonly now: () => number,
+  ) {}
 
   private async rowsOf(tx: SqlTx, providerId: number): Promise<InvRow[]> {
     return tx.all<InvRow>(`${INV_SELECT} WHERE i.provider_id = ? ORDER BY rc.id`, [providerId]);
@@ -32,8 +35,14 @@ export class SqlInventories {
   }
 
   private async usedClasses(tx: SqlTx, providerId: number): Promise<Set<string>> {
-    return new Set((await tx.all<{ name: string }>(
-      `SELECT DISTINCT rc.name FROM allocations a JOIN resource_classes rc ON rc.id = a.class_id WHERE a.provider_id = ?`, [providerId])).map((r) => r.name));
+    return new Set(
+      (
+        await tx.all<{ name: string }>(
+          `SELECT DISTINCT rc.name FROM allocations a JOIN resource_classes rc ON rc.id = a.class_id WHERE a.provider_id = ?`,
+          [providerId],
+        )
+      ).map((r) => r.name),
+    );
   }
 
   /**
@@ -42,9 +51,13 @@ export class SqlInventories {
    * generation handling: each caller checks and moves the generation its own way.
    */
   async replace(tx: SqlTx, rp: RpRow, inventories: Inventory[], opts: ReplaceOptions = {}): Promise<void> {
-    const ids = await classIds(tx, inventories.map((i) => i.resourceClass));
+    const ids = await classIds(
+      tx,
+      inventories.map((i) => i.resourceClass),
+    );
     for (const inv of inventories) {
-      if (!ids.has(inv.resourceClass)) throw badRequest((opts.unknownClass ?? unknownInInventory)(rp, inv.resourceClass));
+      if (!ids.has(inv.resourceClass))
+        throw badRequest((opts.unknownClass ?? unknownInInventory)(rp, inv.resourceClass));
     }
     const current = await this.rowsOf(tx, rp.id);
     const keep = new Set(inventories.map((i) => i.resourceClass));
@@ -54,22 +67,31 @@ export class SqlInventories {
         const used = await this.usedClasses(tx, rp.id);
         const inUse = removed.map((r) => r.name).filter((rc) => used.has(rc));
         if (inUse.length) {
-          throw conflict(`update conflict: Inventory for '${inUse.join(', ')}' on resource provider '${rp.uuid}' in use.`, ErrorCode.inventoryInUse);
+          throw conflict(
+            `update conflict: Inventory for '${inUse.join(', ')}' on resource provider '${rp.uuid}' in use.`,
+            ErrorCode.inventoryInUse,
+          );
         }
       }
-      await tx.run(`DELETE FROM inventories WHERE provider_id = ? AND class_id IN ${inList(removed.length)}`,
-        [rp.id, ...removed.map((r) => r.class_id)]);
+      await tx.run(`DELETE FROM inventories WHERE provider_id = ? AND class_id IN ${inList(removed.length)}`, [
+        rp.id,
+        ...removed.map((r) => r.class_id),
+      ]);
     }
     const now = this.now();
     const have = new Set(current.map((r) => r.name));
     for (const inv of inventories) {
       const vals = [inv.total, inv.reserved, inv.minUnit, inv.maxUnit, inv.stepSize, inv.allocationRatio];
       if (have.has(inv.resourceClass)) {
-        await tx.run('UPDATE inventories SET total = ?, reserved = ?, min_unit = ?, max_unit = ?, step_size = ?, allocation_ratio = ?, updated_at = ? WHERE provider_id = ? AND class_id = ?',
-          [...vals, now, rp.id, ids.get(inv.resourceClass)]);
+        await tx.run(
+          'UPDATE inventories SET total = ?, reserved = ?, min_unit = ?, max_unit = ?, step_size = ?, allocation_ratio = ?, updated_at = ? WHERE provider_id = ? AND class_id = ?',
+          [...vals, now, rp.id, ids.get(inv.resourceClass)],
+        );
       } else {
-        await tx.run('INSERT INTO inventories (provider_id, class_id, total, reserved, min_unit, max_unit, step_size, allocation_ratio, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-          [rp.id, ids.get(inv.resourceClass), ...vals, now, now]);
+        await tx.run(
+          'INSERT INTO inventories (provider_id, class_id, total, reserved, min_unit, max_unit, step_size, allocation_ratio, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+          [rp.id, ids.get(inv.resourceClass), ...vals, now, now],
+        );
       }
     }
   }
@@ -96,10 +118,15 @@ export class SqlInventories {
     const rp = await this.lockAt(tx, uuid, generation);
     const current = await this.of(tx, rp.id);
     if (current.some((i) => i.resourceClass === inventory.resourceClass)) {
-      throw conflict(`Update conflict: Inventory for resource class ${inventory.resourceClass} already exists on resource provider ${uuid}.`);
+      throw conflict(
+        `Update conflict: Inventory for resource class ${inventory.resourceClass} already exists on resource provider ${uuid}.`,
+      );
     }
     const ids = await classIds(tx, [inventory.resourceClass]);
-    if (!ids.size) throw badRequest(`Unable to create inventory for resource provider ${uuid}: No such resource class ${inventory.resourceClass}.`);
+    if (!ids.size)
+      throw badRequest(
+        `Unable to create inventory for resource provider ${uuid}: No such resource class ${inventory.resourceClass}.`,
+      );
     await this.replace(tx, rp, [...current, inventory]);
     return toProvider(await this.providers.bump(tx, rp, generation));
   }
@@ -110,9 +137,15 @@ export class SqlInventories {
     if (!ids.size) throw badRequest(`No such resource class ${inventory.resourceClass}.`);
     const current = await this.of(tx, rp.id);
     if (!current.some((i) => i.resourceClass === inventory.resourceClass)) {
-      throw badRequest(`Unable to update inventory for resource provider ${uuid}: No inventory record with resource class ${inventory.resourceClass} for resource provider ${uuid}.`);
+      throw badRequest(
+        `Unable to update inventory for resource provider ${uuid}: No inventory record with resource class ${inventory.resourceClass} for resource provider ${uuid}.`,
+      );
     }
-    await this.replace(tx, rp, current.map((i) => (i.resourceClass === inventory.resourceClass ? inventory : i)));
+    await this.replace(
+      tx,
+      rp,
+      current.map((i) => (i.resourceClass === inventory.resourceClass ? inventory : i)),
+    );
     return toProvider(await this.providers.bump(tx, rp, generation));
   }
 
@@ -124,9 +157,16 @@ export class SqlInventories {
     }
     if ((await this.usedClasses(tx, rp.id)).has(resourceClass)) {
       // Placement 8.0 sends concurrent_update here (measured), unlike the other in-use refusals.
-      throw conflict(`Unable to delete inventory of class ${resourceClass}: Inventory for '${resourceClass}' on resource provider '${uuid}' in use.`, ErrorCode.concurrentUpdate);
+      throw conflict(
+        `Unable to delete inventory of class ${resourceClass}: Inventory for '${resourceClass}' on resource provider '${uuid}' in use.`,
+        ErrorCode.concurrentUpdate,
+      );
     }
-    await this.replace(tx, rp, current.filter((i) => i.resourceClass !== resourceClass));
+    await this.replace(
+      tx,
+      rp,
+      current.filter((i) => i.resourceClass !== resourceClass),
+    );
     await this.providers.bump(tx, rp, undefined);
   }
 

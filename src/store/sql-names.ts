@@ -2,13 +2,16 @@
 // objects). Every method runs inside the caller's transaction.
 import { badRequest, conflict, notFound } from '../placement/errors.js';
 import type { ResourceClass, Trait } from '../placement/types.js';
-import { toNamed, type NamedRow, type StoreCtx } from './sql-rows.js';
 import { inList, type SqlTx } from './sql.js';
+import { type NamedRow, type StoreCtx, toNamed } from './sql-rows.js';
 
 /** Class name → id for those of `names` that exist (one query; none for an empty list). */
 export async function classIds(tx: SqlTx, names: string[]): Promise<Map<string, number>> {
   const rows = names.length
-    ? await tx.all<{ id: number; name: string }>(`SELECT id, name FROM resource_classes WHERE name IN ${inList(names.length)}`, names)
+    ? await tx.all<{ id: number; name: string }>(
+        `SELECT id, name FROM resource_classes WHERE name IN ${inList(names.length)}`,
+        names,
+      )
     : [];
   return new Map(rows.map((r) => [r.name, Number(r.id)]));
 }
@@ -18,11 +21,18 @@ export class SqlNames {
 
   async seedStandard(tx: SqlTx, resourceClasses: readonly string[], traits: readonly string[]): Promise<void> {
     const now = this.ctx.now();
-    for (const [table, names] of [['resource_classes', resourceClasses], ['traits', traits]] as const) {
+    for (const [table, names] of [
+      ['resource_classes', resourceClasses],
+      ['traits', traits],
+    ] as const) {
       const have = new Set((await tx.all<{ name: string }>(`SELECT name FROM ${table}`)).map((r) => r.name));
       for (const n of names) {
         if (have.has(n)) continue;
-        await tx.run(`INSERT INTO ${table} (name, standard, created_at, updated_at) VALUES (?, 1, ?, ?)`, [n, now, now]);
+        await tx.run(`INSERT INTO ${table} (name, standard, created_at, updated_at) VALUES (?, 1, ?, ?)`, [
+          n,
+          now,
+          now,
+        ]);
       }
     }
   }
@@ -43,14 +53,22 @@ export class SqlNames {
       throw conflict(`Conflicting resource class already exists: ${name}`);
     }
     const now = this.ctx.now();
-    await tx.run('INSERT INTO resource_classes (name, standard, created_at, updated_at) VALUES (?, 0, ?, ?)', [name, now, now]);
+    await tx.run('INSERT INTO resource_classes (name, standard, created_at, updated_at) VALUES (?, 0, ?, ?)', [
+      name,
+      now,
+      now,
+    ]);
     return { name, standard: false, createdAt: now, updatedAt: now };
   }
 
   async ensureResourceClass(tx: SqlTx, name: string): Promise<boolean> {
     if (await tx.get('SELECT id FROM resource_classes WHERE name = ?', [name])) return false;
     const now = this.ctx.now();
-    await tx.run('INSERT INTO resource_classes (name, standard, created_at, updated_at) VALUES (?, 0, ?, ?)', [name, now, now]);
+    await tx.run('INSERT INTO resource_classes (name, standard, created_at, updated_at) VALUES (?, 0, ?, ?)', [
+      name,
+      now,
+      now,
+    ]);
     return true;
   }
 
@@ -91,7 +109,9 @@ export class SqlNames {
       params.push(filter.prefix.length, filter.prefix);
     }
     if (filter.associated !== undefined) {
-      where.push(`${filter.associated ? '' : 'NOT '}EXISTS (SELECT 1 FROM provider_traits pt WHERE pt.trait_id = t.id)`);
+      where.push(
+        `${filter.associated ? '' : 'NOT '}EXISTS (SELECT 1 FROM provider_traits pt WHERE pt.trait_id = t.id)`,
+      );
     }
     const sql = `SELECT * FROM traits t${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY t.name`;
     return (await tx.all<NamedRow>(sql, params)).map(toNamed);
@@ -121,7 +141,11 @@ export class SqlNames {
 
   /** Names among `names` that do not exist; `names` is not empty (the front answers that). */
   async missingTraits(tx: SqlTx, names: string[]): Promise<string[]> {
-    const have = new Set((await tx.all<{ name: string }>(`SELECT name FROM traits WHERE name IN ${inList(names.length)}`, names)).map((r) => r.name));
+    const have = new Set(
+      (await tx.all<{ name: string }>(`SELECT name FROM traits WHERE name IN ${inList(names.length)}`, names)).map(
+        (r) => r.name,
+      ),
+    );
     return [...new Set(names)].filter((n) => !have.has(n));
   }
 }

@@ -1,10 +1,10 @@
 // Resource providers, with the traits and aggregates set on them (Placement's resource_provider
 // object), plus the row lookup, lock and generation compare-and-swap that the other entity parts
 // use on a provider. Every method runs inside the caller's transaction.
-import { ErrorCode, badRequest, conflict, notFound } from '../placement/errors.js';
+import { badRequest, conflict, ErrorCode, notFound } from '../placement/errors.js';
 import type { ResourceProvider } from '../placement/types.js';
-import { RP_SELECT, genConflict, toProvider, type RpRow, type StoreCtx } from './sql-rows.js';
 import { inList, type SqlTx } from './sql.js';
+import { genConflict, RP_SELECT, type RpRow, type StoreCtx, toProvider } from './sql-rows.js';
 
 export class SqlProviders {
   constructor(private readonly ctx: StoreCtx) {}
@@ -33,9 +33,16 @@ export class SqlProviders {
    */
   async bump(tx: SqlTx, rp: RpRow, expected: number | undefined, onConflict = genConflict): Promise<RpRow> {
     const now = this.ctx.now();
-    const res = expected === undefined
-      ? await tx.run('UPDATE resource_providers SET generation = generation + 1, updated_at = ? WHERE id = ?', [now, rp.id])
-      : await tx.run('UPDATE resource_providers SET generation = generation + 1, updated_at = ? WHERE id = ? AND generation = ?', [now, rp.id, expected]);
+    const res =
+      expected === undefined
+        ? await tx.run('UPDATE resource_providers SET generation = generation + 1, updated_at = ? WHERE id = ?', [
+            now,
+            rp.id,
+          ])
+        : await tx.run(
+            'UPDATE resource_providers SET generation = generation + 1, updated_at = ? WHERE id = ? AND generation = ?',
+            [now, rp.id, expected],
+          );
     if (res.changes !== 1) throw onConflict();
     return { ...rp, generation: expected === undefined ? rp.generation + 1 : expected + 1, updated_at: now };
   }
@@ -50,17 +57,22 @@ export class SqlProviders {
     let parent: RpRow | undefined;
     if (p.parentUuid !== null) {
       if (p.parentUuid === p.uuid) {
-        throw badRequest(`Unable to create resource provider "${p.name}", ${p.uuid}: parent provider UUID cannot be same as UUID. Please modify the parent provider UUID to a different UUID.`);
+        throw badRequest(
+          `Unable to create resource provider "${p.name}", ${p.uuid}: parent provider UUID cannot be same as UUID. Please modify the parent provider UUID to a different UUID.`,
+        );
       }
       parent = await this.row(tx, p.parentUuid, true);
       if (!parent) {
-        throw badRequest(`Unable to create resource provider "${p.name}", ${p.uuid}: The resource provider's parent provider UUID does not exist.`);
+        throw badRequest(
+          `Unable to create resource provider "${p.name}", ${p.uuid}: The resource provider's parent provider UUID does not exist.`,
+        );
       }
     }
     const now = this.ctx.now();
     const row = await tx.get<{ id: number }>(
       'INSERT INTO resource_providers (uuid, name, generation, parent_id, root_id, created_at, updated_at) VALUES (?, ?, 0, ?, ?, ?, ?) RETURNING id',
-      [p.uuid, p.name, parent?.id ?? null, parent?.root_id ?? null, now, now]);
+      [p.uuid, p.name, parent?.id ?? null, parent?.root_id ?? null, now, now],
+    );
     const id = Number(row!.id);
     // A root is its own root, and its id is known only after the insert.
     if (!parent) await tx.run('UPDATE resource_providers SET root_id = ? WHERE id = ?', [id, id]);
@@ -72,7 +84,11 @@ export class SqlProviders {
     return r ? toProvider(r) : null;
   }
 
-  async update(tx: SqlTx, uuid: string, change: { name: string; parentUuid?: string | null; allowReparent: boolean }): Promise<ResourceProvider> {
+  async update(
+    tx: SqlTx,
+    uuid: string,
+    change: { name: string; parentUuid?: string | null; allowReparent: boolean },
+  ): Promise<ResourceProvider> {
     const rp = await this.require(tx, uuid, true);
     const other = await tx.get<{ id: number }>('SELECT id FROM resource_providers WHERE name = ?', [change.name]);
     if (other && Number(other.id) !== Number(rp.id)) {
@@ -82,21 +98,35 @@ export class SqlProviders {
     let rootId = Number(rp.root_id);
     if (change.parentUuid !== undefined && change.parentUuid !== rp.parent_uuid) {
       if (change.parentUuid === null) {
-        if (!change.allowReparent) throw badRequest('Unable to save resource provider ' + uuid + ': Object action update failed because: un-parenting a provider is not currently allowed.');
+        if (!change.allowReparent)
+          throw badRequest(
+            'Unable to save resource provider ' +
+              uuid +
+              ': Object action update failed because: un-parenting a provider is not currently allowed.',
+          );
         parentId = null;
         rootId = Number(rp.id);
       } else {
         if (rp.parent_id !== null && !change.allowReparent) {
-          throw badRequest('Unable to save resource provider ' + uuid + ': Object action update failed because: re-parenting a provider is not currently allowed.');
+          throw badRequest(
+            'Unable to save resource provider ' +
+              uuid +
+              ': Object action update failed because: re-parenting a provider is not currently allowed.',
+          );
         }
         const parent = await this.row(tx, change.parentUuid, true);
         if (!parent) throw badRequest(`Unable to save resource provider ${uuid}: parent provider UUID does not exist.`);
         // The new parent may not be in this provider's own subtree.
-        for (let cur: number | null = Number(parent.id); cur !== null;) {
+        for (let cur: number | null = Number(parent.id); cur !== null; ) {
           if (cur === Number(rp.id)) {
-            throw badRequest(`Unable to save resource provider ${uuid}: Object action update failed because: creating loop in the provider tree is not allowed.`);
+            throw badRequest(
+              `Unable to save resource provider ${uuid}: Object action update failed because: creating loop in the provider tree is not allowed.`,
+            );
           }
-          const up: { parent_id: number | null } | undefined = await tx.get<{ parent_id: number | null }>('SELECT parent_id FROM resource_providers WHERE id = ?', [cur]);
+          const up: { parent_id: number | null } | undefined = await tx.get<{ parent_id: number | null }>(
+            'SELECT parent_id FROM resource_providers WHERE id = ?',
+            [cur],
+          );
           cur = up?.parent_id === null || up?.parent_id === undefined ? null : Number(up.parent_id);
         }
         parentId = Number(parent.id);
@@ -104,7 +134,12 @@ export class SqlProviders {
       }
     }
     const now = this.ctx.now();
-    await tx.run('UPDATE resource_providers SET name = ?, parent_id = ?, updated_at = ? WHERE id = ?', [change.name, parentId, now, rp.id]);
+    await tx.run('UPDATE resource_providers SET name = ?, parent_id = ?, updated_at = ? WHERE id = ?', [
+      change.name,
+      parentId,
+      now,
+      rp.id,
+    ]);
     if (rootId !== Number(rp.root_id)) await this.setSubtreeRoot(tx, Number(rp.id), rootId);
     return toProvider((await this.row(tx, uuid))!);
   }
@@ -113,8 +148,16 @@ export class SqlProviders {
   private async setSubtreeRoot(tx: SqlTx, id: number, rootId: number): Promise<void> {
     let frontier = [id];
     while (frontier.length) {
-      await tx.run(`UPDATE resource_providers SET root_id = ? WHERE id IN ${inList(frontier.length)}`, [rootId, ...frontier]);
-      frontier = (await tx.all<{ id: number }>(`SELECT id FROM resource_providers WHERE parent_id IN ${inList(frontier.length)}`, frontier)).map((r) => Number(r.id));
+      await tx.run(`UPDATE resource_providers SET root_id = ? WHERE id IN ${inList(frontier.length)}`, [
+        rootId,
+        ...frontier,
+      ]);
+      frontier = (
+        await tx.all<{ id: number }>(
+          `SELECT id FROM resource_providers WHERE parent_id IN ${inList(frontier.length)}`,
+          frontier,
+        )
+      ).map((r) => Number(r.id));
     }
   }
 
@@ -123,10 +166,16 @@ export class SqlProviders {
     if (!rp) throw notFound(`No resource provider with uuid ${uuid} found for delete`);
     // Placement checks children before allocations.
     if (await tx.get('SELECT 1 AS x FROM resource_providers WHERE parent_id = ?', [rp.id])) {
-      throw conflict(`Unable to delete parent resource provider ${uuid}: It has child resource providers.`, ErrorCode.cannotDeleteParent);
+      throw conflict(
+        `Unable to delete parent resource provider ${uuid}: It has child resource providers.`,
+        ErrorCode.cannotDeleteParent,
+      );
     }
     if (await tx.get('SELECT 1 AS x FROM allocations WHERE provider_id = ?', [rp.id])) {
-      throw conflict(`Unable to delete resource provider ${uuid}: Resource provider has allocations.`, ErrorCode.providerInUse);
+      throw conflict(
+        `Unable to delete resource provider ${uuid}: Resource provider has allocations.`,
+        ErrorCode.providerInUse,
+      );
     }
     await tx.run('DELETE FROM inventories WHERE provider_id = ?', [rp.id]);
     await tx.run('DELETE FROM provider_traits WHERE provider_id = ?', [rp.id]);
@@ -138,8 +187,12 @@ export class SqlProviders {
 
   async getTraits(tx: SqlTx, uuid: string): Promise<{ provider: ResourceProvider; traits: string[] }> {
     const rp = await this.require(tx, uuid);
-    const traits = (await tx.all<{ name: string }>(
-      'SELECT t.name FROM provider_traits pt JOIN traits t ON t.id = pt.trait_id WHERE pt.provider_id = ? ORDER BY t.name', [rp.id])).map((r) => r.name);
+    const traits = (
+      await tx.all<{ name: string }>(
+        'SELECT t.name FROM provider_traits pt JOIN traits t ON t.id = pt.trait_id WHERE pt.provider_id = ? ORDER BY t.name',
+        [rp.id],
+      )
+    ).map((r) => r.name);
     return { provider: toProvider(rp), traits };
   }
 
@@ -147,7 +200,10 @@ export class SqlProviders {
     const rp = await this.require(tx, uuid, true);
     const wanted = [...new Set(traits)];
     const rows = wanted.length
-      ? await tx.all<{ id: number; name: string }>(`SELECT id, name FROM traits WHERE name IN ${inList(wanted.length)}`, wanted)
+      ? await tx.all<{ id: number; name: string }>(
+          `SELECT id, name FROM traits WHERE name IN ${inList(wanted.length)}`,
+          wanted,
+        )
       : [];
     const missing = wanted.filter((n) => !rows.some((r) => r.name === n));
     if (missing.length) throw badRequest(`No such trait ${missing.join(', ')}`);
@@ -155,7 +211,8 @@ export class SqlProviders {
       throw genConflict("Resource provider's generation already changed. Please update the generation and try again.");
     }
     await tx.run('DELETE FROM provider_traits WHERE provider_id = ?', [rp.id]);
-    for (const r of rows) await tx.run('INSERT INTO provider_traits (provider_id, trait_id) VALUES (?, ?)', [rp.id, r.id]);
+    for (const r of rows)
+      await tx.run('INSERT INTO provider_traits (provider_id, trait_id) VALUES (?, ?)', [rp.id, r.id]);
     return toProvider(await this.bump(tx, rp, generation));
   }
 
@@ -169,18 +226,29 @@ export class SqlProviders {
 
   async getAggregates(tx: SqlTx, uuid: string): Promise<{ provider: ResourceProvider; aggregates: string[] }> {
     const rp = await this.require(tx, uuid);
-    const aggs = (await tx.all<{ aggregate_uuid: string }>('SELECT aggregate_uuid FROM provider_aggregates WHERE provider_id = ? ORDER BY aggregate_uuid', [rp.id])).map((r) => r.aggregate_uuid);
+    const aggs = (
+      await tx.all<{ aggregate_uuid: string }>(
+        'SELECT aggregate_uuid FROM provider_aggregates WHERE provider_id = ? ORDER BY aggregate_uuid',
+        [rp.id],
+      )
+    ).map((r) => r.aggregate_uuid);
     return { provider: toProvider(rp), aggregates: aggs };
   }
 
   /** generation undefined: below microversion 1.19, no check and no bump. */
-  async setAggregates(tx: SqlTx, uuid: string, generation: number | undefined, aggregates: string[]): Promise<ResourceProvider> {
+  async setAggregates(
+    tx: SqlTx,
+    uuid: string,
+    generation: number | undefined,
+    aggregates: string[],
+  ): Promise<ResourceProvider> {
     const rp = await this.require(tx, uuid, true);
     if (generation !== undefined && rp.generation !== generation) {
       throw genConflict("Resource provider's generation already changed. Please update the generation and try again.");
     }
     await tx.run('DELETE FROM provider_aggregates WHERE provider_id = ?', [rp.id]);
-    for (const a of new Set(aggregates)) await tx.run('INSERT INTO provider_aggregates (provider_id, aggregate_uuid) VALUES (?, ?)', [rp.id, a]);
+    for (const a of new Set(aggregates))
+      await tx.run('INSERT INTO provider_aggregates (provider_id, aggregate_uuid) VALUES (?, ?)', [rp.id, a]);
     return toProvider(generation === undefined ? rp : await this.bump(tx, rp, generation));
   }
 }

@@ -1,7 +1,7 @@
 // What the per-entity parts of the SQL store share: the row shapes as the drivers return them,
 // their mapping to model types, and the context every part runs with. Kept here, not in one
 // entity's file, so no entity file has to import another just for a type.
-import { ErrorCode, conflict } from '../placement/errors.js';
+import { conflict, ErrorCode } from '../placement/errors.js';
 import type { Consumer, Inventory, NamedItem, ResourceProvider } from '../placement/types.js';
 import type { Dialect } from './sql.js';
 
@@ -17,17 +17,43 @@ export interface StoreCtx {
 }
 
 export interface RpRow {
-  id: number; uuid: string; name: string; generation: number; parent_id: number | null;
-  root_id: number; created_at: number; updated_at: number; parent_uuid: string | null; root_uuid: string;
+  id: number;
+  uuid: string;
+  name: string;
+  generation: number;
+  parent_id: number | null;
+  root_id: number;
+  created_at: number;
+  updated_at: number;
+  parent_uuid: string | null;
+  root_uuid: string;
 }
 export interface InvRow {
-  class_id: number; name: string; total: number; reserved: number; min_unit: number; max_unit: number;
-  step_size: number; allocation_ratio: number;
+  class_id: number;
+  name: string;
+  total: number;
+  reserved: number;
+  min_unit: number;
+  max_unit: number;
+  step_size: number;
+  allocation_ratio: number;
 }
-export interface NamedRow { id: number; name: string; standard: number; created_at: number; updated_at: number }
+export interface NamedRow {
+  id: number;
+  name: string;
+  standard: number;
+  created_at: number;
+  updated_at: number;
+}
 export interface ConsumerRow {
-  id: number; uuid: string; project_id: string; user_id: string; generation: number;
-  consumer_type: string | null; created_at: number; updated_at: number;
+  id: number;
+  uuid: string;
+  project_id: string;
+  user_id: string;
+  generation: number;
+  consumer_type: string | null;
+  created_at: number;
+  updated_at: number;
 }
 
 /** A provider row with its parent's and root's uuids; callers append WHERE. */
@@ -44,19 +70,38 @@ export const INV_SELECT = `SELECT i.class_id, rc.name, i.total, i.reserved, i.mi
 // Drivers return BIGINT and DOUBLE PRECISION columns as strings or numbers depending on the
 // database, hence the Number(...) on every such column.
 export const toProvider = (r: RpRow): ResourceProvider => ({
-  id: r.id, uuid: r.uuid, name: r.name, generation: r.generation, parentUuid: r.parent_uuid,
-  rootUuid: r.root_uuid ?? r.uuid, createdAt: Number(r.created_at), updatedAt: Number(r.updated_at),
+  id: r.id,
+  uuid: r.uuid,
+  name: r.name,
+  generation: r.generation,
+  parentUuid: r.parent_uuid,
+  rootUuid: r.root_uuid ?? r.uuid,
+  createdAt: Number(r.created_at),
+  updatedAt: Number(r.updated_at),
 });
 export const toInventory = (r: InvRow): Inventory => ({
-  resourceClass: r.name, total: r.total, reserved: r.reserved, minUnit: r.min_unit, maxUnit: r.max_unit,
-  stepSize: r.step_size, allocationRatio: Number(r.allocation_ratio),
+  resourceClass: r.name,
+  total: r.total,
+  reserved: r.reserved,
+  minUnit: r.min_unit,
+  maxUnit: r.max_unit,
+  stepSize: r.step_size,
+  allocationRatio: Number(r.allocation_ratio),
 });
 export const toNamed = (r: NamedRow): NamedItem => ({
-  name: r.name, standard: !!r.standard, createdAt: Number(r.created_at), updatedAt: Number(r.updated_at),
+  name: r.name,
+  standard: !!r.standard,
+  createdAt: Number(r.created_at),
+  updatedAt: Number(r.updated_at),
 });
 export const toConsumer = (r: ConsumerRow): Consumer => ({
-  uuid: r.uuid, projectId: r.project_id, userId: r.user_id, generation: r.generation,
-  consumerType: r.consumer_type, createdAt: Number(r.created_at), updatedAt: Number(r.updated_at),
+  uuid: r.uuid,
+  projectId: r.project_id,
+  userId: r.user_id,
+  generation: r.generation,
+  consumerType: r.consumer_type,
+  createdAt: Number(r.created_at),
+  updatedAt: Number(r.updated_at),
 });
 
 export const genConflict = (msg = 'resource provider generation conflict') => conflict(msg, ErrorCode.concurrentUpdate);

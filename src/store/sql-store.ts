@@ -11,6 +11,7 @@ import { ProviderSnapshot } from '../placement/snapshot.js';
 import type { ConsumerAllocationWrite, Inventory } from '../placement/types.js';
 import type { InventoryWrite, PlacementStore, UsageQuery } from './port.js';
 import { MIGRATIONS, MIGRATIONS_TABLE } from './schema.js';
+import type { SqlDb, SqlTx } from './sql.js';
 import { SqlAllocations } from './sql-allocations.js';
 import { SqlInventories } from './sql-inventories.js';
 import { SqlNames } from './sql-names.js';
@@ -19,7 +20,6 @@ import { SqlReshaper } from './sql-reshape.js';
 import type { StoreCtx } from './sql-rows.js';
 import { loadSnapshotRows } from './sql-snapshot.js';
 import { SqlUsages } from './sql-usages.js';
-import type { SqlDb, SqlTx } from './sql.js';
 
 export interface SqlStoreOptions {
   now?: () => number;
@@ -39,7 +39,10 @@ export class SqlStore implements PlacementStore {
   private cached: { counter: number; snap: ProviderSnapshot } | null = null;
   private loading: Promise<ProviderSnapshot> | null = null;
 
-  constructor(private readonly db: SqlDb, opts: SqlStoreOptions = {}) {
+  constructor(
+    private readonly db: SqlDb,
+    opts: SqlStoreOptions = {},
+  ) {
     this.now = opts.now ?? Date.now;
     const ctx: StoreCtx = { dialect: db.dialect, now: this.now };
     this.names = new SqlNames(ctx);
@@ -54,18 +57,25 @@ export class SqlStore implements PlacementStore {
   async migrate(): Promise<number[]> {
     // Usually nothing is pending: a read says so without the write lock, which every plugin
     // process opening the node's store would otherwise take in turn.
-    const current = await this.db.read((tx) => tx.all<{ version: number }>('SELECT version FROM schema_migrations')).catch(() => null);
+    const current = await this.db
+      .read((tx) => tx.all<{ version: number }>('SELECT version FROM schema_migrations'))
+      .catch(() => null);
     if (current && MIGRATIONS.every((m) => current.some((r) => Number(r.version) === m.version))) return [];
     const applied: number[] = [];
     await this.db.write(async (tx) => {
       if (this.db.dialect === 'pg') await tx.run('SELECT pg_advisory_xact_lock(77880001)');
       await tx.run(MIGRATIONS_TABLE);
-      const done = new Set((await tx.all<{ version: number }>('SELECT version FROM schema_migrations')).map((r) => Number(r.version)));
+      const done = new Set(
+        (await tx.all<{ version: number }>('SELECT version FROM schema_migrations')).map((r) => Number(r.version)),
+      );
       for (const m of MIGRATIONS) {
         if (done.has(m.version)) continue;
         for (const s of m.statements(this.db.dialect)) await tx.run(s);
-        await tx.run('INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)',
-          [m.version, m.description, this.now()]);
+        await tx.run('INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)', [
+          m.version,
+          m.description,
+          this.now(),
+        ]);
         applied.push(m.version);
       }
     });
@@ -117,21 +127,37 @@ export class SqlStore implements PlacementStore {
     await this.write((tx) => this.names.seedStandard(tx, resourceClasses, traits));
   }
 
-  async listResourceClasses() { return this.read((tx) => this.names.listResourceClasses(tx)); }
-  async getResourceClass(name: string) { return this.read((tx) => this.names.getResourceClass(tx, name)); }
-  async createResourceClass(name: string) { return this.write((tx) => this.names.createResourceClass(tx, name)); }
-  async ensureResourceClass(name: string) { return this.write((tx) => this.names.ensureResourceClass(tx, name)); }
+  async listResourceClasses() {
+    return this.read((tx) => this.names.listResourceClasses(tx));
+  }
+  async getResourceClass(name: string) {
+    return this.read((tx) => this.names.getResourceClass(tx, name));
+  }
+  async createResourceClass(name: string) {
+    return this.write((tx) => this.names.createResourceClass(tx, name));
+  }
+  async ensureResourceClass(name: string) {
+    return this.write((tx) => this.names.ensureResourceClass(tx, name));
+  }
   async renameResourceClass(name: string, newName: string) {
     return this.write((tx) => this.names.renameResourceClass(tx, name, newName));
   }
-  async deleteResourceClass(name: string) { await this.write((tx) => this.names.deleteResourceClass(tx, name)); }
+  async deleteResourceClass(name: string) {
+    await this.write((tx) => this.names.deleteResourceClass(tx, name));
+  }
 
   async listTraits(filter: { names?: string[]; prefix?: string; associated?: boolean }) {
     return this.read((tx) => this.names.listTraits(tx, filter));
   }
-  async getTrait(name: string) { return this.read((tx) => this.names.getTrait(tx, name)); }
-  async ensureTrait(name: string) { return this.write((tx) => this.names.ensureTrait(tx, name)); }
-  async deleteTrait(name: string) { await this.write((tx) => this.names.deleteTrait(tx, name)); }
+  async getTrait(name: string) {
+    return this.read((tx) => this.names.getTrait(tx, name));
+  }
+  async ensureTrait(name: string) {
+    return this.write((tx) => this.names.ensureTrait(tx, name));
+  }
+  async deleteTrait(name: string) {
+    await this.write((tx) => this.names.deleteTrait(tx, name));
+  }
 
   async missingTraits(names: string[]): Promise<string[]> {
     // Nothing to look up: no transaction at all.
@@ -144,26 +170,38 @@ export class SqlStore implements PlacementStore {
   async createProvider(p: { uuid: string; name: string; parentUuid: string | null }) {
     return this.write((tx) => this.providers.create(tx, p));
   }
-  async getProvider(uuid: string) { return this.read((tx) => this.providers.get(tx, uuid)); }
+  async getProvider(uuid: string) {
+    return this.read((tx) => this.providers.get(tx, uuid));
+  }
   async updateProvider(uuid: string, change: { name: string; parentUuid?: string | null; allowReparent: boolean }) {
     return this.write((tx) => this.providers.update(tx, uuid, change));
   }
-  async deleteProvider(uuid: string) { await this.write((tx) => this.providers.delete(tx, uuid)); }
+  async deleteProvider(uuid: string) {
+    await this.write((tx) => this.providers.delete(tx, uuid));
+  }
 
-  async getProviderTraits(uuid: string) { return this.read((tx) => this.providers.getTraits(tx, uuid)); }
+  async getProviderTraits(uuid: string) {
+    return this.read((tx) => this.providers.getTraits(tx, uuid));
+  }
   async setProviderTraits(uuid: string, generation: number, traits: string[]) {
     return this.write((tx) => this.providers.setTraits(tx, uuid, generation, traits));
   }
-  async deleteProviderTraits(uuid: string) { await this.write((tx) => this.providers.deleteTraits(tx, uuid)); }
+  async deleteProviderTraits(uuid: string) {
+    await this.write((tx) => this.providers.deleteTraits(tx, uuid));
+  }
 
-  async getProviderAggregates(uuid: string) { return this.read((tx) => this.providers.getAggregates(tx, uuid)); }
+  async getProviderAggregates(uuid: string) {
+    return this.read((tx) => this.providers.getAggregates(tx, uuid));
+  }
   async setProviderAggregates(uuid: string, generation: number | undefined, aggregates: string[]) {
     return this.write((tx) => this.providers.setAggregates(tx, uuid, generation, aggregates));
   }
 
   // ---------------------------------------------------------------- inventories
 
-  async getInventories(uuid: string) { return this.read((tx) => this.inventories.get(tx, uuid)); }
+  async getInventories(uuid: string) {
+    return this.read((tx) => this.inventories.get(tx, uuid));
+  }
   async setInventories(uuid: string, generation: number, inventories: Inventory[]) {
     return this.write((tx) => this.inventories.set(tx, uuid, generation, inventories));
   }
@@ -176,15 +214,25 @@ export class SqlStore implements PlacementStore {
   async deleteInventory(uuid: string, resourceClass: string) {
     await this.write((tx) => this.inventories.delete(tx, uuid, resourceClass));
   }
-  async deleteAllInventories(uuid: string) { await this.write((tx) => this.inventories.deleteAll(tx, uuid)); }
+  async deleteAllInventories(uuid: string) {
+    await this.write((tx) => this.inventories.deleteAll(tx, uuid));
+  }
 
   // ---------------------------------------------------------------- usages and allocations
 
-  async getProviderUsages(uuid: string) { return this.read((tx) => this.usageReads.ofProvider(tx, uuid)); }
-  async usages(q: UsageQuery) { return this.read((tx) => this.usageReads.ofProject(tx, q)); }
+  async getProviderUsages(uuid: string) {
+    return this.read((tx) => this.usageReads.ofProvider(tx, uuid));
+  }
+  async usages(q: UsageQuery) {
+    return this.read((tx) => this.usageReads.ofProject(tx, q));
+  }
 
-  async getProviderAllocations(uuid: string) { return this.read((tx) => this.allocations.ofProvider(tx, uuid)); }
-  async getConsumerAllocations(consumerUuid: string) { return this.read((tx) => this.allocations.ofConsumer(tx, consumerUuid)); }
+  async getProviderAllocations(uuid: string) {
+    return this.read((tx) => this.allocations.ofProvider(tx, uuid));
+  }
+  async getConsumerAllocations(consumerUuid: string) {
+    return this.read((tx) => this.allocations.ofConsumer(tx, consumerUuid));
+  }
   async writeAllocations(writes: ConsumerAllocationWrite[]) {
     await this.write((tx) => this.allocations.write(tx, writes));
   }

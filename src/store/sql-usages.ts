@@ -2,13 +2,16 @@
 // holds, per consumer type. Read-only; every method runs inside the caller's transaction.
 import type { ResourceProvider } from '../placement/types.js';
 import type { UsageGroup, UsageQuery } from './port.js';
+import type { SqlTx } from './sql.js';
 import type { SqlInventories } from './sql-inventories.js';
 import type { SqlProviders } from './sql-providers.js';
 import { toProvider } from './sql-rows.js';
-import type { SqlTx } from './sql.js';
 
 export class SqlUsages {
-  constructor(private readonly providers: SqlProviders, private readonly inventories: SqlInventories) {}
+  constructor(
+    private readonly providers: SqlProviders,
+    private readonly inventories: SqlInventories,
+  ) {}
 
   async ofProvider(tx: SqlTx, uuid: string): Promise<{ provider: ResourceProvider; usages: Map<string, number> }> {
     const rp = await this.providers.require(tx, uuid);
@@ -17,7 +20,10 @@ export class SqlUsages {
     for (const inv of await this.inventories.of(tx, rp.id)) usages.set(inv.resourceClass, 0);
     for (const r of await tx.all<{ name: string; used: number }>(
       `SELECT rc.name, SUM(a.used) AS used FROM allocations a JOIN resource_classes rc ON rc.id = a.class_id
-       WHERE a.provider_id = ? GROUP BY rc.name`, [rp.id])) usages.set(r.name, Number(r.used));
+       WHERE a.provider_id = ? GROUP BY rc.name`,
+      [rp.id],
+    ))
+      usages.set(r.name, Number(r.used));
     return { provider: toProvider(rp), usages };
   }
 
@@ -30,7 +36,9 @@ export class SqlUsages {
     }
     const rows = await tx.all<{ id: number; consumer_type: string | null; name: string; used: number }>(
       `SELECT c.id, c.consumer_type, rc.name, a.used FROM allocations a JOIN consumers c ON c.id = a.consumer_id
-       JOIN resource_classes rc ON rc.id = a.class_id WHERE ${where.join(' AND ')}`, params);
+       JOIN resource_classes rc ON rc.id = a.class_id WHERE ${where.join(' AND ')}`,
+      params,
+    );
     // Grouped by type here; the API picks or merges groups for the consumer_type it was asked.
     const groups = new Map<string | null, { consumers: Set<number>; usages: Map<string, number> }>();
     for (const r of rows) {
@@ -39,6 +47,10 @@ export class SqlUsages {
       g.consumers.add(Number(r.id));
       g.usages.set(r.name, (g.usages.get(r.name) ?? 0) + Number(r.used));
     }
-    return [...groups].map(([consumerType, g]) => ({ consumerType, consumerCount: g.consumers.size, usages: g.usages }));
+    return [...groups].map(([consumerType, g]) => ({
+      consumerType,
+      consumerCount: g.consumers.size,
+      usages: g.usages,
+    }));
   }
 }

@@ -48,7 +48,10 @@ interface DriverDatabase<S extends DriverStatement> {
 }
 
 /** One connection over either driver; they differ in how a statement says it returns rows, and in null vs undefined for no row. */
-function connection<S extends DriverStatement>(db: DriverDatabase<S>, returnsRows: (s: S) => boolean): SqliteConnection {
+function connection<S extends DriverStatement>(
+  db: DriverDatabase<S>,
+  returnsRows: (s: S) => boolean,
+): SqliteConnection {
   return {
     exec: (sql) => void db.exec(sql),
     prepare: (sql) => {
@@ -60,7 +63,9 @@ function connection<S extends DriverStatement>(db: DriverDatabase<S>, returnsRow
         returnsRows: returnsRows(s),
       };
     },
-    get inTransaction() { return db.inTransaction; },
+    get inTransaction() {
+      return db.inTransaction;
+    },
     close: () => void db.close(),
   };
 }

@@ -34,7 +34,12 @@ interface ClaimRow {
 }
 
 const toClaim = (r: ClaimRow): VfClaim => ({
-  pci: r.pci, network: r.network, containerId: r.container_id, ifname: r.ifname, netns: r.netns, at: r.claimed_at,
+  pci: r.pci,
+  network: r.network,
+  containerId: r.container_id,
+  ifname: r.ifname,
+  netns: r.netns,
+  at: r.claimed_at,
 });
 
 /** How long a ledger write waits for another process's transaction (they last milliseconds). */
@@ -66,7 +71,8 @@ export class SqliteVfLedger implements VfLedger {
   }
 
   write(c: VfClaim): void {
-    this.db.prepare(`INSERT INTO vf_claims (pci, network, container_id, ifname, netns, claimed_at) VALUES (?, ?, ?, ?, ?, ?)
+    this.db
+      .prepare(`INSERT INTO vf_claims (pci, network, container_id, ifname, netns, claimed_at) VALUES (?, ?, ?, ?, ?, ?)
       ON CONFLICT (pci) DO UPDATE SET network = excluded.network, container_id = excluded.container_id,
       ifname = excluded.ifname, netns = excluded.netns, claimed_at = excluded.claimed_at`)
       .run(c.pci, c.network, c.containerId, c.ifname, c.netns, c.at);

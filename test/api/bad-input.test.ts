@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test, type TestContext } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import { type BadInputCase, CASES, CONSUMER, PROJECT, seed } from './support/bad-input-cases.js';
 import { PlacementClient, type Reply } from './support/client.js';
 import { ensureDeps } from './support/deps.js';
@@ -34,7 +34,10 @@ interface Answer {
  */
 function detailMessage(detail: string): string {
   const afterExplanation = detail.includes('\n\n') ? detail.slice(detail.indexOf('\n\n') + 2) : detail;
-  return afterExplanation.split(/\s+Failed validating/)[0]!.replace(/\s+/g, ' ').trim();
+  return afterExplanation
+    .split(/\s+Failed validating/)[0]!
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 /** An answer reduced to what a case compares (BadInputCase.detail). */
@@ -50,14 +53,22 @@ function comparable(a: Answer, mode: BadInputCase['detail']): Answer {
 /** Lists whose order Placement does not define are sorted, so only their content is compared. */
 function sortLists(json: any): any {
   if (json && Array.isArray(json.resource_providers)) {
-    return { ...json, resource_providers: [...json.resource_providers].sort((a, b) => String(a.uuid).localeCompare(String(b.uuid))) };
+    return {
+      ...json,
+      resource_providers: [...json.resource_providers].sort((a, b) => String(a.uuid).localeCompare(String(b.uuid))),
+    };
   }
   return json;
 }
 
 function normalise(r: Reply): Answer {
   const out: Answer = { status: r.status, body: null };
-  if (r.status === 405) out.allow = (r.headers.get('allow') ?? '').split(',').map((s) => s.trim()).sort().join(', ');
+  if (r.status === 405)
+    out.allow = (r.headers.get('allow') ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .sort()
+      .join(', ');
   if (r.json && Array.isArray(r.json.errors)) {
     out.body = {
       errors: r.json.errors.map((e: any) => {
@@ -73,7 +84,9 @@ function normalise(r: Reply): Answer {
   return out;
 }
 
-async function exercise(server: RunningServer): Promise<{ answers: Record<string, Answer>; before: unknown; after: unknown; alive: number }> {
+async function exercise(
+  server: RunningServer,
+): Promise<{ answers: Record<string, Answer>; before: unknown; after: unknown; alive: number }> {
   const c = new PlacementClient(server.url);
   await seed(c);
   const before = await dumpStore(c, [PROJECT], [CONSUMER]);
@@ -108,7 +121,12 @@ function brief(a: Answer): string {
   return `${a.status} ${text.length > 200 ? `${text.slice(0, 197)}...` : text}`;
 }
 
-async function check(t: TestContext, forVfnet: boolean, got: Awaited<ReturnType<typeof exercise>>, want: Record<string, Answer> | undefined) {
+async function check(
+  t: TestContext,
+  forVfnet: boolean,
+  got: Awaited<ReturnType<typeof exercise>>,
+  want: Record<string, Answer> | undefined,
+) {
   for (const k of CASES) {
     await gaps.check(t, 'bad-input', k.name, forVfnet, () => {
       const peer = want?.[k.name];
@@ -135,7 +153,7 @@ async function check(t: TestContext, forVfnet: boolean, got: Awaited<ReturnType<
 test('bad input against vfnet', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'vfnet-bad-input-'));
   const server = await startVfnet({ serverJs: paths.serverJs, db: join(dir, 'vfnet.db') });
-  let got;
+  let got: Awaited<ReturnType<typeof exercise>>;
   try {
     got = await exercise(server);
   } finally {
@@ -147,7 +165,8 @@ test('bad input against vfnet', async (t) => {
 });
 
 test('bad input against real Placement 8.0.0 (VFNET_RECORD_PEER=1 or VFNET_API_PEER=1)', {
-  skip: !recording && process.env.VFNET_API_PEER !== '1' && 'set VFNET_API_PEER=1 to re-check the fixture against the peer',
+  skip:
+    !recording && process.env.VFNET_API_PEER !== '1' && 'set VFNET_API_PEER=1 to re-check the fixture against the peer',
 }, async (t) => {
   const deps = await ensureDeps(paths.root, ['peer']);
   if (!deps.ok) {
@@ -155,19 +174,27 @@ test('bad input against real Placement 8.0.0 (VFNET_RECORD_PEER=1 or VFNET_API_P
     return;
   }
   const server = await startPeer({ gabbiDir: paths.gabbiDir });
-  let got;
+  let got: Awaited<ReturnType<typeof exercise>>;
   try {
     got = await exercise(server);
   } finally {
     await server.stop();
   }
   if (recording) {
-    writeFileSync(fixtureFile, `${JSON.stringify({
-      about: 'Answers of OpenStack Placement 8.0.0 (Debian placement-api, noauth2, SQLite) to the requests of '
-        + 'test/api/support/bad-input-cases.ts, normalised by test/api/bad-input.test.ts (request ids dropped, detail '
-        + 'reduced to its message). Recorded with VFNET_RECORD_PEER=1.',
-      answers: got.answers,
-    }, null, 1)}\n`);
+    writeFileSync(
+      fixtureFile,
+      `${JSON.stringify(
+        {
+          about:
+            'Answers of OpenStack Placement 8.0.0 (Debian placement-api, noauth2, SQLite) to the requests of ' +
+            'test/api/support/bad-input-cases.ts, normalised by test/api/bad-input.test.ts (request ids dropped, detail ' +
+            'reduced to its message). Recorded with VFNET_RECORD_PEER=1.',
+          answers: got.answers,
+        },
+        null,
+        1,
+      )}\n`,
+    );
     t.diagnostic(`recorded ${fixtureFile}`);
   }
   await check(t, false, got, recording ? got.answers : JSON.parse(readFileSync(fixtureFile, 'utf8')).answers);

@@ -6,7 +6,7 @@
 // holders listed identically by every server. The claims/s figure is printed, not asserted.
 // VFNET_API_PEER=1 also runs the same load against real Placement (uwsgi, 3 processes, SQLite).
 import assert from 'node:assert/strict';
-import { test, type TestContext } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import { type LoadResult, runClaimLoad, seedPool } from './support/claim-load.js';
 import { PlacementClient } from './support/client.js';
 import { ensureDeps } from './support/deps.js';
@@ -21,10 +21,11 @@ const CLIENTS = 64;
 const DURATION_MS = Number(process.env.VFNET_CONCURRENCY_MS ?? 10_000);
 
 function report(t: TestContext, who: string, r: LoadResult): void {
-  const line = `${who}: ${r.claims} claims in ${r.durationS.toFixed(1)} s = ${(r.claims / r.durationS).toFixed(0)} claims/s; `
-    + `409 capacity ${r.conflicts.capacity}, 409 concurrent_update ${r.conflicts.concurrentUpdate}; `
-    + `claim latency p50 ${r.claimLatencyMsP50.toFixed(1)} ms, p90 ${r.claimLatencyMsP90.toFixed(1)} ms; `
-    + `max held ${r.maxHeldSeen}, max usage seen ${r.maxUsageSeen} over ${r.usagePolls} polls; final holders ${r.finalHolders}`;
+  const line =
+    `${who}: ${r.claims} claims in ${r.durationS.toFixed(1)} s = ${(r.claims / r.durationS).toFixed(0)} claims/s; ` +
+    `409 capacity ${r.conflicts.capacity}, 409 concurrent_update ${r.conflicts.concurrentUpdate}; ` +
+    `claim latency p50 ${r.claimLatencyMsP50.toFixed(1)} ms, p90 ${r.claimLatencyMsP90.toFixed(1)} ms; ` +
+    `max held ${r.maxHeldSeen}, max usage seen ${r.maxUsageSeen} over ${r.usagePolls} polls; final holders ${r.finalHolders}`;
   t.diagnostic(line);
   console.log(line);
 }
@@ -54,7 +55,12 @@ test('concurrent claims: 3 vfnet processes on one PostgreSQL', async (t) => {
     const db = await pg.createDatabase('vfnet_concurrency');
     // The first process creates the schema; the others start on it.
     servers.push(await startVfnet({ serverJs: paths.serverJs, db }));
-    servers.push(...await Promise.all([startVfnet({ serverJs: paths.serverJs, db }), startVfnet({ serverJs: paths.serverJs, db })]));
+    servers.push(
+      ...(await Promise.all([
+        startVfnet({ serverJs: paths.serverJs, db }),
+        startVfnet({ serverJs: paths.serverJs, db }),
+      ])),
+    );
     const pool = await seedPool(new PlacementClient(servers[0]!.url), 8, 2);
     const r = await runClaimLoad({ urls: servers.map((s) => s.url), pool, clients: CLIENTS, durationMs: DURATION_MS });
     report(t, 'vfnet, 3 processes, PostgreSQL', r);

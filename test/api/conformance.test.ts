@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test, type TestContext } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import { ensureDeps } from './support/deps.js';
 import { type FileResult, runGabbiFile } from './support/gabbi.js';
 import { apiPaths } from './support/paths.js';
@@ -41,7 +41,8 @@ const GABBI_REGEX_CASES = new Set([
   'allocations-bug-1714072_fail_with_empty_resources',
   'allocations-bug-1714072_fail_with_empty_resources_dictish',
 ]);
-const GABBI_REGEX_REASON = 'gabbi 2.4.0 matches /regex/ in response_strings literally; fails on real Placement 8.0.0 too';
+const GABBI_REGEX_REASON =
+  'gabbi 2.4.0 matches /regex/ in response_strings literally; fails on real Placement 8.0.0 too';
 
 function loadExpectation(): Expectation {
   try {
@@ -51,7 +52,10 @@ function loadExpectation(): Expectation {
   }
 }
 
-function compare(results: FileResult[], exp: BackendExpectation | undefined): { regressions: string[]; improvements: string[] } {
+function compare(
+  results: FileResult[],
+  exp: BackendExpectation | undefined,
+): { regressions: string[]; improvements: string[] } {
   const regressions: string[] = [];
   const improvements: string[] = [];
   for (const r of results) {
@@ -63,7 +67,9 @@ function compare(results: FileResult[], exp: BackendExpectation | undefined): { 
     }
     const nowPassing = Object.keys(e.failing).filter((n) => !(n in r.failing) && !r.broken);
     if (r.passed > e.passed || nowPassing.length > 0) {
-      improvements.push(`${r.file}: ${r.passed} passed (expected ${e.passed})${nowPassing.length ? `; now passing: ${nowPassing.join(', ')}` : ''}`);
+      improvements.push(
+        `${r.file}: ${r.passed} passed (expected ${e.passed})${nowPassing.length ? `; now passing: ${nowPassing.join(', ')}` : ''}`,
+      );
     }
   }
   return { regressions, improvements };
@@ -77,15 +83,15 @@ function recordExpectation(backend: string, results: FileResult[], old: Expectat
   for (const r of results) {
     const failing: Record<string, string> = {};
     for (const [name, why] of Object.entries(r.failing).sort(([a], [b]) => a.localeCompare(b))) {
-      failing[name] = GABBI_REGEX_CASES.has(name) ? GABBI_REGEX_REASON
-        : prev?.files[r.file]?.failing[name] ?? why;
+      failing[name] = GABBI_REGEX_CASES.has(name) ? GABBI_REGEX_REASON : (prev?.files[r.file]?.failing[name] ?? why);
     }
     if (r.broken) failing['(whole file)'] = r.broken.slice(0, 240);
     files[r.file] = { tests: r.ran, passed: r.passed, failing };
   }
-  current.about = 'Per-file gabbi results of vfnet (test/api/conformance.test.ts). A run fails when a file '
-    + 'passes fewer tests than "passed" or a test fails that is not in "failing". Regenerate with '
-    + 'VFNET_UPDATE_EXPECTED=1 node scripts/test.mjs api, then review the diff.';
+  current.about =
+    'Per-file gabbi results of vfnet (test/api/conformance.test.ts). A run fails when a file ' +
+    'passes fewer tests than "passed" or a test fails that is not in "failing". Regenerate with ' +
+    'VFNET_UPDATE_EXPECTED=1 node scripts/test.mjs api, then review the diff.';
   current.backends[backend] = {
     passed: results.reduce((s, r) => s + r.passed, 0),
     tests: results.reduce((s, r) => s + r.ran, 0),
@@ -97,7 +103,9 @@ function recordExpectation(backend: string, results: FileResult[], old: Expectat
 async function runBackend(t: TestContext, backend: string, extraEnv: Record<string, string>): Promise<void> {
   const expectation = loadExpectation();
   const gabbits = join(paths.gabbiDir, 'gabbits');
-  const yamls = readdirSync(gabbits).filter((f) => f.endsWith('.yaml')).sort();
+  const yamls = readdirSync(gabbits)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort();
   const work = mkdtempSync(join(tmpdir(), `vfnet-conformance-${backend}-`));
   const logdir = join(work, 'logs');
   const port = await freePort();
@@ -109,13 +117,16 @@ async function runBackend(t: TestContext, backend: string, extraEnv: Record<stri
     const r = await runGabbiFile(join(gabbits, yaml), { startCmd, logdir, env });
     results.push(r);
     const e = expectation.backends[backend]?.files[r.file];
-    t.diagnostic(`${backend} ${r.file}: ${r.passed}/${r.ran}${e ? ` (expected ${e.passed})` : ''}${r.broken ? ` BROKEN ${r.broken}` : ''}`);
+    t.diagnostic(
+      `${backend} ${r.file}: ${r.passed}/${r.ran}${e ? ` (expected ${e.passed})` : ''}${r.broken ? ` BROKEN ${r.broken}` : ''}`,
+    );
   }
   const passed = results.reduce((s, r) => s + r.passed, 0);
   const ran = results.reduce((s, r) => s + r.ran, 0);
   const exp = expectation.backends[backend];
-  const summary = `conformance ${backend}: ${passed}/${ran} passed`
-    + ` (expected ${exp?.passed ?? 0}/${exp?.tests ?? 0}, real Placement 8.0.0: 748/751), ${((Date.now() - started) / 1000).toFixed(0)} s`;
+  const summary =
+    `conformance ${backend}: ${passed}/${ran} passed` +
+    ` (expected ${exp?.passed ?? 0}/${exp?.tests ?? 0}, real Placement 8.0.0: 748/751), ${((Date.now() - started) / 1000).toFixed(0)} s`;
   t.diagnostic(summary);
   console.log(summary);
 

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test, type TestContext } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import { ensureDeps } from './support/deps.js';
 import { KnownGaps } from './support/known-gaps.js';
 import { apiPaths } from './support/paths.js';
@@ -40,9 +40,21 @@ function cliEnv(): NodeJS.ProcessEnv {
 }
 
 async function openstack(url: string, args: string[]): Promise<CliResult> {
-  const r = await run('openstack', ['--os-auth-type', 'admin_token', '--os-token', 'admin',
-    '--os-endpoint', url, '--os-placement-api-version', '1.39', ...args],
-  { env: cliEnv(), timeoutMs: 120_000 });
+  const r = await run(
+    'openstack',
+    [
+      '--os-auth-type',
+      'admin_token',
+      '--os-token',
+      'admin',
+      '--os-endpoint',
+      url,
+      '--os-placement-api-version',
+      '1.39',
+      ...args,
+    ],
+    { env: cliEnv(), timeoutMs: 120_000 },
+  );
   let json: any;
   try {
     json = r.stdout.trim() ? JSON.parse(r.stdout) : undefined;
@@ -59,8 +71,13 @@ async function ok(url: string, args: string[]): Promise<any> {
 }
 
 const byUuid = (a: { uuid: string }, b: { uuid: string }) => a.uuid.localeCompare(b.uuid);
-const rp = (uuid: string, name: string, generation: number, parent: string | null) =>
-  ({ uuid, name, generation, root_provider_uuid: HOST, parent_provider_uuid: parent });
+const rp = (uuid: string, name: string, generation: number, parent: string | null) => ({
+  uuid,
+  name,
+  generation,
+  root_provider_uuid: HOST,
+  parent_provider_uuid: parent,
+});
 
 /** `allocation candidate list` rows, with the trait list (a set, in any order) sorted. */
 function candidates(rows: any[]): any[] {
@@ -72,8 +89,10 @@ async function scenario(t: TestContext, server: RunningServer, forVfnet: boolean
   const step = (name: string, fn: () => Promise<void>) => gaps.check(t, 'osc-placement', name, forVfnet, fn);
 
   await step('resource provider create (root and children)', async () => {
-    assert.deepEqual(await ok(url, ['resource provider', 'create', 'host1', '--uuid', HOST, '-f', 'json']),
-      rp(HOST, 'host1', 0, null));
+    assert.deepEqual(
+      await ok(url, ['resource provider', 'create', 'host1', '--uuid', HOST, '-f', 'json']),
+      rp(HOST, 'host1', 0, null),
+    );
     const [pf0, pf1] = await Promise.all([
       ok(url, ['resource provider', 'create', 'host1_pf0', '--uuid', PF0, '--parent-provider', HOST, '-f', 'json']),
       ok(url, ['resource provider', 'create', 'host1_pf1', '--uuid', PF1, '--parent-provider', HOST, '-f', 'json']),
@@ -90,20 +109,62 @@ async function scenario(t: TestContext, server: RunningServer, forVfnet: boolean
 
   await step('inventory set', async () => {
     const [pf0, , host] = await Promise.all([
-      ok(url, ['resource provider', 'inventory', 'set', PF0, '--resource', 'SRIOV_NET_VF=8',
-        '--resource', 'SRIOV_NET_VF:reserved=1', '-f', 'json']),
+      ok(url, [
+        'resource provider',
+        'inventory',
+        'set',
+        PF0,
+        '--resource',
+        'SRIOV_NET_VF=8',
+        '--resource',
+        'SRIOV_NET_VF:reserved=1',
+        '-f',
+        'json',
+      ]),
       ok(url, ['resource provider', 'inventory', 'set', PF1, '--resource', 'SRIOV_NET_VF=8', '-f', 'json']),
-      ok(url, ['resource provider', 'inventory', 'set', HOST, '--resource', 'VCPU=4', '--resource', 'MEMORY_MB=4096', '-f', 'json']),
+      ok(url, [
+        'resource provider',
+        'inventory',
+        'set',
+        HOST,
+        '--resource',
+        'VCPU=4',
+        '--resource',
+        'MEMORY_MB=4096',
+        '-f',
+        'json',
+      ]),
     ]);
-    assert.deepEqual(pf0, [{ resource_class: 'SRIOV_NET_VF', allocation_ratio: 1.0, min_unit: 1,
-      max_unit: 2147483647, reserved: 1, step_size: 1, total: 8 }]);
-    assert.deepEqual(host.map((r: any) => [r.resource_class, r.total]).sort(), [['MEMORY_MB', 4096], ['VCPU', 4]]);
+    assert.deepEqual(pf0, [
+      {
+        resource_class: 'SRIOV_NET_VF',
+        allocation_ratio: 1.0,
+        min_unit: 1,
+        max_unit: 2147483647,
+        reserved: 1,
+        step_size: 1,
+        total: 8,
+      },
+    ]);
+    assert.deepEqual(host.map((r: any) => [r.resource_class, r.total]).sort(), [
+      ['MEMORY_MB', 4096],
+      ['VCPU', 4],
+    ]);
   });
 
   await step('inventory list', async () => {
-    assert.deepEqual(await ok(url, ['resource provider', 'inventory', 'list', PF1, '-f', 'json']),
-      [{ resource_class: 'SRIOV_NET_VF', allocation_ratio: 1.0, min_unit: 1, max_unit: 2147483647,
-        reserved: 0, step_size: 1, total: 8, used: 0 }]);
+    assert.deepEqual(await ok(url, ['resource provider', 'inventory', 'list', PF1, '-f', 'json']), [
+      {
+        resource_class: 'SRIOV_NET_VF',
+        allocation_ratio: 1.0,
+        min_unit: 1,
+        max_unit: 2147483647,
+        reserved: 0,
+        step_size: 1,
+        total: 8,
+        used: 0,
+      },
+    ]);
   });
 
   await step('trait create and trait list', async () => {
@@ -117,13 +178,25 @@ async function scenario(t: TestContext, server: RunningServer, forVfnet: boolean
     ]);
     const names = new Set(all.map((r: any) => r.name));
     // os-traits is seeded: the standard traits are there without being created
-    for (const n of ['HW_NIC_SRIOV', 'COMPUTE_NET_VIF_MODEL_VIRTIO', 'CUSTOM_PHYSNET_PUBLIC']) assert.ok(names.has(n), n);
+    for (const n of ['HW_NIC_SRIOV', 'COMPUTE_NET_VIF_MODEL_VIRTIO', 'CUSTOM_PHYSNET_PUBLIC'])
+      assert.ok(names.has(n), n);
     assert.deepEqual(custom.map((r: any) => r.name).sort(), ['CUSTOM_PHYSNET_INTRANET', 'CUSTOM_PHYSNET_PUBLIC']);
   });
 
   await step('resource provider trait set', async () => {
     const [pf0, pf1] = await Promise.all([
-      ok(url, ['resource provider', 'trait', 'set', PF0, '--trait', 'CUSTOM_PHYSNET_PUBLIC', '--trait', 'HW_NIC_SRIOV', '-f', 'json']),
+      ok(url, [
+        'resource provider',
+        'trait',
+        'set',
+        PF0,
+        '--trait',
+        'CUSTOM_PHYSNET_PUBLIC',
+        '--trait',
+        'HW_NIC_SRIOV',
+        '-f',
+        'json',
+      ]),
       ok(url, ['resource provider', 'trait', 'set', PF1, '--trait', 'CUSTOM_PHYSNET_INTRANET', '-f', 'json']),
     ]);
     assert.deepEqual(pf0.map((r: any) => r.name).sort(), ['CUSTOM_PHYSNET_PUBLIC', 'HW_NIC_SRIOV']);
@@ -132,46 +205,121 @@ async function scenario(t: TestContext, server: RunningServer, forVfnet: boolean
 
   await step('resource class create', async () => {
     await ok(url, ['resource class', 'create', 'CUSTOM_VF_TEST']);
-    assert.deepEqual(await ok(url, ['resource class', 'show', 'CUSTOM_VF_TEST', '-f', 'json']), { name: 'CUSTOM_VF_TEST' });
+    assert.deepEqual(await ok(url, ['resource class', 'show', 'CUSTOM_VF_TEST', '-f', 'json']), {
+      name: 'CUSTOM_VF_TEST',
+    });
   });
 
   await step('resource provider list and show', async () => {
     const [all, pf0, filtered] = await Promise.all([
       ok(url, ['resource provider', 'list', '-f', 'json']),
       ok(url, ['resource provider', 'show', PF0, '-f', 'json']),
-      ok(url, ['resource provider', 'list', '--in-tree', HOST, '--required', 'CUSTOM_PHYSNET_PUBLIC',
-        '--resource', 'SRIOV_NET_VF=2', '-f', 'json']),
+      ok(url, [
+        'resource provider',
+        'list',
+        '--in-tree',
+        HOST,
+        '--required',
+        'CUSTOM_PHYSNET_PUBLIC',
+        '--resource',
+        'SRIOV_NET_VF=2',
+        '-f',
+        'json',
+      ]),
     ]);
     // generations: inventory set +1, trait set +1 (the root has only its inventory)
-    assert.deepEqual(all.sort(byUuid), [rp(HOST, 'host1', 1, null), rp(PF0, 'host1_pf0', 2, HOST), rp(PF1, 'host1_pf1', 2, HOST)]);
+    assert.deepEqual(all.sort(byUuid), [
+      rp(HOST, 'host1', 1, null),
+      rp(PF0, 'host1_pf0', 2, HOST),
+      rp(PF1, 'host1_pf1', 2, HOST),
+    ]);
     assert.deepEqual(pf0, rp(PF0, 'host1_pf0', 2, HOST));
     assert.deepEqual(filtered, [rp(PF0, 'host1_pf0', 2, HOST)]);
   });
 
   await step('allocation candidate list --resource --required', async () => {
-    const rows = await ok(url, ['allocation candidate', 'list', '--resource', 'SRIOV_NET_VF=1',
-      '--required', 'CUSTOM_PHYSNET_PUBLIC', '-f', 'json']);
-    assert.deepEqual(candidates(rows), [{ '#': 1, allocation: 'SRIOV_NET_VF=1', 'resource provider': PF0,
-      'inventory used/capacity': 'SRIOV_NET_VF=0/7', traits: 'CUSTOM_PHYSNET_PUBLIC,HW_NIC_SRIOV' }]);
+    const rows = await ok(url, [
+      'allocation candidate',
+      'list',
+      '--resource',
+      'SRIOV_NET_VF=1',
+      '--required',
+      'CUSTOM_PHYSNET_PUBLIC',
+      '-f',
+      'json',
+    ]);
+    assert.deepEqual(candidates(rows), [
+      {
+        '#': 1,
+        allocation: 'SRIOV_NET_VF=1',
+        'resource provider': PF0,
+        'inventory used/capacity': 'SRIOV_NET_VF=0/7',
+        traits: 'CUSTOM_PHYSNET_PUBLIC,HW_NIC_SRIOV',
+      },
+    ]);
   });
 
   await step('allocation candidate list --forbidden', async () => {
-    const rows = await ok(url, ['allocation candidate', 'list', '--resource', 'SRIOV_NET_VF=1',
-      '--forbidden', 'CUSTOM_PHYSNET_PUBLIC', '-f', 'json']);
-    assert.deepEqual(candidates(rows), [{ '#': 1, allocation: 'SRIOV_NET_VF=1', 'resource provider': PF1,
-      'inventory used/capacity': 'SRIOV_NET_VF=0/8', traits: 'CUSTOM_PHYSNET_INTRANET' }]);
+    const rows = await ok(url, [
+      'allocation candidate',
+      'list',
+      '--resource',
+      'SRIOV_NET_VF=1',
+      '--forbidden',
+      'CUSTOM_PHYSNET_PUBLIC',
+      '-f',
+      'json',
+    ]);
+    assert.deepEqual(candidates(rows), [
+      {
+        '#': 1,
+        allocation: 'SRIOV_NET_VF=1',
+        'resource provider': PF1,
+        'inventory used/capacity': 'SRIOV_NET_VF=0/8',
+        traits: 'CUSTOM_PHYSNET_INTRANET',
+      },
+    ]);
   });
 
   const allocationRows = [
-    { resource_provider: HOST, generation: 2, resources: { VCPU: 1 }, project_id: 'p1', user_id: 'u1', consumer_type: 'INSTANCE' },
-    { resource_provider: PF0, generation: 3, resources: { SRIOV_NET_VF: 1 }, project_id: 'p1', user_id: 'u1', consumer_type: 'INSTANCE' },
+    {
+      resource_provider: HOST,
+      generation: 2,
+      resources: { VCPU: 1 },
+      project_id: 'p1',
+      user_id: 'u1',
+      consumer_type: 'INSTANCE',
+    },
+    {
+      resource_provider: PF0,
+      generation: 3,
+      resources: { SRIOV_NET_VF: 1 },
+      project_id: 'p1',
+      user_id: 'u1',
+      consumer_type: 'INSTANCE',
+    },
   ];
   const byRp = (a: any, b: any) => String(a.resource_provider).localeCompare(String(b.resource_provider));
 
   await step('allocation set', async () => {
-    const rows = await ok(url, ['resource provider', 'allocation', 'set', CONSUMER,
-      '--allocation', `rp=${PF0},SRIOV_NET_VF=1`, '--allocation', `rp=${HOST},VCPU=1`,
-      '--project-id', 'p1', '--user-id', 'u1', '--consumer-type', 'INSTANCE', '-f', 'json']);
+    const rows = await ok(url, [
+      'resource provider',
+      'allocation',
+      'set',
+      CONSUMER,
+      '--allocation',
+      `rp=${PF0},SRIOV_NET_VF=1`,
+      '--allocation',
+      `rp=${HOST},VCPU=1`,
+      '--project-id',
+      'p1',
+      '--user-id',
+      'u1',
+      '--consumer-type',
+      'INSTANCE',
+      '-f',
+      'json',
+    ]);
     assert.deepEqual(rows.sort(byRp), allocationRows);
   });
 
@@ -186,20 +334,51 @@ async function scenario(t: TestContext, server: RunningServer, forVfnet: boolean
 
   await step('allocation set over capacity is refused', async () => {
     const [over, none] = await Promise.all([
-      openstack(url, ['resource provider', 'allocation', 'set', OTHER_CONSUMER, '--allocation', `rp=${PF0},SRIOV_NET_VF=7`,
-        '--project-id', 'p1', '--user-id', 'u1', '--consumer-type', 'INSTANCE', '-f', 'json']),
-      ok(url, ['allocation candidate', 'list', '--resource', 'SRIOV_NET_VF=7', '--required', 'CUSTOM_PHYSNET_PUBLIC', '-f', 'json']),
+      openstack(url, [
+        'resource provider',
+        'allocation',
+        'set',
+        OTHER_CONSUMER,
+        '--allocation',
+        `rp=${PF0},SRIOV_NET_VF=7`,
+        '--project-id',
+        'p1',
+        '--user-id',
+        'u1',
+        '--consumer-type',
+        'INSTANCE',
+        '-f',
+        'json',
+      ]),
+      ok(url, [
+        'allocation candidate',
+        'list',
+        '--resource',
+        'SRIOV_NET_VF=7',
+        '--required',
+        'CUSTOM_PHYSNET_PUBLIC',
+        '-f',
+        'json',
+      ]),
     ]);
     assert.equal(over.status, 1);
-    assert.match(over.stderr, new RegExp(`Unable to create allocation for 'SRIOV_NET_VF' on resource provider '${PF0}'\\. `
-      + 'The requested amount would exceed the capacity\\. \\(HTTP 409\\)'));
+    assert.match(
+      over.stderr,
+      new RegExp(
+        `Unable to create allocation for 'SRIOV_NET_VF' on resource provider '${PF0}'\\. ` +
+          'The requested amount would exceed the capacity\\. \\(HTTP 409\\)',
+      ),
+    );
     assert.deepEqual(none, []);
   });
 
   await step('resource provider delete', async () => {
     const parent = await openstack(url, ['resource provider', 'delete', HOST]);
     assert.equal(parent.status, 1);
-    assert.match(parent.stderr, /Unable to delete parent resource provider .*: It has child resource providers\. \(HTTP 409\)/);
+    assert.match(
+      parent.stderr,
+      /Unable to delete parent resource provider .*: It has child resource providers\. \(HTTP 409\)/,
+    );
     await ok(url, ['resource provider', 'allocation', 'delete', CONSUMER]);
     await Promise.all([ok(url, ['resource provider', 'delete', PF0]), ok(url, ['resource provider', 'delete', PF1])]);
     await ok(url, ['resource provider', 'delete', HOST]);
@@ -223,7 +402,9 @@ test('osc-placement CLI against vfnet', async (t) => {
   }
 });
 
-test('osc-placement CLI against real Placement 8.0.0 (VFNET_API_PEER=1)', { skip: !withPeer && 'set VFNET_API_PEER=1 to check the scenario against the peer' }, async (t) => {
+test('osc-placement CLI against real Placement 8.0.0 (VFNET_API_PEER=1)', {
+  skip: !withPeer && 'set VFNET_API_PEER=1 to check the scenario against the peer',
+}, async (t) => {
   const deps = await ensureDeps(paths.root, ['openstack', 'peer']);
   if (!deps.ok) {
     t.skip(deps.skip);

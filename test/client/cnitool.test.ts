@@ -7,13 +7,13 @@
 // settings are applied; CHECK works where libcni allows it; DEL puts back every VF setting and
 // the host netdev exactly as they were.
 import assert from 'node:assert/strict';
-import { test, type TestContext } from 'node:test';
+import { type TestContext, test } from 'node:test';
+import { assertValidResult, type CniVersion, inSubnet } from '../support/cni-result.js';
 import { Cnitool, cnitoolContainerId } from '../support/cnitool.js';
-import { assertValidResult, inSubnet, type CniVersion } from '../support/cni-result.js';
 import { formatResult, parseJson, runOk } from '../support/exec.js';
-import { labFor, type LabVf, type TestLab } from '../support/lab.js';
+import { type LabVf, labFor, type TestLab } from '../support/lab.js';
 import { createNetns, getAddrs, getLink, ipv4Cidrs } from '../support/netns.js';
-import { scratchFor, type Scratch } from '../support/scratch.js';
+import { type Scratch, scratchFor } from '../support/scratch.js';
 
 const SUBNET = '10.250.1.0/24';
 const VERSIONS: CniVersion[] = ['0.3.1', '0.4.0', '1.0.0'];
@@ -45,17 +45,22 @@ function conflist(s: Scratch, version: CniVersion, name: string, plugin: Record<
   return {
     cniVersion: version,
     name,
-    plugins: [{
-      type: 'sriov',
-      ...plugin,
-      ipam: { type: 'host-local', dataDir: s.path('ipam'), ranges: [[{ subnet: SUBNET }]] },
-    }],
+    plugins: [
+      {
+        type: 'sriov',
+        ...plugin,
+        ipam: { type: 'host-local', dataDir: s.path('ipam'), ranges: [[{ subnet: SUBNET }]] },
+      },
+    ],
   };
 }
 
 /** The VF whose host netdev disappeared between two lab views: the one ADD took. */
 function takenVfs(lab: TestLab): string[] {
-  return lab.show().vfs.filter((v) => v.netdev === null).map((v) => v.pci);
+  return lab
+    .show()
+    .vfs.filter((v) => v.netdev === null)
+    .map((v) => v.pci);
 }
 
 async function setup(t: TestContext, vfsPerPf = 4) {
@@ -103,14 +108,28 @@ for (const version of VERSIONS) {
 
       // The PF holds the configured settings for that VF (admin MAC = the configured MAC).
       const during = lab.show().vfs.find((v) => v.pci === vf.pci)!;
-      assert.deepEqual({ vlan: during.vlan, qos: during.qos, spoofchk: during.spoofchk, trust: during.trust,
-        linkState: during.linkState, maxTxRate: during.maxTxRate, mac: during.mac }, { ...EXPECTED_VF, mac });
+      assert.deepEqual(
+        {
+          vlan: during.vlan,
+          qos: during.qos,
+          spoofchk: during.spoofchk,
+          trust: during.trust,
+          linkState: during.linkState,
+          maxTxRate: during.maxTxRate,
+          mac: during.mac,
+        },
+        { ...EXPECTED_VF, mac },
+      );
 
       const check = await tool.check(net, ns.path);
       if (version === '0.3.1') {
         // libcni refuses CHECK below 0.4.0 before it execs any plugin.
         assert.notEqual(check.status, 0, formatResult(check));
-        assert.match(check.stderr + check.stdout, /configuration version "0\.3\.1" does not support the CHECK command/, formatResult(check));
+        assert.match(
+          check.stderr + check.stdout,
+          /configuration version "0\.3\.1" does not support the CHECK command/,
+          formatResult(check),
+        );
       } else {
         assert.equal(check.status, 0, formatResult(check));
       }
@@ -166,8 +185,19 @@ test('cnitool 1.0.0: a failed ADD (IPAM error after the move) undoes itself, sin
   const { s, lab, tool, ns } = await setup(t);
   const net = s.name('net');
   // host-local without ranges fails its own ADD, which runs after the VF was moved and configured.
-  tool.writeConflist({ cniVersion: '1.0.0', name: net, plugins: [{ type: 'sriov', deviceID: lab.vf(0, 0).pci,
-    mac: '02:5a:00:00:04:01', vlan: 9, ipam: { type: 'host-local', dataDir: s.path('ipam') } }] });
+  tool.writeConflist({
+    cniVersion: '1.0.0',
+    name: net,
+    plugins: [
+      {
+        type: 'sriov',
+        deviceID: lab.vf(0, 0).pci,
+        mac: '02:5a:00:00:04:01',
+        vlan: 9,
+        ipam: { type: 'host-local', dataDir: s.path('ipam') },
+      },
+    ],
+  });
   const before = await lab.snapshot();
   const add = await tool.add(net, ns.path);
   assert.notEqual(add.status, 0, `ADD succeeded without IPAM ranges: ${formatResult(add)}`);

@@ -3,13 +3,13 @@
 // Attachments are made with direct ADDs at 1.0.0; GC then comes at 1.1.0 for the same network,
 // as a runtime that upgraded its conflist would send it.
 import assert from 'node:assert/strict';
-import { test, type TestContext } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import { formatResult } from '../support/exec.js';
 import { labFor, type TestLab } from '../support/lab.js';
 import { createNetns, getLink } from '../support/netns.js';
 import { SRIOV_BIN } from '../support/paths.js';
 import { cniError, execPlugin, type PluginCall, type PluginOutcome } from '../support/plugin.js';
-import { scratchFor, type Scratch } from '../support/scratch.js';
+import { type Scratch, scratchFor } from '../support/scratch.js';
 
 function sriov(lab: TestLab, call: Omit<PluginCall, 'env'>, config: unknown): Promise<PluginOutcome> {
   return execPlugin(SRIOV_BIN, { ...call, env: lab.env }, config);
@@ -41,7 +41,10 @@ async function attach(s: Scratch, lab: TestLab, network: string, containerId: st
   const call = { containerId, netns: ns.path, ifname: 'eth0' };
   const add = await sriov(lab, { command: 'ADD', ...call }, conf);
   assert.equal(add.status, 0, formatResult(add));
-  const taken = lab.show().vfs.filter((v) => v.netdev === null).map((v) => v.pci);
+  const taken = lab
+    .show()
+    .vfs.filter((v) => v.netdev === null)
+    .map((v) => v.pci);
   return { ns, conf, call, taken };
 }
 
@@ -75,20 +78,34 @@ test('STATUS 1.1.0 succeeds silently for a lab PF (master), one of its VFs (mast
 // network with the most common IPAM on Debian must not look unavailable or fail every GC because of it.
 const HOST_LOCAL = { type: 'host-local', ranges: [[{ subnet: '10.250.3.0/24' }]] };
 
-test('STATUS 1.1.0 of a network with Debian\'s host-local IPAM (which predates STATUS) succeeds', async (t) => {
+test("STATUS 1.1.0 of a network with Debian's host-local IPAM (which predates STATUS) succeeds", async (t) => {
   const { s, lab } = await setup(t);
-  const conf = { cniVersion: '1.1.0', name: 'st', type: 'sriov', master: lab.pf(0).name, ipam: { ...HOST_LOCAL, dataDir: s.path('ipam') } };
+  const conf = {
+    cniVersion: '1.1.0',
+    name: 'st',
+    type: 'sriov',
+    master: lab.pf(0).name,
+    ipam: { ...HOST_LOCAL, dataDir: s.path('ipam') },
+  };
   assertSilentSuccess(await sriov(lab, { command: 'STATUS' }, conf));
 });
 
-test('GC 1.1.0 of a network with Debian\'s host-local IPAM (which predates GC) releases stale attachments and succeeds', async (t) => {
+test("GC 1.1.0 of a network with Debian's host-local IPAM (which predates GC) releases stale attachments and succeeds", async (t) => {
   const { s, lab } = await setup(t);
   const before = await lab.snapshot();
   const stale = await attach(s, lab, 'gcnet', 'gc-ipam');
-  const gc = await sriov(lab, { command: 'GC' }, {
-    cniVersion: '1.1.0', name: 'gcnet', type: 'sriov', master: lab.pf(0).name,
-    ipam: { ...HOST_LOCAL, dataDir: s.path('ipam') }, 'cni.dev/valid-attachments': [],
-  });
+  const gc = await sriov(
+    lab,
+    { command: 'GC' },
+    {
+      cniVersion: '1.1.0',
+      name: 'gcnet',
+      type: 'sriov',
+      master: lab.pf(0).name,
+      ipam: { ...HOST_LOCAL, dataDir: s.path('ipam') },
+      'cni.dev/valid-attachments': [],
+    },
+  );
   assertSilentSuccess(gc);
   assert.equal(await getLink(stale.ns.name, 'eth0'), null);
   assert.deepEqual(await lab.snapshot(), before);
@@ -96,7 +113,11 @@ test('GC 1.1.0 of a network with Debian\'s host-local IPAM (which predates GC) r
 
 test('STATUS 1.1.0 answers code 50 for a master PF that does not exist', async (t) => {
   const { lab } = await setup(t);
-  const o = await sriov(lab, { command: 'STATUS' }, { cniVersion: '1.1.0', name: 'st', type: 'sriov', master: 'nosuchpf0' });
+  const o = await sriov(
+    lab,
+    { command: 'STATUS' },
+    { cniVersion: '1.1.0', name: 'st', type: 'sriov', master: 'nosuchpf0' },
+  );
   assertCode(o, 50, /nosuchpf0/);
 });
 
@@ -138,16 +159,26 @@ test('GC 1.1.0 with cni.dev/valid-attachments listing one of two attachments rel
   const staleVf = await vfIn(lab, stale.ns.name, ifindex);
   assert.ok(keepVf && staleVf && keepVf !== staleVf, `VFs: ${keepVf}, ${staleVf}`);
 
-  const gc = await sriov(lab, { command: 'GC' }, {
-    cniVersion: '1.1.0', name: 'gcnet', type: 'sriov', master: lab.pf(0).name,
-    'cni.dev/valid-attachments': [{ containerID: 'gc-keep', ifname: 'eth0' }],
-  });
+  const gc = await sriov(
+    lab,
+    { command: 'GC' },
+    {
+      cniVersion: '1.1.0',
+      name: 'gcnet',
+      type: 'sriov',
+      master: lab.pf(0).name,
+      'cni.dev/valid-attachments': [{ containerID: 'gc-keep', ifname: 'eth0' }],
+    },
+  );
   assertSilentSuccess(gc);
 
   // The stale attachment's VF is home, with its settings and netdev as before ADD; its record is gone.
-  const view = (await lab.snapshot());
+  const view = await lab.snapshot();
   const staleBefore = before.view.vfs.find((v) => v.pci === staleVf)!;
-  assert.deepEqual(view.view.vfs.find((v) => v.pci === staleVf), staleBefore);
+  assert.deepEqual(
+    view.view.vfs.find((v) => v.pci === staleVf),
+    staleBefore,
+  );
   assert.deepEqual(view.netdevs[staleBefore.netdev!], before.netdevs[staleBefore.netdev!]);
   assert.equal(await getLink(stale.ns.name, 'eth0'), null);
   assert.deepEqual(lab.stateFilesMentioning(['gc-stale']), []);
@@ -170,7 +201,11 @@ test('GC 1.1.0 without cni.dev/valid-attachments is accepted and releases nothin
   const before = await lab.snapshot();
   const a = await attach(s, lab, 'gcnet', 'gc-live');
   const during = await lab.snapshot();
-  const gc = await sriov(lab, { command: 'GC' }, { cniVersion: '1.1.0', name: 'gcnet', type: 'sriov', master: lab.pf(0).name });
+  const gc = await sriov(
+    lab,
+    { command: 'GC' },
+    { cniVersion: '1.1.0', name: 'gcnet', type: 'sriov', master: lab.pf(0).name },
+  );
   assertSilentSuccess(gc);
   assert.deepEqual(await lab.snapshot(), during);
   assert.ok(await getLink(a.ns.name, 'eth0'), 'GC without a list took the live attachment away');
@@ -184,9 +219,17 @@ test('GC 1.1.0 of one network leaves the attachments of another network alone', 
   const before = await lab.snapshot();
   const mine = await attach(s, lab, 'gc-a', 'gcn-mine');
   const other = await attach(s, lab, 'gc-b', 'gcn-other');
-  const gc = await sriov(lab, { command: 'GC' }, {
-    cniVersion: '1.1.0', name: 'gc-a', type: 'sriov', master: lab.pf(0).name, 'cni.dev/valid-attachments': [],
-  });
+  const gc = await sriov(
+    lab,
+    { command: 'GC' },
+    {
+      cniVersion: '1.1.0',
+      name: 'gc-a',
+      type: 'sriov',
+      master: lab.pf(0).name,
+      'cni.dev/valid-attachments': [],
+    },
+  );
   assertSilentSuccess(gc);
   assert.equal(await getLink(mine.ns.name, 'eth0'), null, 'the stale attachment of gc-a was not released');
   assert.ok(await getLink(other.ns.name, 'eth0'), 'GC of gc-a released an attachment of gc-b');

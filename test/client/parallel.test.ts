@@ -10,7 +10,7 @@ import { labFor, type TestLab } from '../support/lab.js';
 import { createNetns, getLink, listLinks, listNetns } from '../support/netns.js';
 import { SRIOV_BIN } from '../support/paths.js';
 import { cniError, execPlugin, type PluginOutcome } from '../support/plugin.js';
-import { scratchFor, type Scratch } from '../support/scratch.js';
+import { type Scratch, scratchFor } from '../support/scratch.js';
 
 // The lab models igb, whose PFs have at most 7 VFs (sriov_totalvfs); the race is the same with 8.
 const VFS = 8;
@@ -50,7 +50,8 @@ function leases(s: Scratch): string[] {
 /** One round: 16 parallel ADDs, checks, 16 parallel DELs, checks. */
 async function race(s: Scratch, lab: TestLab, round: number, hostIfindex: Map<number, string>): Promise<void> {
   const attempts: Attempt[] = [];
-  for (let i = 0; i < CONTAINERS; i++) attempts.push({ containerId: `race${round}-${i}`, ns: await createNetns(s, 'vp') });
+  for (let i = 0; i < CONTAINERS; i++)
+    attempts.push({ containerId: `race${round}-${i}`, ns: await createNetns(s, 'vp') });
   const config = conf(s, lab);
 
   const adds = await Promise.all(attempts.map((a) => execPlugin(SRIOV_BIN, call(lab, 'ADD', a), config)));
@@ -75,14 +76,22 @@ async function race(s: Scratch, lab: TestLab, round: number, hostIfindex: Map<nu
     assert.ok(netdev, `eth0 of ${a.containerId} (ifindex ${eth0.ifindex}) is no lab VF`);
     held.push(netdev);
   }
-  assert.deepEqual([...held].sort(), lab.vfsOf(lab.pf(0).name).map((v) => v.netdev).sort());
+  assert.deepEqual(
+    [...held].sort(),
+    lab
+      .vfsOf(lab.pf(0).name)
+      .map((v) => v.netdev)
+      .sort(),
+  );
   for (const a of attempts.filter((x) => !winners.includes(x))) {
     assert.equal(await getLink(a.ns.name, 'eth0'), null, `loser ${a.containerId} has an eth0`);
   }
   assert.equal(leases(s).length, VFS, `host-local leases: ${leases(s).join(', ')}`);
 
   // Runtimes DEL every container, whether its ADD worked or not, and may do so in parallel.
-  const dels: PluginOutcome[] = await Promise.all(attempts.map((a) => execPlugin(SRIOV_BIN, call(lab, 'DEL', a), config)));
+  const dels: PluginOutcome[] = await Promise.all(
+    attempts.map((a) => execPlugin(SRIOV_BIN, call(lab, 'DEL', a), config)),
+  );
   for (const o of dels) assert.equal(o.status, 0, formatResult(o));
   assert.deepEqual(lab.stateFilesMentioning(attempts.map((a) => a.containerId)), []);
   assert.deepEqual(leases(s), []);
@@ -101,7 +110,11 @@ test(`${CONTAINERS} parallel ADDs on a PF with ${VFS} VFs: ${VFS} win distinct V
   for (const round of [1, 2]) {
     await race(s, lab, round, hostIfindex);
     assert.deepEqual(await lab.snapshot(), before, `round ${round}: the lab is not as it was`);
-    assert.deepEqual((await listLinks(null)).map((l) => l.ifname).sort(), linksBefore, `round ${round}: host links differ`);
+    assert.deepEqual(
+      (await listLinks(null)).map((l) => l.ifname).sort(),
+      linksBefore,
+      `round ${round}: host links differ`,
+    );
   }
   // Only this test's namespaces (deleted at disposal) and the lab's may exist besides the old ones:
   // the plugin's temporary namespaces must all be gone.

@@ -4,12 +4,12 @@
 // pings between containers show the VF really is the container's eth0 on the right VLAN.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { test, type TestContext } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import { formatResult, type RunResult } from '../support/exec.js';
 import { labFor, type TestLab } from '../support/lab.js';
 import { getLink, listLinks } from '../support/netns.js';
 import { Podman } from '../support/podman.js';
-import { scratchFor, type Scratch } from '../support/scratch.js';
+import { type Scratch, scratchFor } from '../support/scratch.js';
 
 const SUBNET = '10.250.2.0/24';
 
@@ -22,19 +22,27 @@ async function setup(t: TestContext) {
 }
 
 /** A 1.0.0 conflist (what `podman network create` writes) with one sriov plugin on the lab's PF. */
-function network(s: Scratch, lab: TestLab, name: string, plugin: Record<string, unknown>, range: { rangeStart: string; rangeEnd: string }) {
+function network(
+  s: Scratch,
+  lab: TestLab,
+  name: string,
+  plugin: Record<string, unknown>,
+  range: { rangeStart: string; rangeEnd: string },
+) {
   return {
     cniVersion: '1.0.0',
     name,
-    plugins: [{
-      type: 'sriov',
-      master: lab.pf(0).name,
-      // podman only warns when a DEL fails; the plugin's own log says why.
-      logLevel: 'debug',
-      logFile: s.path('sriov.log'),
-      ...plugin,
-      ipam: { type: 'host-local', dataDir: s.path('ipam'), ranges: [[{ subnet: SUBNET, ...range }]] },
-    }],
+    plugins: [
+      {
+        type: 'sriov',
+        master: lab.pf(0).name,
+        // podman only warns when a DEL fails; the plugin's own log says why.
+        logLevel: 'debug',
+        logFile: s.path('sriov.log'),
+        ...plugin,
+        ipam: { type: 'host-local', dataDir: s.path('ipam'), ranges: [[{ subnet: SUBNET, ...range }]] },
+      },
+    ],
   };
 }
 
@@ -56,22 +64,38 @@ function pluginLog(s: Scratch): string {
  * a warning and still exits 0, so its stderr is where a broken DEL shows.
  */
 async function remove(s: Scratch, podman: Podman, name: string, how: 'rm -f' | 'stop, rm'): Promise<void> {
-  const steps = how === 'rm -f' ? [['rm', '-f', '-t', '0', name]] : [['stop', '-t', '0', name], ['rm', name]];
+  const steps =
+    how === 'rm -f'
+      ? [['rm', '-f', '-t', '0', name]]
+      : [
+          ['stop', '-t', '0', name],
+          ['rm', name],
+        ];
   for (const args of steps) {
     const r = await podman.podman(args);
     ok(r);
-    assert.doesNotMatch(r.stderr, /error|fail/i, `teardown of ${name}: ${formatResult(r)}\nplugin log:\n${pluginLog(s)}`);
+    assert.doesNotMatch(
+      r.stderr,
+      /error|fail/i,
+      `teardown of ${name}: ${formatResult(r)}\nplugin log:\n${pluginLog(s)}`,
+    );
   }
 }
 
 /** The lab as before, or a failure that carries the plugin's log. */
-async function assertRestored(s: Scratch, lab: TestLab, before: Awaited<ReturnType<TestLab['snapshot']>>): Promise<void> {
+async function assertRestored(
+  s: Scratch,
+  lab: TestLab,
+  before: Awaited<ReturnType<TestLab['snapshot']>>,
+): Promise<void> {
   assert.deepEqual(await lab.snapshot(), before, `lab not restored; plugin log:\n${pluginLog(s)}`);
 }
 
 /** The container's address on `net`, as podman recorded it from the plugin's result. */
 async function podmanIp(podman: Podman, container: string, net: string): Promise<string> {
-  return ok(await podman.podman(['inspect', container, '--format', `{{(index .NetworkSettings.Networks "${net}").IPAddress}}`]));
+  return ok(
+    await podman.podman(['inspect', container, '--format', `{{(index .NetworkSettings.Networks "${net}").IPAddress}}`]),
+  );
 }
 
 async function hostIfindexes(): Promise<Map<number, string>> {
@@ -81,7 +105,9 @@ async function hostIfindexes(): Promise<Map<number, string>> {
 test('podman: a container on a sriov network has the VF as eth0, with the configured MAC and the IPAM address', async (t) => {
   const { s, lab, podman, image } = await setup(t);
   const mac = '02:5a:00:00:10:01';
-  podman.writeConflist(network(s, lab, 'sriov-a', { mac, vlan: 10 }, { rangeStart: '10.250.2.10', rangeEnd: '10.250.2.19' }));
+  podman.writeConflist(
+    network(s, lab, 'sriov-a', { mac, vlan: 10 }, { rangeStart: '10.250.2.10', rangeEnd: '10.250.2.19' }),
+  );
   const before = await lab.snapshot();
   const ifindexes = await hostIfindexes();
 
@@ -114,8 +140,12 @@ test('podman: containers on one VLAN ping each other, a container on another VLA
   const { s, lab, podman, image } = await setup(t);
   // One subnet for both VLANs, disjoint ranges: only the switch (VLAN) can keep them apart.
   const withMac = { capabilities: { mac: true } };
-  podman.writeConflist(network(s, lab, 'vlan10', { ...withMac, vlan: 10 }, { rangeStart: '10.250.2.10', rangeEnd: '10.250.2.19' }));
-  podman.writeConflist(network(s, lab, 'vlan20', { ...withMac, vlan: 20 }, { rangeStart: '10.250.2.20', rangeEnd: '10.250.2.29' }));
+  podman.writeConflist(
+    network(s, lab, 'vlan10', { ...withMac, vlan: 10 }, { rangeStart: '10.250.2.10', rangeEnd: '10.250.2.19' }),
+  );
+  podman.writeConflist(
+    network(s, lab, 'vlan20', { ...withMac, vlan: 20 }, { rangeStart: '10.250.2.20', rangeEnd: '10.250.2.29' }),
+  );
   const before = await lab.snapshot();
   const containers = [
     { name: 'a', net: 'vlan10', mac: '02:5a:00:00:11:0a' },
@@ -123,7 +153,21 @@ test('podman: containers on one VLAN ping each other, a container on another VLA
     { name: 'c', net: 'vlan20', mac: '02:5a:00:00:11:0c' },
   ];
   for (const c of containers) {
-    ok(await podman.podman(['run', '-d', '--name', c.name, '--network', c.net, '--mac-address', c.mac, image, 'sleep', '600']));
+    ok(
+      await podman.podman([
+        'run',
+        '-d',
+        '--name',
+        c.name,
+        '--network',
+        c.net,
+        '--mac-address',
+        c.mac,
+        image,
+        'sleep',
+        '600',
+      ]),
+    );
   }
   const ips: Record<string, string> = {};
   for (const c of containers) {

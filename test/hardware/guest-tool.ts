@@ -46,7 +46,8 @@ function snapshot(pci: string): Json {
   const pf = readdirSync(`/sys/bus/pci/devices/${pfPci}/net`)[0]!;
   let index = -1;
   for (const entry of readdirSync(`/sys/bus/pci/devices/${pfPci}`)) {
-    if (entry.startsWith('virtfn') && linkName(`/sys/bus/pci/devices/${pfPci}/${entry}`) === pci) index = Number(entry.slice(6));
+    if (entry.startsWith('virtfn') && linkName(`/sys/bus/pci/devices/${pfPci}/${entry}`) === pci)
+      index = Number(entry.slice(6));
   }
   const vfinfo = ip(['-d', '-j', 'link', 'show', pf])[0]?.vfinfo_list?.find((v) => v.vf === index) ?? null;
   // Only the host namespace's netdevs are listed under the device's net/ (sysfs is per-netns).
@@ -55,13 +56,20 @@ function snapshot(pci: string): Json {
   if (names.length > 0) {
     const l = ip(['-d', '-j', 'link', 'show', names[0]!])[0]!;
     // carrier and operstate follow the wire, not the plugin: left out on purpose.
-    netdev = { name: l.ifname, address: l.address ?? null, mtu: l.mtu ?? null, up: (l.flags ?? []).includes('UP'), altnames: l.altnames ?? [] };
+    netdev = {
+      name: l.ifname,
+      address: l.address ?? null,
+      mtu: l.mtu ?? null,
+      up: (l.flags ?? []).includes('UP'),
+      altnames: l.altnames ?? [],
+    };
   }
   // igb lists the MAC a VF reported for itself (igbvf's mailbox) in the admin MAC's place once the
   // VF has been up: that is no admin MAC. Compare what is set, not what is echoed.
   if (vfinfo && typeof vfinfo === 'object' && !Array.isArray(vfinfo)) {
     const listed = String((vfinfo as Record<string, Json>).address ?? '');
-    const own = netdev && typeof netdev === 'object' && !Array.isArray(netdev) ? (netdev as Record<string, Json>).address : null;
+    const own =
+      netdev && typeof netdev === 'object' && !Array.isArray(netdev) ? (netdev as Record<string, Json>).address : null;
     const adminMac = listed === '00:00:00:00:00:00' || listed === own ? 'none' : listed;
     const { address: _listed, ...rest } = vfinfo as Record<string, Json>;
     void _listed;
@@ -86,11 +94,16 @@ function diff(a: Json, b: Json): string[] {
   flatten(a, '', fa);
   flatten(b, '', fb);
   const keys = [...new Set([...fa.keys(), ...fb.keys()])].sort();
-  return keys.filter((k) => fa.get(k) !== fb.get(k)).map((k) => `${k}: ${fa.get(k) ?? '(absent)'} -> ${fb.get(k) ?? '(absent)'}`);
+  return keys
+    .filter((k) => fa.get(k) !== fb.get(k))
+    .map((k) => `${k}: ${fa.get(k) ?? '(absent)'} -> ${fb.get(k) ?? '(absent)'}`);
 }
 
 const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-const assign = (vars: Record<string, string>) => Object.entries(vars).map(([k, v]) => `${k}=${shq(v)}`).join('\n');
+const assign = (vars: Record<string, string>) =>
+  Object.entries(vars)
+    .map(([k, v]) => `${k}=${shq(v)}`)
+    .join('\n');
 
 function vfvars(pf: string, index: number): string {
   const v = ip(['-d', '-j', 'link', 'show', pf])[0]?.vfinfo_list?.find((x) => x.vf === index);
@@ -103,7 +116,12 @@ function vfvars(pf: string, index: number): string {
 function resvars(file: string): string {
   const r = readJson(file) as { interfaces?: Array<Record<string, string>>; ips?: Array<Record<string, string>> };
   const i = r.interfaces?.[0] ?? {};
-  return assign({ RES_ifname: i.name ?? '', RES_mac: i.mac ?? '', RES_sandbox: i.sandbox ?? '', RES_ip: r.ips?.[0]?.address ?? '' });
+  return assign({
+    RES_ifname: i.name ?? '',
+    RES_mac: i.mac ?? '',
+    RES_sandbox: i.sandbox ?? '',
+    RES_ip: r.ips?.[0]?.address ?? '',
+  });
 }
 
 function readJson(file: string): Json {
@@ -114,7 +132,13 @@ function podvars(netns: string, pci: string): string {
   const l = ip(['-n', netns, '-d', '-j', 'addr', 'show']).find((x) => x.parentdev === pci);
   if (!l) return assign({ POD_found: '0' });
   const addrs = (l.addr_info ?? []).filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`);
-  return assign({ POD_found: '1', POD_name: l.ifname, POD_address: l.address ?? '', POD_up: String((l.flags ?? []).includes('UP')), POD_addrs: JSON.stringify(addrs) });
+  return assign({
+    POD_found: '1',
+    POD_name: l.ifname,
+    POD_address: l.address ?? '',
+    POD_up: String((l.flags ?? []).includes('UP')),
+    POD_addrs: JSON.stringify(addrs),
+  });
 }
 
 function main(argv: string[]): number {
@@ -138,7 +162,12 @@ function main(argv: string[]): number {
       console.log(resvars(a!));
       return 0;
     case 'links':
-      console.log(ip(['-n', a!, '-j', 'link', 'show']).map((l) => l.ifname).filter((n) => n !== 'lo').join(' '));
+      console.log(
+        ip(['-n', a!, '-j', 'link', 'show'])
+          .map((l) => l.ifname)
+          .filter((n) => n !== 'lo')
+          .join(' '),
+      );
       return 0;
     default:
       console.error(`guest-tool: unknown command ${cmd ?? '(none)'}`);

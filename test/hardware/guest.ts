@@ -1,10 +1,11 @@
 // Boots one throw-away lab guest through test/hardware/lab/run-in-guest.sh running
 // scenarios/run-group.sh, and keeps everything it printed in a log file.
-import { createWriteStream } from 'node:fs';
+
 import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { LAB_DIR, LAB_SCRIPTS } from './lab.js';
 import { CNITOOL, REPO_ROOT, SRIOV_BIN } from '../support/paths.js';
+import { LAB_DIR, LAB_SCRIPTS } from './lab.js';
 
 /** The plugin under test: the build, or another binary (VFNET_HW_PLUGIN) to try a fix without a rebuild. */
 export const PLUGIN = process.env.VFNET_HW_PLUGIN ?? SRIOV_BIN;
@@ -26,11 +27,26 @@ export interface GuestRun {
 export function runGroup(group: GroupSpec, logFile: string, progress: (line: string) => void): Promise<GuestRun> {
   const started = performance.now();
   const script = join(REPO_ROOT, 'test', 'hardware', 'scenarios', 'run-group.sh');
-  const args = [join(LAB_SCRIPTS, 'run-in-guest.sh'), script, REPO_ROOT, CNITOOL, PLUGIN, String(group.vfsPerPf), ...group.scenarios];
+  const args = [
+    join(LAB_SCRIPTS, 'run-in-guest.sh'),
+    script,
+    REPO_ROOT,
+    CNITOOL,
+    PLUGIN,
+    String(group.vfsPerPf),
+    ...group.scenarios,
+  ];
   const timeout = process.env.VFNET_HW_TIMEOUT ?? '540';
   const child = spawn('bash', args, {
     // SRIOVLAB_DIR tells the scenarios where the lab's products are (netdevsim.ko).
-    env: { ...process.env, LAB: LAB_DIR, SRIOVLAB_DIR: LAB_DIR, GUEST_ENV: 'SRIOVLAB_DIR', IGB_COUNT: String(group.igbCount), TIMEOUT: timeout },
+    env: {
+      ...process.env,
+      LAB: LAB_DIR,
+      SRIOVLAB_DIR: LAB_DIR,
+      GUEST_ENV: 'SRIOVLAB_DIR',
+      IGB_COUNT: String(group.igbCount),
+      TIMEOUT: timeout,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const log = createWriteStream(logFile);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { run } from '../support/exec.js';
 import { CNITOOL } from '../support/paths.js';
-import { PLUGIN, runGroup, type GroupSpec } from './guest.js';
+import { type GroupSpec, PLUGIN, runGroup } from './guest.js';
 import { ensureLab } from './lab.js';
 import { parseGuestOutput, summariseTimes } from './report.js';
 
@@ -39,7 +39,11 @@ test('hardware lab: the sriov plugin on emulated igb and netdevsim', async (t) =
   }
   assert.ok(existsSync(CNITOOL), `no cnitool at ${CNITOOL} (scripts/install-deps.sh builds it)`);
   const version = await run(PLUGIN, [], { env: { CNI_COMMAND: 'VERSION' }, input: '{"cniVersion":"1.0.0"}' });
-  assert.match(version.stdout, /supportedVersions/, `the plugin ${PLUGIN} does not answer VERSION: ${version.stdout}${version.stderr}`);
+  assert.match(
+    version.stdout,
+    /supportedVersions/,
+    `the plugin ${PLUGIN} does not answer VERSION: ${version.stdout}${version.stderr}`,
+  );
 
   const logs = mkdtempSync(join(tmpdir(), 'vfnet-hardware-'));
   let failed = false;
@@ -49,7 +53,9 @@ test('hardware lab: the sriov plugin on emulated igb and netdevsim', async (t) =
       say(`booting a guest for: ${group.scenarios.join(', ')} (log: ${logFile})`);
       const guest = await runGroup(group, logFile, say);
       const report = parseGuestOutput(guest.output);
-      say(`guest done in ${(guest.wallMs / 1000).toFixed(1)} s, exit ${guest.status}; ${summariseTimes(report.times).join('; ')}`);
+      say(
+        `guest done in ${(guest.wallMs / 1000).toFixed(1)} s, exit ${guest.status}; ${summariseTimes(report.times).join('; ')}`,
+      );
       for (const name of group.scenarios) {
         await g.test(name, async (s) => {
           const checks = report.checks.filter((c) => c.scenario === name);
@@ -61,9 +67,16 @@ test('hardware lab: the sriov plugin on emulated igb and netdevsim', async (t) =
             });
           }
           const ran = report.scenarios.find((r) => r.name === name);
-          if (!ran || ran.rc !== 0 || checks.length === 0) failed = true;
-          assert.ok(ran, `scenario ${name} never finished (guest exit ${guest.status}); log: ${logFile}\n${guest.output.slice(-3000)}`);
-          assert.equal(ran.rc, 0, `scenario ${name} exited ${ran.rc} after ${ran.secs} s (124 = its timeout); log: ${logFile}`);
+          if (ran?.rc !== 0 || checks.length === 0) failed = true;
+          assert.ok(
+            ran,
+            `scenario ${name} never finished (guest exit ${guest.status}); log: ${logFile}\n${guest.output.slice(-3000)}`,
+          );
+          assert.equal(
+            ran.rc,
+            0,
+            `scenario ${name} exited ${ran.rc} after ${ran.secs} s (124 = its timeout); log: ${logFile}`,
+          );
           assert.ok(checks.length > 0, `scenario ${name} reported no checks; log: ${logFile}`);
         });
       }

@@ -3,7 +3,7 @@
 // run only when their products are missing.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { run, type RunResult } from '../support/exec.js';
+import { type RunResult, run } from '../support/exec.js';
 import { REPO_ROOT } from '../support/paths.js';
 
 /** The lab's scripts are the project's own; VFNET_SRIOV_LAB points at another copy to try a change. */
@@ -25,8 +25,11 @@ async function qemuHasIgb(): Promise<boolean> {
 
 /** The kernel and its modules; run-in-guest.sh (re)builds its small initramfs by itself. */
 function labBuilt(): boolean {
-  return existsSync(join(LAB_DIR, 'vmlinuz')) && existsSync(join(LAB_DIR, 'modules', 'modules.dep'))
-    && existsSync(join(LAB_DIR, 'busybox', 'bin', 'busybox'));
+  return (
+    existsSync(join(LAB_DIR, 'vmlinuz')) &&
+    existsSync(join(LAB_DIR, 'modules', 'modules.dep')) &&
+    existsSync(join(LAB_DIR, 'busybox', 'bin', 'busybox'))
+  );
 }
 
 export async function ensureLab(progress: (line: string) => void): Promise<LabState> {
@@ -36,13 +39,20 @@ export async function ensureLab(progress: (line: string) => void): Promise<LabSt
     progress(`running ${LAB_SCRIPTS}/setup.sh (QEMU from bookworm-backports, guest kernel; once)`);
     const r = await run('bash', [join(LAB_SCRIPTS, 'setup.sh')], { timeoutMs: 30 * 60_000, env: { LAB: LAB_DIR } });
     if (!(await qemuHasIgb())) {
-      return { ready: false, reason: `QEMU >= 8 (-device igb) could not be installed: setup.sh exit ${r.status}\n${tail(r)}` };
+      return {
+        ready: false,
+        reason: `QEMU >= 8 (-device igb) could not be installed: setup.sh exit ${r.status}\n${tail(r)}`,
+      };
     }
-    if (r.status !== 0 || !labBuilt()) throw new Error(`setup.sh failed although QEMU has igb (exit ${r.status}):\n${tail(r)}`);
+    if (r.status !== 0 || !labBuilt())
+      throw new Error(`setup.sh failed although QEMU has igb (exit ${r.status}):\n${tail(r)}`);
   }
   if (!existsSync(NETDEVSIM_KO)) {
     progress(`running ${LAB_SCRIPTS}/build-netdevsim.sh (once)`);
-    const r = await run('bash', [join(LAB_SCRIPTS, 'build-netdevsim.sh')], { timeoutMs: 20 * 60_000, env: { LAB: LAB_DIR } });
+    const r = await run('bash', [join(LAB_SCRIPTS, 'build-netdevsim.sh')], {
+      timeoutMs: 20 * 60_000,
+      env: { LAB: LAB_DIR },
+    });
     // Not a reason to skip the igb scenarios: the netdevsim scenario reports the missing module.
     if (r.status !== 0) progress(`build-netdevsim.sh failed (exit ${r.status}):\n${tail(r)}`);
   }

@@ -49,7 +49,10 @@ function checkRoutes(routes: unknown, at: string, errs: string[], v11: boolean):
   }
   routes.forEach((r: unknown, i) => {
     const p = `${at}[${i}]`;
-    if (!isObject(r)) return void errs.push(`${p} must be an object`);
+    if (!isObject(r)) {
+      errs.push(`${p} must be an object`);
+      return;
+    }
     if (!cidrFamily(r.dst)) errs.push(`${p}.dst ${JSON.stringify(r.dst)} is not a CIDR`);
     if (r.gw !== undefined && !isIP(String(r.gw))) errs.push(`${p}.gw ${JSON.stringify(r.gw)} is not an IP address`);
     for (const k of ['mtu', 'advmss', 'priority', 'table'] as const) {
@@ -62,9 +65,13 @@ function checkRoutes(routes: unknown, at: string, errs: string[], v11: boolean):
 
 function checkLegacyIp(ip: unknown, at: string, family: 4 | 6, errs: string[]): void {
   if (ip === undefined) return;
-  if (!isObject(ip)) return void errs.push(`${at} must be an object`);
+  if (!isObject(ip)) {
+    errs.push(`${at} must be an object`);
+    return;
+  }
   if (cidrFamily(ip.ip) !== family) errs.push(`${at}.ip ${JSON.stringify(ip.ip)} is not an IPv${family} CIDR`);
-  if (ip.gateway !== undefined && isIP(String(ip.gateway)) !== family) errs.push(`${at}.gateway is not an IPv${family} address`);
+  if (ip.gateway !== undefined && isIP(String(ip.gateway)) !== family)
+    errs.push(`${at}.gateway is not an IPv${family} address`);
   checkRoutes(ip.routes, `${at}.routes`, errs, false);
 }
 
@@ -95,16 +102,21 @@ export function resultErrors(version: CniVersion, result: unknown, requireInterf
   const ifaces = Array.isArray(interfaces) ? interfaces : [];
   ifaces.forEach((itf: unknown, i) => {
     const p = `interfaces[${i}]`;
-    if (!isObject(itf)) return void errs.push(`${p} must be an object`);
+    if (!isObject(itf)) {
+      errs.push(`${p} must be an object`);
+      return;
+    }
     if (typeof itf.name !== 'string' || itf.name === '') errs.push(`${p}.name must be a non-empty string`);
     if (itf.mac !== undefined || requireInterfaceDetails) {
-      if (typeof itf.mac !== 'string' || !MAC.test(itf.mac)) errs.push(`${p}.mac ${JSON.stringify(itf.mac)} is not a MAC address`);
+      if (typeof itf.mac !== 'string' || !MAC.test(itf.mac))
+        errs.push(`${p}.mac ${JSON.stringify(itf.mac)} is not a MAC address`);
     }
     if (itf.sandbox !== undefined || requireInterfaceDetails) {
       if (typeof itf.sandbox !== 'string' || itf.sandbox === '') errs.push(`${p}.sandbox must be a non-empty string`);
     }
     // libcni ≥ 1.2 Go types emit mtu/socketPath/pciID with omitempty at any 1.x version, so only their type is checked.
-    if (itf.mtu !== undefined && (!Number.isInteger(itf.mtu) || (itf.mtu as number) <= 0)) errs.push(`${p}.mtu must be a positive integer`);
+    if (itf.mtu !== undefined && (!Number.isInteger(itf.mtu) || (itf.mtu as number) <= 0))
+      errs.push(`${p}.mtu must be a positive integer`);
     for (const k of ['socketPath', 'pciID'] as const) {
       if (itf[k] !== undefined && typeof itf[k] !== 'string') errs.push(`${p}.${k} must be a string`);
     }
@@ -114,11 +126,16 @@ export function resultErrors(version: CniVersion, result: unknown, requireInterf
   if (!Array.isArray(ips)) errs.push('ips must be an array');
   (Array.isArray(ips) ? ips : []).forEach((ip: unknown, i) => {
     const p = `ips[${i}]`;
-    if (!isObject(ip)) return void errs.push(`${p} must be an object`);
+    if (!isObject(ip)) {
+      errs.push(`${p} must be an object`);
+      return;
+    }
     const family = cidrFamily(ip.address);
     if (!family) errs.push(`${p}.address ${JSON.stringify(ip.address)} is not a CIDR`);
     if (ip.gateway !== undefined && isIP(String(ip.gateway)) !== family) {
-      errs.push(`${p}.gateway ${JSON.stringify(ip.gateway)} is not an address of the same family as ${String(ip.address)}`);
+      errs.push(
+        `${p}.gateway ${JSON.stringify(ip.gateway)} is not an address of the same family as ${String(ip.address)}`,
+      );
     }
     if (v1) {
       if ('version' in ip) errs.push(`${p}.version must not exist at ${version}`);
@@ -155,5 +172,5 @@ export function inSubnet(addr: string, subnet: string): boolean {
   const [net, len] = subnet.split('/');
   const bits = Number(len);
   const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-  return ((toInt(a!) & mask) >>> 0) === ((toInt(net!) & mask) >>> 0);
+  return (toInt(a!) & mask) >>> 0 === (toInt(net!) & mask) >>> 0;
 }

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { run, type RunResult } from './exec.js';
+import { type RunResult, run } from './exec.js';
 import { rmdirIfEmpty } from './fs.js';
 import { CNITOOL, DEBIAN_CNI_DIR, LIBCNI_RESULTS_DIR, PLUGIN_DIR } from './paths.js';
 import type { Scratch } from './scratch.js';

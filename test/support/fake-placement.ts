@@ -5,7 +5,13 @@
 // (409 placement.duplicate_name), no deleting a parent or a provider with allocations. Every call
 // is logged, and a test can make a concurrent writer bump a generation before the next write.
 import type { InventorySpec } from '../../src/agent/discover.js';
-import { PlacementError, type InventoriesRecord, type PlacementApi, type ProviderRecord, type TraitsRecord } from '../../src/agent/placement-client.js';
+import {
+  type InventoriesRecord,
+  type PlacementApi,
+  PlacementError,
+  type ProviderRecord,
+  type TraitsRecord,
+} from '../../src/agent/placement-client.js';
 
 interface Rp {
   uuid: string;
@@ -49,20 +55,41 @@ export class FakePlacement implements PlacementApi {
   }
 
   private log(call: string): void {
-    if (this.down) throw new PlacementError(call.split(' ')[0]!, '/', 0, 'vfnet.agent.unreachable', 'Unreachable', 'connect ECONNREFUSED 127.0.0.1:1');
+    if (this.down)
+      throw new PlacementError(
+        call.split(' ')[0]!,
+        '/',
+        0,
+        'vfnet.agent.unreachable',
+        'Unreachable',
+        'connect ECONNREFUSED 127.0.0.1:1',
+      );
     this.calls.push(call);
   }
 
   private rp(method: string, uuid: string): Rp {
     const p = this.providers.get(uuid);
-    if (!p) throw err(method, `/resource_providers/${uuid}`, 404, 'placement.undefined_code', `No resource provider with uuid ${uuid} found`);
+    if (!p)
+      throw err(
+        method,
+        `/resource_providers/${uuid}`,
+        404,
+        'placement.undefined_code',
+        `No resource provider with uuid ${uuid} found`,
+      );
     return p;
   }
 
   private record(p: Rp): ProviderRecord {
     let root = p;
     while (root.parent) root = this.providers.get(root.parent)!;
-    return { uuid: p.uuid, name: p.name, generation: p.generation, parent_provider_uuid: p.parent, root_provider_uuid: root.uuid };
+    return {
+      uuid: p.uuid,
+      name: p.name,
+      generation: p.generation,
+      parent_provider_uuid: p.parent,
+      root_provider_uuid: root.uuid,
+    };
   }
 
   private interfered(op: 'putInventories' | 'putTraits', p: Rp): void {
@@ -83,18 +110,40 @@ export class FakePlacement implements PlacementApi {
     const p = this.providers.get(uuid);
     if (!p) return [];
     const root = this.record(p).root_provider_uuid;
-    return [...this.providers.values()].filter((q) => this.record(q).root_provider_uuid === root).map((q) => this.record(q));
+    return [...this.providers.values()]
+      .filter((q) => this.record(q).root_provider_uuid === root)
+      .map((q) => this.record(q));
   }
 
   async createProvider(p: { uuid: string; name: string; parentUuid: string | null }): Promise<ProviderRecord> {
     this.log(`createProvider ${p.name}`);
     if (this.providers.has(p.uuid) || this.byName(p.name)) {
-      throw err('POST', '/resource_providers', 409, 'placement.duplicate_name', `Conflicting resource provider name: ${p.name} already exists.`);
+      throw err(
+        'POST',
+        '/resource_providers',
+        409,
+        'placement.duplicate_name',
+        `Conflicting resource provider name: ${p.name} already exists.`,
+      );
     }
     if (p.parentUuid !== null && !this.providers.has(p.parentUuid)) {
-      throw err('POST', '/resource_providers', 400, 'placement.undefined_code', `parent provider UUID cannot be found: ${p.parentUuid}`);
+      throw err(
+        'POST',
+        '/resource_providers',
+        400,
+        'placement.undefined_code',
+        `parent provider UUID cannot be found: ${p.parentUuid}`,
+      );
     }
-    const rp: Rp = { uuid: p.uuid, name: p.name, generation: 0, parent: p.parentUuid, inventories: {}, traits: [], usages: {} };
+    const rp: Rp = {
+      uuid: p.uuid,
+      name: p.name,
+      generation: 0,
+      parent: p.parentUuid,
+      inventories: {},
+      traits: [],
+      usages: {},
+    };
     this.providers.set(p.uuid, rp);
     return this.record(rp);
   }
@@ -103,7 +152,14 @@ export class FakePlacement implements PlacementApi {
     this.log(`updateProvider ${p.name}`);
     const rp = this.rp('PUT', uuid);
     const other = this.byName(p.name);
-    if (other && other.uuid !== uuid) throw err('PUT', `/resource_providers/${uuid}`, 409, 'placement.duplicate_name', `Conflicting resource provider name: ${p.name} already exists.`);
+    if (other && other.uuid !== uuid)
+      throw err(
+        'PUT',
+        `/resource_providers/${uuid}`,
+        409,
+        'placement.duplicate_name',
+        `Conflicting resource provider name: ${p.name} already exists.`,
+      );
     rp.name = p.name;
     rp.parent = p.parentUuid;
     return this.record(rp);
@@ -115,23 +171,47 @@ export class FakePlacement implements PlacementApi {
     return { generation: p.generation, inventories: structuredClone(p.inventories) };
   }
 
-  async putInventories(uuid: string, generation: number, inventories: Record<string, InventorySpec>): Promise<InventoriesRecord> {
+  async putInventories(
+    uuid: string,
+    generation: number,
+    inventories: Record<string, InventorySpec>,
+  ): Promise<InventoriesRecord> {
     this.log(`putInventories ${uuid}`);
     const p = this.rp('PUT', uuid);
     this.interfered('putInventories', p);
     const path = `/resource_providers/${uuid}/inventories`;
-    if (generation !== p.generation) throw err('PUT', path, 409, 'placement.concurrent_update', 'resource provider generation conflict');
+    if (generation !== p.generation)
+      throw err('PUT', path, 409, 'placement.concurrent_update', 'resource provider generation conflict');
     for (const rc of Object.keys(p.inventories)) {
       if (!inventories[rc] && (p.usages[rc] ?? 0) > 0) {
-        throw err('PUT', path, 409, 'placement.inventory.inuse', `Inventory for '${rc}' on resource provider '${uuid}' in use.`);
+        throw err(
+          'PUT',
+          path,
+          409,
+          'placement.inventory.inuse',
+          `Inventory for '${rc}' on resource provider '${uuid}' in use.`,
+        );
       }
     }
     if (this.inUseOnNextPut) {
       this.inUseOnNextPut = false;
-      throw err('PUT', path, 409, 'placement.inventory.inuse', `Inventory for 'SRIOV_NET_VF' on resource provider '${uuid}' in use.`);
+      throw err(
+        'PUT',
+        path,
+        409,
+        'placement.inventory.inuse',
+        `Inventory for 'SRIOV_NET_VF' on resource provider '${uuid}' in use.`,
+      );
     }
     for (const inv of Object.values(inventories)) {
-      if (inv.total < 1) throw err('PUT', path, 400, 'placement.undefined_code', `JSON does not validate: 0 is less than the minimum of 1`);
+      if (inv.total < 1)
+        throw err(
+          'PUT',
+          path,
+          400,
+          'placement.undefined_code',
+          `JSON does not validate: 0 is less than the minimum of 1`,
+        );
     }
     p.inventories = structuredClone(inventories);
     p.generation++;
@@ -149,9 +229,11 @@ export class FakePlacement implements PlacementApi {
     const p = this.rp('PUT', uuid);
     this.interfered('putTraits', p);
     const path = `/resource_providers/${uuid}/traits`;
-    if (generation !== p.generation) throw err('PUT', path, 409, 'placement.concurrent_update', 'resource provider generation conflict');
+    if (generation !== p.generation)
+      throw err('PUT', path, 409, 'placement.concurrent_update', 'resource provider generation conflict');
     const unknown = traits.filter((t) => !this.traits.has(t));
-    if (unknown.length) throw err('PUT', path, 400, 'placement.undefined_code', `No such trait(s): ${unknown.join(', ')}`);
+    if (unknown.length)
+      throw err('PUT', path, 400, 'placement.undefined_code', `No such trait(s): ${unknown.join(', ')}`);
     p.traits = [...traits].sort();
     p.generation++;
     return { generation: p.generation, traits: [...p.traits] };
@@ -180,7 +262,13 @@ export class FakePlacement implements PlacementApi {
     if (!p) return false;
     const path = `/resource_providers/${uuid}`;
     if ([...this.providers.values()].some((q) => q.parent === uuid)) {
-      throw err('DELETE', path, 409, 'placement.resource_provider.cannot_delete_parent', `Unable to delete parent resource provider ${uuid}: It has child resource providers.`);
+      throw err(
+        'DELETE',
+        path,
+        409,
+        'placement.resource_provider.cannot_delete_parent',
+        `Unable to delete parent resource provider ${uuid}: It has child resource providers.`,
+      );
     }
     if (Object.values(p.usages).some((n) => n > 0)) {
       throw err('DELETE', path, 409, 'placement.resource_provider.inuse', `Resource provider ${uuid} in use.`);

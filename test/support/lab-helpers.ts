@@ -28,30 +28,66 @@ export function labDir(): string {
 export function intoNetns(netdev: string, netns: string, cidr: string): void {
   sh('ip', ['netns', 'add', netns]);
   sh('ip', ['link', 'set', 'dev', netdev, 'netns', netns]);
-  sh('ip', ['-n', netns, '-batch', '-'], [
-    `link set dev ${netdev} name eth0`,
-    'link set lo up',
-    `addr add ${cidr} dev eth0`,
-    'link set eth0 up',
-  ].join('\n') + '\n');
+  sh(
+    'ip',
+    ['-n', netns, '-batch', '-'],
+    [`link set dev ${netdev} name eth0`, 'link set lo up', `addr add ${cidr} dev eth0`, 'link set eth0 up'].join('\n') +
+      '\n',
+  );
 }
 
 /** Gives a netdev back to the host under its old name (as a CNI DEL does), then drops the netns. */
 export function outOfNetns(netns: string, name: string): void {
   if (trySh('ip', ['-n', netns, 'link', 'show', 'eth0'])) {
-    sh('ip', ['-n', netns, '-batch', '-'], `link set eth0 down\nlink set eth0 name ${name}\nlink set ${name} netns ${process.pid}\n`);
+    sh(
+      'ip',
+      ['-n', netns, '-batch', '-'],
+      `link set eth0 down\nlink set eth0 name ${name}\nlink set ${name} netns ${process.pid}\n`,
+    );
   }
   trySh('ip', ['netns', 'del', netns]);
 }
 
 /** One reply is enough; a few tries cover ARP and carrier coming up. */
 export function pings(fromNetns: string, ip: string): boolean {
-  return trySh('ip', ['netns', 'exec', fromNetns, 'busybox', 'ping', '-c', '3', '-i', '0.2', '-w', '2', '-W', '1', '-q', ip]);
+  return trySh('ip', [
+    'netns',
+    'exec',
+    fromNetns,
+    'busybox',
+    'ping',
+    '-c',
+    '3',
+    '-i',
+    '0.2',
+    '-w',
+    '2',
+    '-W',
+    '1',
+    '-q',
+    ip,
+  ]);
 }
 
 /** Used where nothing must get through: short, since success would come at once. */
 export function pingsQuickly(fromNetns: string, ip: string): boolean {
-  return trySh('ip', ['netns', 'exec', fromNetns, 'busybox', 'ping', '-c', '2', '-i', '0.2', '-w', '1', '-W', '1', '-q', ip]);
+  return trySh('ip', [
+    'netns',
+    'exec',
+    fromNetns,
+    'busybox',
+    'ping',
+    '-c',
+    '2',
+    '-i',
+    '0.2',
+    '-w',
+    '1',
+    '-W',
+    '1',
+    '-q',
+    ip,
+  ]);
 }
 
 export function hostLinks(): string[] {

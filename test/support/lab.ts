@@ -1,12 +1,13 @@
 // The simulated SR-IOV host (src/lab) for the real-world suites: one lab per scratch, under the
 // scratch directory, with a prefix of its own so labs of different tests or helpers never share
 // netdev or netns names, and always taken down at disposal.
-import Database from 'better-sqlite3';
+
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { labDown, labShow, labUp, type LabInfo, type LabOptions, type LabView } from '../../src/lab/index.js';
+import Database from 'better-sqlite3';
+import { type LabInfo, type LabOptions, type LabView, labDown, labShow, labUp } from '../../src/lab/index.js';
 import type { VfClaim } from '../../src/store/vf-ledger.js';
-import { listLinks, type IpLink } from './netns.js';
+import { type IpLink, listLinks } from './netns.js';
 import { Scratch } from './scratch.js';
 
 export type LabVf = LabInfo['vfs'][number];
@@ -56,7 +57,11 @@ export class TestLab {
     try {
       const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'vf_claims'").get();
       if (!hasTable) return [];
-      return (db.prepare('SELECT pci, network, container_id AS containerId, ifname, netns, claimed_at AS at FROM vf_claims ORDER BY pci').all() as VfClaim[]);
+      return db
+        .prepare(
+          'SELECT pci, network, container_id AS containerId, ifname, netns, claimed_at AS at FROM vf_claims ORDER BY pci',
+        )
+        .all() as VfClaim[];
     } finally {
       db.close();
     }
@@ -133,7 +138,12 @@ export class TestLab {
     for (const v of view.vfs) {
       const l = v.netdev ? links.get(v.netdev) : undefined;
       if (!l) continue;
-      netdevs[v.netdev!] = { address: l.address, mtu: l.mtu, up: l.flags.includes('UP'), altnames: [...(l.altnames ?? [])].sort() };
+      netdevs[v.netdev!] = {
+        address: l.address,
+        mtu: l.mtu,
+        up: l.flags.includes('UP'),
+        altnames: [...(l.altnames ?? [])].sort(),
+      };
     }
     return { view, netdevs };
   }
@@ -152,7 +162,10 @@ export function labFor(s: Scratch, opts: Omit<LabOptions, 'dir' | 'prefix'> = {}
 }
 
 /** Runs fn on a fresh lab and takes it down afterwards, whatever happens. */
-export async function withLab<T>(opts: Omit<LabOptions, 'dir' | 'prefix'>, fn: (lab: TestLab, s: Scratch) => Promise<T>): Promise<T> {
+export async function withLab<T>(
+  opts: Omit<LabOptions, 'dir' | 'prefix'>,
+  fn: (lab: TestLab, s: Scratch) => Promise<T>,
+): Promise<T> {
   const s = new Scratch('vfnet-lab');
   try {
     return await fn(labFor(s, opts), s);

@@ -1,7 +1,8 @@
 // Where the real-world suites find the built plugin and the runtimes. scripts/test.mjs sets
 // VFNET_ROOT; running a compiled test file directly falls back to its place in dist/test/support.
-import { fileURLToPath } from 'node:url';
+
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = process.env.VFNET_ROOT ?? fileURLToPath(new URL('../../../', import.meta.url));
 

@@ -1,7 +1,7 @@
 // Direct exec of a CNI plugin binary with the environment and stdin the spec defines (reference
 // §1.2, §3.7): the harness for commands no Debian runtime sends (STATUS, GC) and for parallel
 // ADDs. The environment is built explicitly, so a test shows exactly what the plugin was given.
-import { run, type RunResult } from './exec.js';
+import { type RunResult, run } from './exec.js';
 import { DEBIAN_CNI_DIR, PLUGIN_DIR } from './paths.js';
 
 export type CniCommand = 'ADD' | 'DEL' | 'CHECK' | 'STATUS' | 'GC' | 'VERSION';

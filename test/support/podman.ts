@@ -5,9 +5,9 @@
 // podman hands its own environment to CNI plugins, so whatever the plugin needs
 // (VFNET_SYSFS_ROOT, VFNET_STATE_DIR) goes into podman's environment here.
 import { copyFileSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { rmdirIfEmpty } from './fs.js';
 import { join } from 'node:path';
-import { CommandError, run, runOk, type RunResult } from './exec.js';
+import { CommandError, type RunResult, run, runOk } from './exec.js';
+import { rmdirIfEmpty } from './fs.js';
 import { DEBIAN_CNI_DIR, PLUGIN_DIR } from './paths.js';
 import type { Scratch } from './scratch.js';
 
@@ -36,29 +36,44 @@ export class Podman {
     const conf = join(this.base, 'containers.conf');
     // Each setting is needed on this host (reference §3.4): runc (crun fails on hybrid cgroups),
     // low ulimits (no CAP_SYS_RESOURCE), cgroupfs + file events + k8s-file (no systemd/journald).
-    writeFileSync(conf, [
-      '[containers]',
-      'log_driver = "k8s-file"',
-      'default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]',
-      '[engine]',
-      'cgroup_manager = "cgroupfs"',
-      'events_logger = "file"',
-      'runtime = "runc"',
-      // File locks live under --tmpdir; the default SHM segment (/dev/shm/libpod_lock) is host-global.
-      'lock_type = "file"',
-      // The plugin's environment must also reach the podman that conmon starts for cleanup (it
-      // does not inherit ours): without it that cleanup's CNI DEL looked in the default state dir,
-      // found nothing, and podman then deleted the netns with the VF still inside.
-      `env = [${Object.entries(opts.env ?? {}).map(([k, v]) => JSON.stringify(`${k}=${v}`)).join(', ')}]`,
-      '[network]',
-      'network_backend = "cni"',
-      `cni_plugin_dirs = [${dirs.map((d) => JSON.stringify(d)).join(', ')}]`,
-      `network_config_dir = ${JSON.stringify(this.netDir)}`,
-      '',
-    ].join('\n'));
+    writeFileSync(
+      conf,
+      [
+        '[containers]',
+        'log_driver = "k8s-file"',
+        'default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]',
+        '[engine]',
+        'cgroup_manager = "cgroupfs"',
+        'events_logger = "file"',
+        'runtime = "runc"',
+        // File locks live under --tmpdir; the default SHM segment (/dev/shm/libpod_lock) is host-global.
+        'lock_type = "file"',
+        // The plugin's environment must also reach the podman that conmon starts for cleanup (it
+        // does not inherit ours): without it that cleanup's CNI DEL looked in the default state dir,
+        // found nothing, and podman then deleted the netns with the VF still inside.
+        `env = [${Object.entries(opts.env ?? {})
+          .map(([k, v]) => JSON.stringify(`${k}=${v}`))
+          .join(', ')}]`,
+        '[network]',
+        'network_backend = "cni"',
+        `cni_plugin_dirs = [${dirs.map((d) => JSON.stringify(d)).join(', ')}]`,
+        `network_config_dir = ${JSON.stringify(this.netDir)}`,
+        '',
+      ].join('\n'),
+    );
     // vfs, not overlay: no mounts can outlive a failed test, and the image is a single binary.
-    this.globalArgs = ['--root', join(this.base, 'storage'), '--runroot', join(this.base, 'runroot'),
-      '--tmpdir', join(this.base, 'tmp'), '--storage-driver', 'vfs', '--cgroup-manager', 'cgroupfs'];
+    this.globalArgs = [
+      '--root',
+      join(this.base, 'storage'),
+      '--runroot',
+      join(this.base, 'runroot'),
+      '--tmpdir',
+      join(this.base, 'tmp'),
+      '--storage-driver',
+      'vfs',
+      '--cgroup-manager',
+      'cgroupfs',
+    ];
     this.env = { ...opts.env, CONTAINERS_CONF: conf };
     // containers/image keeps a blob-info cache in /var/lib/containers whatever --root says; remove
     // it when this harness is what created it.

@@ -5,7 +5,7 @@ import type { Inventory } from '../../src/placement/types.js';
 export interface TreeSpec {
   name: string;
   parent?: string;
-  inventory?: Record<string, number | Partial<Inventory> & { total: number }>;
+  inventory?: Record<string, number | (Partial<Inventory> & { total: number })>;
   used?: Record<string, number>;
   traits?: string[];
   aggregates?: string[];
@@ -22,7 +22,9 @@ export const uuidOf = (name: string) => {
 export function snapshotOf(specs: TreeSpec[]): ProviderSnapshot {
   const rows: SnapshotRows = { providers: [], inventories: [], usages: [], traits: [], aggregates: [] };
   const ids = new Map<string, number>();
-  specs.forEach((s, i) => ids.set(s.name, i + 1));
+  specs.forEach((s, i) => {
+    ids.set(s.name, i + 1);
+  });
   const byName = new Map(specs.map((s) => [s.name, s]));
   const rootOf = (name: string): number => {
     const s = byName.get(name)!;
@@ -31,17 +33,30 @@ export function snapshotOf(specs: TreeSpec[]): ProviderSnapshot {
   for (const s of specs) {
     const id = ids.get(s.name)!;
     rows.providers.push({
-      id, uuid: uuidOf(s.name), name: s.name, generation: 0,
-      parentId: s.parent ? ids.get(s.parent)! : null, rootId: rootOf(s.name), createdAt: 0, updatedAt: 0,
+      id,
+      uuid: uuidOf(s.name),
+      name: s.name,
+      generation: 0,
+      parentId: s.parent ? ids.get(s.parent)! : null,
+      rootId: rootOf(s.name),
+      createdAt: 0,
+      updatedAt: 0,
     });
     for (const [rc, v] of Object.entries(s.inventory ?? {})) {
       const inv = typeof v === 'number' ? { total: v } : v;
       rows.inventories.push({
-        providerId: id, resourceClass: rc, total: inv.total, reserved: inv.reserved ?? 0, minUnit: inv.minUnit ?? 1,
-        maxUnit: inv.maxUnit ?? inv.total, stepSize: inv.stepSize ?? 1, allocationRatio: inv.allocationRatio ?? 1,
+        providerId: id,
+        resourceClass: rc,
+        total: inv.total,
+        reserved: inv.reserved ?? 0,
+        minUnit: inv.minUnit ?? 1,
+        maxUnit: inv.maxUnit ?? inv.total,
+        stepSize: inv.stepSize ?? 1,
+        allocationRatio: inv.allocationRatio ?? 1,
       });
     }
-    for (const [rc, used] of Object.entries(s.used ?? {})) rows.usages.push({ providerId: id, resourceClass: rc, used });
+    for (const [rc, used] of Object.entries(s.used ?? {}))
+      rows.usages.push({ providerId: id, resourceClass: rc, used });
     for (const t of s.traits ?? []) rows.traits.push({ providerId: id, trait: t });
     for (const a of s.aggregates ?? []) rows.aggregates.push({ providerId: id, aggregate: a });
   }
@@ -49,12 +64,21 @@ export function snapshotOf(specs: TreeSpec[]): ProviderSnapshot {
 }
 
 /** host → nic → pfs, as vfnet models an SR-IOV host. */
-export function sriovHost(host: string, pfs: Array<{ name: string; vfs: number; used?: number; traits?: string[] }>, nics = 1): TreeSpec[] {
+export function sriovHost(
+  host: string,
+  pfs: Array<{ name: string; vfs: number; used?: number; traits?: string[] }>,
+  nics = 1,
+): TreeSpec[] {
   const out: TreeSpec[] = [{ name: host, inventory: { VCPU: 64, MEMORY_MB: 262144 } }];
   for (let n = 0; n < nics; n++) out.push({ name: `${host}_nic${n}`, parent: host, traits: ['CUSTOM_HW_NIC_ROOT'] });
-  pfs.forEach((pf, i) => out.push({
-    name: pf.name, parent: `${host}_nic${i % nics}`, inventory: { SRIOV_NET_VF: pf.vfs },
-    used: pf.used ? { SRIOV_NET_VF: pf.used } : {}, traits: pf.traits ?? [],
-  }));
+  pfs.forEach((pf, i) => {
+    out.push({
+      name: pf.name,
+      parent: `${host}_nic${i % nics}`,
+      inventory: { SRIOV_NET_VF: pf.vfs },
+      used: pf.used ? { SRIOV_NET_VF: pf.used } : {},
+      traits: pf.traits ?? [],
+    });
+  });
   return out;
 }

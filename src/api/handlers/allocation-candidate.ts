@@ -1,9 +1,9 @@
 // GET /allocation_candidates (1.10): request-group parsing with Placement's checks and texts,
 // the engine, and the answer (written by candidates-json.ts).
-import { findCandidates, type CandidateRequest, type RequestGroup } from '../../placement/candidates.js';
-import { ErrorCode, badRequest } from '../../placement/errors.js';
+import { type CandidateRequest, findCandidates, type RequestGroup } from '../../placement/candidates.js';
+import { badRequest, ErrorCode } from '../../placement/errors.js';
 import { renderCandidates } from '../candidates-json.js';
-import { queryDict, type Ctx, type Reply } from '../context.js';
+import { type Ctx, queryDict, type Reply } from '../context.js';
 import { isUuidLike } from '../json-schema.js';
 import { MV } from '../microversion.js';
 import { conflictingTraits, parseMemberOf, parseRequired, parseResources, traitNames } from '../query-params.js';
@@ -37,14 +37,18 @@ function parse(ctx: Ctx): CandidateRequest {
       const suffix = ctx.atLeast(MV.GRANULAR_GROUPS) ? (m[2] ?? '') : '';
       if (!ctx.atLeast(MV.GRANULAR_GROUPS) && m[2]) continue;
       let g = groups.get(suffix);
-      if (!g) groups.set(suffix, (g = { suffix, resources: null, requiredValues: [], memberOfValues: [], inTree: null }));
+      if (!g)
+        groups.set(suffix, (g = { suffix, resources: null, requiredValues: [], memberOfValues: [], inTree: null }));
       if (prefix === 'resources') g.resources = parseResources(val);
       else if (prefix === 'required') {
         if (ctx.atLeast(MV.ANY_TRAITS)) g.requiredValues.push(val);
         else g.requiredValues = [val];
       } else if (prefix === 'member_of') g.memberOfValues.push(val);
       else {
-        if (!isUuidLike(val)) throw badRequest(`Invalid query string parameters: Expected 'in_tree' parameter to be a format of uuid. Got: ${val}`);
+        if (!isUuidLike(val))
+          throw badRequest(
+            `Invalid query string parameters: Expected 'in_tree' parameter to be a format of uuid. Got: ${val}`,
+          );
         g.inTree = val;
       }
       continue;
@@ -55,7 +59,10 @@ function parse(ctx: Ctx): CandidateRequest {
     else if (key === 'same_subtree') {
       const suffixes = val.split(',').map((x) => x.trim());
       if (suffixes.some((s) => s === '')) {
-        throw badRequest('Empty string (unsuffixed group) can not be specified in `same_subtree` ', ErrorCode.queryBadValue);
+        throw badRequest(
+          'Empty string (unsuffixed group) can not be specified in `same_subtree` ',
+          ErrorCode.queryBadValue,
+        );
       }
       sameSubtrees.push(suffixes);
     } else if (key === 'root_required') rootRequired.push(val);
@@ -73,7 +80,10 @@ function parse(ctx: Ctx): CandidateRequest {
     rootForbidden = terms.forbidden;
     const both = rootReq.filter((t) => rootForbidden.includes(t));
     if (both.length) {
-      throw badRequest(`Conflicting required and forbidden traits found in root_required: ${both.join(', ')}`, ErrorCode.queryBadValue);
+      throw badRequest(
+        `Conflicting required and forbidden traits found in root_required: ${both.join(', ')}`,
+        ErrorCode.queryBadValue,
+      );
     }
   }
 
@@ -86,21 +96,31 @@ function parse(ctx: Ctx): CandidateRequest {
     const inSubtree = new Set(sameSubtrees.flat());
     const bad = resourceless.filter((s) => !inSubtree.has(s));
     if (bad.length) {
-      throw badRequest(`Resourceless suffixed group request should be specified in \`same_subtree\` query param: bad group(s) - ${pyList(bad)}.`, ErrorCode.queryBadValue);
+      throw badRequest(
+        `Resourceless suffixed group request should be specified in \`same_subtree\` query param: bad group(s) - ${pyList(bad)}.`,
+        ErrorCode.queryBadValue,
+      );
     }
     const missing = [...inSubtree].filter((s) => !groups.has(s));
     const orderedMissing = sameSubtrees.flat().filter((s, i, arr) => missing.includes(s) && arr.indexOf(s) === i);
     if (orderedMissing.length) {
-      throw badRequest(`Real suffixes should be specified in \`same_subtree\`: ${pyList(orderedMissing)} not found in ${pyList([...groups.keys()])}.`, ErrorCode.queryBadValue);
+      throw badRequest(
+        `Real suffixes should be specified in \`same_subtree\`: ${pyList(orderedMissing)} not found in ${pyList([...groups.keys()])}.`,
+        ErrorCode.queryBadValue,
+      );
     }
   } else {
     const orphanTraits = all.filter((g) => g.requiredValues.length && !g.resources).map((g) => `required${g.suffix}`);
     if (orphanTraits.length) {
-      throw badRequest(`All traits parameters must be associated with resources.  Found the following orphaned traits keys: ${orphanTraits.join(', ')}`);
+      throw badRequest(
+        `All traits parameters must be associated with resources.  Found the following orphaned traits keys: ${orphanTraits.join(', ')}`,
+      );
     }
     const orphanAggs = all.filter((g) => g.memberOfValues.length && !g.resources).map((g) => `member_of${g.suffix}`);
     if (orphanAggs.length) {
-      throw badRequest(`All member_of parameters must be associated with resources. Found the following orphaned member_of keys: ${orphanAggs.join(', ')}`);
+      throw badRequest(
+        `All member_of parameters must be associated with resources. Found the following orphaned member_of keys: ${orphanAggs.join(', ')}`,
+      );
     }
     if (!all.every((g) => g.resources)) throw badRequest('All request groups must specify resources.');
     if (all.length === 0) throw badRequest('At least one request group (`resources` or `resources{$S}`) is required.');
@@ -109,26 +129,47 @@ function parse(ctx: Ctx): CandidateRequest {
   const out: RequestGroup[] = [];
   const conflicts: string[] = [];
   for (const g of all) {
-    const traits = parseRequired(g.requiredValues, { allowForbidden: ctx.atLeast(MV.FORBIDDEN_TRAITS), allowAnyOf: ctx.atLeast(MV.ANY_TRAITS) });
+    const traits = parseRequired(g.requiredValues, {
+      allowForbidden: ctx.atLeast(MV.FORBIDDEN_TRAITS),
+      allowAnyOf: ctx.atLeast(MV.ANY_TRAITS),
+    });
     const c = conflictingTraits(`required${g.suffix}`, traits);
     if (c) conflicts.push(c.message.replace(/^.*traits keys: /, ''));
-    const aggs = parseMemberOf(g.memberOfValues, g.suffix, { allowMultiple: ctx.atLeast(MV.MULTIPLE_MEMBER_OF), allowForbidden: ctx.atLeast(MV.FORBIDDEN_AGGREGATES) });
+    const aggs = parseMemberOf(g.memberOfValues, g.suffix, {
+      allowMultiple: ctx.atLeast(MV.MULTIPLE_MEMBER_OF),
+      allowForbidden: ctx.atLeast(MV.FORBIDDEN_AGGREGATES),
+    });
     out.push({
-      suffix: g.suffix, resources: g.resources ?? new Map(), required: traits.required, forbidden: traits.forbidden,
-      memberOf: aggs.memberOf, forbiddenAggregates: aggs.forbidden, inTree: g.inTree,
+      suffix: g.suffix,
+      resources: g.resources ?? new Map(),
+      required: traits.required,
+      forbidden: traits.forbidden,
+      memberOf: aggs.memberOf,
+      forbiddenAggregates: aggs.forbidden,
+      inTree: g.inTree,
     });
   }
   if (conflicts.length) {
-    throw badRequest(`Conflicting required and forbidden traits found in the following traits keys: ${conflicts.join(', ')}`);
+    throw badRequest(
+      `Conflicting required and forbidden traits found in the following traits keys: ${conflicts.join(', ')}`,
+    );
   }
   if (!groupPolicy && out.filter((g) => g.suffix !== '').length > 1) {
-    throw badRequest('The "group_policy" parameter is required when specifying more than one "resources{N}" parameter.');
+    throw badRequest(
+      'The "group_policy" parameter is required when specifying more than one "resources{N}" parameter.',
+    );
   }
   // The unsuffixed group first: its options are the widest, the suffixed ones prune.
   out.sort((a, b) => (a.suffix === '' ? -1 : b.suffix === '' ? 1 : 0));
   return {
-    groups: out, groupPolicy, limit, rootRequired: rootReq, rootForbidden, sameSubtrees,
-    nestedAware: ctx.atLeast(MV.NESTED_CANDIDATES), canSplit,
+    groups: out,
+    groupPolicy,
+    limit,
+    rootRequired: rootReq,
+    rootForbidden,
+    sameSubtrees,
+    nestedAware: ctx.atLeast(MV.NESTED_CANDIDATES),
+    canSplit,
     maxCandidates: ctx.maxAllocationCandidates,
   };
 }
@@ -144,10 +185,12 @@ export async function listAllocationCandidates(ctx: Ctx): Promise<Reply> {
   for (const rc of req.canSplit) classes.add(rc);
   const known = new Set((await ctx.store.listResourceClasses()).map((c) => c.name));
   for (const rc of classes) {
-    if (!known.has(rc)) throw badRequest(`Invalid resource class in resources parameter: No such resource class ${rc}.`);
+    if (!known.has(rc))
+      throw badRequest(`Invalid resource class in resources parameter: No such resource class ${rc}.`);
   }
   const traits = new Set<string>(req.rootRequired.concat(req.rootForbidden));
-  for (const g of req.groups) for (const t of traitNames({ required: g.required, forbidden: g.forbidden })) traits.add(t);
+  for (const g of req.groups)
+    for (const t of traitNames({ required: g.required, forbidden: g.forbidden })) traits.add(t);
   const missing = await ctx.store.missingTraits([...traits]);
   if (missing.length) throw badRequest(`No such trait(s): ${missing.sort().join(', ')}.`);
 

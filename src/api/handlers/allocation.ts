@@ -6,7 +6,7 @@ import { isUuidLike } from '../json-schema.js';
 import { MV } from '../microversion.js';
 import { POST_ALLOCATIONS, PUT_ALLOCATIONS } from '../schemas/allocation.js';
 import { forVersion } from '../schemas/common.js';
-import { body, canonicalIfUuid, canonicalUuid, consumerWrite, type ConsumerBody } from '../util.js';
+import { body, type ConsumerBody, canonicalIfUuid, canonicalUuid, consumerWrite } from '../util.js';
 
 /** Placement's placeholder owner for consumers written before 1.8. */
 const INCOMPLETE_CONSUMER_ID = '00000000-0000-0000-0000-000000000000';
@@ -14,7 +14,8 @@ const INCOMPLETE_CONSUMER_ID = '00000000-0000-0000-0000-000000000000';
 export async function listForConsumer(ctx: Ctx): Promise<Reply> {
   const view = await ctx.store.getConsumerAllocations(canonicalIfUuid(ctx.params.consumer!));
   const allocations: Record<string, unknown> = {};
-  for (const [rp, e] of view.allocations) allocations[rp] = { generation: e.generation, resources: Object.fromEntries(e.resources) };
+  for (const [rp, e] of view.allocations)
+    allocations[rp] = { generation: e.generation, resources: Object.fromEntries(e.resources) };
   const out: Record<string, unknown> = { allocations };
   if (view.consumer && view.allocations.size) {
     if (ctx.atLeast(MV.ALLOCATIONS_DICT)) {
@@ -31,7 +32,11 @@ export async function listForResourceProvider(ctx: Ctx): Promise<Reply> {
   const { provider, allocations } = await ctx.store.getProviderAllocations(ctx.params.uuid!);
   const out: Record<string, unknown> = {};
   for (const [c, res] of allocations) out[c] = { resources: Object.fromEntries(res) };
-  return { status: 200, body: { resource_provider_generation: provider.generation, allocations: out }, lastModified: 'now' };
+  return {
+    status: 200,
+    body: { resource_provider_generation: provider.generation, allocations: out },
+    lastModified: 'now',
+  };
 }
 
 export async function setAllocations(ctx: Ctx): Promise<Reply> {
@@ -45,7 +50,13 @@ export async function setAllocations(ctx: Ctx): Promise<Reply> {
       consumerUuid: consumer,
       projectId: (data.project_id as string | undefined) ?? INCOMPLETE_CONSUMER_ID,
       userId: (data.user_id as string | undefined) ?? INCOMPLETE_CONSUMER_ID,
-      allocations: list.flatMap((a) => Object.entries(a.resources).map(([rc, n]) => ({ providerUuid: canonicalIfUuid(a.resource_provider.uuid), resourceClass: rc, used: n }))),
+      allocations: list.flatMap((a) =>
+        Object.entries(a.resources).map(([rc, n]) => ({
+          providerUuid: canonicalIfUuid(a.resource_provider.uuid),
+          resourceClass: rc,
+          used: n,
+        })),
+      ),
     };
   } else {
     write = consumerWrite(ctx, consumer, data as unknown as ConsumerBody);
@@ -68,7 +79,10 @@ async function checkClasses(ctx: Ctx, allocations: Allocation[]): Promise<void> 
 export async function setAllocationsForConsumers(ctx: Ctx): Promise<Reply> {
   const data = body<Record<string, ConsumerBody>>(ctx, forVersion(ctx.version, POST_ALLOCATIONS));
   const writes = Object.entries(data).map(([c, b]) => consumerWrite(ctx, canonicalIfUuid(c), b));
-  await checkClasses(ctx, writes.flatMap((w) => w.allocations));
+  await checkClasses(
+    ctx,
+    writes.flatMap((w) => w.allocations),
+  );
   await ctx.store.writeAllocations(writes);
   return { status: 204 };
 }

@@ -4,20 +4,26 @@ import type { Inventory } from '../../placement/types.js';
 import type { Ctx, Reply } from '../context.js';
 import { MV } from '../microversion.js';
 import { POST_INVENTORY, PUT_INVENTORIES, PUT_INVENTORY } from '../schemas/inventory.js';
-import { body, notFoundProvider, toInventory, type InventoryBody } from '../util.js';
+import { body, type InventoryBody, notFoundProvider, toInventory } from '../util.js';
 
 /** reserved vs total: 1.26 allows reserved == total (capacity 0). */
 function checkCapacity(ctx: Ctx, uuid: string, inv: Inventory, prefix: string): void {
   const equalAllowed = ctx.atLeast(MV.RESERVED_EQUALS_TOTAL);
   const bad = equalAllowed ? inv.reserved > inv.total : inv.reserved >= inv.total;
   if (bad) {
-    throw badRequest(`${prefix} ${uuid}: Invalid inventory for '${inv.resourceClass}' on resource provider '${uuid}'. The reserved value is greater than ${equalAllowed ? '' : 'or equal to '}total.`);
+    throw badRequest(
+      `${prefix} ${uuid}: Invalid inventory for '${inv.resourceClass}' on resource provider '${uuid}'. The reserved value is greater than ${equalAllowed ? '' : 'or equal to '}total.`,
+    );
   }
 }
 
 const inventoryJson = (inv: Inventory) => ({
-  total: inv.total, reserved: inv.reserved, min_unit: inv.minUnit, max_unit: inv.maxUnit,
-  step_size: inv.stepSize, allocation_ratio: inv.allocationRatio,
+  total: inv.total,
+  reserved: inv.reserved,
+  min_unit: inv.minUnit,
+  max_unit: inv.maxUnit,
+  step_size: inv.stepSize,
+  allocation_ratio: inv.allocationRatio,
 });
 
 export async function getInventories(ctx: Ctx): Promise<Reply> {
@@ -40,7 +46,9 @@ export async function createInventory(ctx: Ctx): Promise<Reply> {
   const inv = toInventory(b.resource_class!, b);
   checkCapacity(ctx, uuid, inv, 'Unable to create inventory for resource provider');
   if (!(await ctx.store.getResourceClass(inv.resourceClass))) {
-    throw badRequest(`Unable to create inventory for resource provider ${uuid}: No such resource class ${inv.resourceClass}.`);
+    throw badRequest(
+      `Unable to create inventory for resource provider ${uuid}: No such resource class ${inv.resourceClass}.`,
+    );
   }
   const gen = b.resource_provider_generation ?? rp.generation;
   const after = await ctx.store.addInventory(uuid, gen, inv);
@@ -54,14 +62,20 @@ export async function createInventory(ctx: Ctx): Promise<Reply> {
 
 export async function setInventories(ctx: Ctx): Promise<Reply> {
   const uuid = ctx.params.uuid!;
-  const b = body<{ resource_provider_generation: number; inventories: Record<string, InventoryBody> }>(ctx, PUT_INVENTORIES);
+  const b = body<{ resource_provider_generation: number; inventories: Record<string, InventoryBody> }>(
+    ctx,
+    PUT_INVENTORIES,
+  );
   if (!(await ctx.store.getProvider(uuid))) throw notFoundProvider(uuid);
   const invs = Object.entries(b.inventories).map(([rc, x]) => toInventory(rc, x));
   for (const inv of invs) checkCapacity(ctx, uuid, inv, 'Unable to update inventory for resource provider');
   const after = await ctx.store.setInventories(uuid, b.resource_provider_generation, invs);
   return {
     status: 200,
-    body: { resource_provider_generation: after.generation, inventories: Object.fromEntries(invs.map((i) => [i.resourceClass, inventoryJson(i)])) },
+    body: {
+      resource_provider_generation: after.generation,
+      inventories: Object.fromEntries(invs.map((i) => [i.resourceClass, inventoryJson(i)])),
+    },
     lastModified: after.updatedAt,
   };
 }
@@ -76,7 +90,11 @@ export async function getInventory(ctx: Ctx): Promise<Reply> {
   const { provider, inventories } = await ctx.store.getInventories(uuid);
   const inv = inventories.find((i) => i.resourceClass === rc);
   if (!inv) throw notFound(`No inventory of class ${rc} for ${uuid}`);
-  return { status: 200, body: { resource_provider_generation: provider.generation, ...inventoryJson(inv) }, lastModified: provider.updatedAt };
+  return {
+    status: 200,
+    body: { resource_provider_generation: provider.generation, ...inventoryJson(inv) },
+    lastModified: provider.updatedAt,
+  };
 }
 
 export async function updateInventory(ctx: Ctx): Promise<Reply> {
@@ -86,7 +104,11 @@ export async function updateInventory(ctx: Ctx): Promise<Reply> {
   const inv = toInventory(rc, b);
   checkCapacity(ctx, uuid, inv, 'Unable to update inventory for resource provider');
   const after = await ctx.store.updateInventory(uuid, b.resource_provider_generation!, inv);
-  return { status: 200, body: { resource_provider_generation: after.generation, ...inventoryJson(inv) }, lastModified: after.updatedAt };
+  return {
+    status: 200,
+    body: { resource_provider_generation: after.generation, ...inventoryJson(inv) },
+    lastModified: after.updatedAt,
+  };
 }
 
 export async function deleteInventory(ctx: Ctx): Promise<Reply> {

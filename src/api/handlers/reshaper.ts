@@ -3,7 +3,7 @@ import type { InventoryWrite } from '../../store/port.js';
 import type { Ctx, Reply } from '../context.js';
 import { forVersion } from '../schemas/common.js';
 import { POST_RESHAPER } from '../schemas/reshaper.js';
-import { body, consumerWrite, toInventory, type ConsumerBody, type InventoryBody } from '../util.js';
+import { body, type ConsumerBody, consumerWrite, type InventoryBody, toInventory } from '../util.js';
 
 export async function reshape(ctx: Ctx): Promise<Reply> {
   const data = body<{

@@ -9,7 +9,11 @@ const rcJson = (name: string) => ({ name, links: [{ rel: 'self', href: `/resourc
 
 export async function listResourceClasses(ctx: Ctx): Promise<Reply> {
   const all = await ctx.store.listResourceClasses();
-  return { status: 200, body: { resource_classes: all.map((c) => rcJson(c.name)) }, lastModified: maxTime(all.map((c) => c.updatedAt)) };
+  return {
+    status: 200,
+    body: { resource_classes: all.map((c) => rcJson(c.name)) },
+    lastModified: maxTime(all.map((c) => c.updatedAt)),
+  };
 }
 
 export async function createResourceClass(ctx: Ctx): Promise<Reply> {

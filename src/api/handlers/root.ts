@@ -6,10 +6,15 @@ export async function home(): Promise<Reply> {
   return {
     status: 200,
     body: {
-      versions: [{
-        id: 'v1.0', max_version: versionString(MAX_VERSION), min_version: versionString(MIN_VERSION),
-        status: 'CURRENT', links: [{ rel: 'self', href: '' }],
-      }],
+      versions: [
+        {
+          id: 'v1.0',
+          max_version: versionString(MAX_VERSION),
+          min_version: versionString(MIN_VERSION),
+          status: 'CURRENT',
+          links: [{ rel: 'self', href: '' }],
+        },
+      ],
     },
     lastModified: 'now',
   };

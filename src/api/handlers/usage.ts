@@ -1,12 +1,16 @@
 // /resource_providers/{uuid}/usages and GET /usages (1.9; by consumer type from 1.38).
-import { lastValue, queryDict, type Ctx, type Reply } from '../context.js';
+import { type Ctx, lastValue, queryDict, type Reply } from '../context.js';
 import { MV } from '../microversion.js';
 import { forVersion } from '../schemas/common.js';
 import { GET_USAGES } from '../schemas/usage.js';
 
 export async function listUsagesForResourceProvider(ctx: Ctx): Promise<Reply> {
   const { provider, usages } = await ctx.store.getProviderUsages(ctx.params.uuid!);
-  return { status: 200, body: { resource_provider_generation: provider.generation, usages: Object.fromEntries(usages) }, lastModified: 'now' };
+  return {
+    status: 200,
+    body: { resource_provider_generation: provider.generation, usages: Object.fromEntries(usages) },
+    lastModified: 'now',
+  };
 }
 
 export async function getTotalUsages(ctx: Ctx): Promise<Reply> {

@@ -6,10 +6,13 @@ const AGGREGATES = { type: 'array', items: UUID_SCHEMA, uniqueItems: true };
 
 export const PUT_AGGREGATES: Versioned = [
   [MV.PROVIDER_AGGREGATES, AGGREGATES],
-  [MV.AGGREGATES_GENERATION, {
-    type: 'object',
-    properties: { aggregates: AGGREGATES, resource_provider_generation: { type: 'integer' } },
-    required: ['aggregates', 'resource_provider_generation'],
-    additionalProperties: false,
-  }],
+  [
+    MV.AGGREGATES_GENERATION,
+    {
+      type: 'object',
+      properties: { aggregates: AGGREGATES, resource_provider_generation: { type: 'integer' } },
+      required: ['aggregates', 'resource_provider_generation'],
+      additionalProperties: false,
+    },
+  ],
 ];

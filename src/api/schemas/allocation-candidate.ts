@@ -1,6 +1,6 @@
 // The query of GET /allocation_candidates, in Placement's bands (GET_SCHEMA_1_10 ... 1_36) plus
 // vfnet's can_split from 1.29 (design §5.3).
-import { MV, VFNET, type Microversion } from '../microversion.js';
+import { type Microversion, MV, VFNET } from '../microversion.js';
 import type { Schema, Versioned } from './common.js';
 
 /** The schema as it stands at `since`; built once per band at load. */
@@ -31,6 +31,14 @@ function querySchema(since: Microversion): Schema {
 }
 
 export const GET_ALLOCATION_CANDIDATES: Versioned = [
-  MV.ALLOCATION_CANDIDATES, MV.CANDIDATES_LIMIT, MV.CANDIDATES_REQUIRED, MV.CANDIDATES_MEMBER_OF,
-  MV.GRANULAR_GROUPS, VFNET.CAN_SPLIT, MV.CANDIDATES_IN_TREE, MV.STRING_SUFFIXES, MV.ROOT_REQUIRED, MV.SAME_SUBTREE,
+  MV.ALLOCATION_CANDIDATES,
+  MV.CANDIDATES_LIMIT,
+  MV.CANDIDATES_REQUIRED,
+  MV.CANDIDATES_MEMBER_OF,
+  MV.GRANULAR_GROUPS,
+  VFNET.CAN_SPLIT,
+  MV.CANDIDATES_IN_TREE,
+  MV.STRING_SUFFIXES,
+  MV.ROOT_REQUIRED,
+  MV.SAME_SUBTREE,
 ].map((since) => [since, querySchema(since)] as const);

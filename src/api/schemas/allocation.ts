@@ -1,17 +1,19 @@
 // Bodies of PUT /allocations/{consumer} and POST /allocations: the list form of 1.0, the dict
 // form of 1.12, then what consumer generations (1.28), mappings (1.34) and consumer types (1.38)
 // add to it. The reshaper's allocations are POST /allocations' body.
-import { MV, type Microversion } from '../microversion.js';
-import { ID_SCHEMA, RC_PATTERN, UUID_PATTERN, type Schema, type Versioned } from './common.js';
+import { type Microversion, MV } from '../microversion.js';
+import { ID_SCHEMA, RC_PATTERN, type Schema, UUID_PATTERN, type Versioned } from './common.js';
 
 const RESOURCES = {
-  type: 'object', minProperties: 1,
+  type: 'object',
+  minProperties: 1,
   patternProperties: { [RC_PATTERN]: { type: 'integer', minimum: 1 } },
   additionalProperties: false,
 };
 const CONSUMER_TYPE = { type: 'string', pattern: '^[A-Z0-9_]+$', minLength: 1, maxLength: 255 };
 const MAPPINGS = {
-  type: 'object', minProperties: 1,
+  type: 'object',
+  minProperties: 1,
   patternProperties: { '^([a-zA-Z0-9_-]{1,64})?$': { type: 'array', minItems: 1, items: { type: 'string' } } },
   additionalProperties: false,
 };
@@ -20,12 +22,16 @@ const MAPPINGS = {
 function listForm(withOwner: boolean): Schema {
   const properties: Record<string, unknown> = {
     allocations: {
-      type: 'array', minItems: 1,
+      type: 'array',
+      minItems: 1,
       items: {
         type: 'object',
         properties: {
           resource_provider: {
-            type: 'object', properties: { uuid: { type: 'string', format: 'uuid' } }, additionalProperties: false, required: ['uuid'],
+            type: 'object',
+            properties: { uuid: { type: 'string', format: 'uuid' } },
+            additionalProperties: false,
+            required: ['uuid'],
           },
           resources: RESOURCES,
         },
@@ -47,7 +53,8 @@ function listForm(withOwner: boolean): Schema {
 function dictForm(since: Microversion, deletable: boolean): Schema {
   const properties: Record<string, unknown> = {
     allocations: {
-      type: 'object', minProperties: deletable ? 0 : 1,
+      type: 'object',
+      minProperties: deletable ? 0 : 1,
       patternProperties: {
         [UUID_PATTERN]: {
           type: 'object',
@@ -85,7 +92,9 @@ export const PUT_ALLOCATIONS: Versioned = [
 ];
 
 const postForm = (since: Microversion): Schema => ({
-  type: 'object', minProperties: 1, additionalProperties: false,
+  type: 'object',
+  minProperties: 1,
+  additionalProperties: false,
   patternProperties: { [UUID_PATTERN]: dictForm(since, true) },
 });
 

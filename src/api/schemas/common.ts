@@ -3,8 +3,9 @@
 // object once (keyed by identity), so a request never builds or compiles one. Placement versions
 // a schema by copying it under a new name at the version that changed it (GET_SCHEMA_1_16 =
 // GET_SCHEMA_1_10 + limit); these files keep its names and its bands.
-import { atLeast, type Microversion, type Version } from '../microversion.js';
+
 import type { Schema } from '../json-schema.js';
+import { atLeast, type Microversion, type Version } from '../microversion.js';
 
 export type { Schema };
 

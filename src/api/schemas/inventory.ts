@@ -20,10 +20,18 @@ export const POST_INVENTORY = {
 };
 
 export const PUT_INVENTORY = {
-  type: 'object', properties: inventoryProps(), required: ['total', 'resource_provider_generation'], additionalProperties: false,
+  type: 'object',
+  properties: inventoryProps(),
+  required: ['total', 'resource_provider_generation'],
+  additionalProperties: false,
 };
 
-const PUT_INVENTORY_RECORD = { type: 'object', properties: inventoryProps(), required: ['total'], additionalProperties: false };
+const PUT_INVENTORY_RECORD = {
+  type: 'object',
+  properties: inventoryProps(),
+  required: ['total'],
+  additionalProperties: false,
+};
 
 export const PUT_INVENTORIES = {
   type: 'object',

@@ -1,8 +1,8 @@
 // Body of POST /reshaper: PUT /resource_providers/{uuid}/inventories per provider, and
 // POST /allocations' body.
-import { MV, type Microversion } from '../microversion.js';
-import { UUID_PATTERN, forVersion, type Schema, type Versioned } from './common.js';
+import { type Microversion, MV } from '../microversion.js';
 import { POST_ALLOCATIONS } from './allocation.js';
+import { forVersion, type Schema, UUID_PATTERN, type Versioned } from './common.js';
 import { PUT_INVENTORIES } from './inventory.js';
 
 function reshaper(since: Microversion): Schema {

@@ -2,7 +2,12 @@
 import { MV } from '../microversion.js';
 import { ID_SCHEMA, type Schema, type Versioned } from './common.js';
 
-const query = (properties: Record<string, unknown>): Schema => ({ type: 'object', properties, required: ['project_id'], additionalProperties: false });
+const query = (properties: Record<string, unknown>): Schema => ({
+  type: 'object',
+  properties,
+  required: ['project_id'],
+  additionalProperties: false,
+});
 const GET_1_9 = { project_id: ID_SCHEMA, user_id: ID_SCHEMA };
 
 export const GET_USAGES: Versioned = [

@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { closeSync, constants, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,7 +46,8 @@ export class FifoPool {
       const paths: string[] = [];
       for (let i = 0; i < this.triplesPerBatch * 3; i++) paths.push(join(dir, `f${i}`));
       const r = spawnSync('mkfifo', ['-m', '600', ...paths], { stdio: ['ignore', 'ignore', 'pipe'] });
-      if (r.status !== 0) throw new Error(`mkfifo failed: ${r.stderr?.toString().trim() || r.error?.message || `status ${r.status}`}`);
+      if (r.status !== 0)
+        throw new Error(`mkfifo failed: ${r.stderr?.toString().trim() || r.error?.message || `status ${r.status}`}`);
       for (const p of paths) this.spare.push(openSync(p, constants.O_RDWR));
     } finally {
       rmSync(dir, { recursive: true, force: true });

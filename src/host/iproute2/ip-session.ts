@@ -1,6 +1,6 @@
-import { CHILD_ENV, Coprocess, FifoPool, type FifoTriple } from './coprocess.js';
-import { SpawnIp, ipArgs, type IpResult, type IpTransport } from './ip.js';
 import type { Netns } from '../ports.js';
+import { CHILD_ENV, Coprocess, FifoPool, type FifoTriple } from './coprocess.js';
+import { type IpResult, type IpTransport, ipArgs, SpawnIp } from './ip.js';
 
 const FAILED = /^Command failed -:\d+\n?/gm;
 
@@ -18,7 +18,12 @@ export class IpSession {
   private readonly co: Coprocess;
 
   constructor(ns: Netns, fifos: FifoTriple, ipPath = 'ip') {
-    this.co = new Coprocess(ipPath, ipArgs(ns, ['-force', '-batch', '-'], { json: true, details: true }), fifos, CHILD_ENV);
+    this.co = new Coprocess(
+      ipPath,
+      ipArgs(ns, ['-force', '-batch', '-'], { json: true, details: true }),
+      fifos,
+      CHILD_ENV,
+    );
   }
 
   get usable(): boolean {
@@ -81,7 +86,7 @@ export class SessionIp implements IpTransport {
     if (this.fallback) return this.fallback.run(ns, args, { json: true, details: true });
     const key = ns ?? '';
     let session = this.sessions.get(key);
-    if (!session || !session.usable) {
+    if (!session?.usable) {
       try {
         session = new IpSession(ns, this.fifos.take(), this.ipPath);
       } catch {

@@ -1,5 +1,5 @@
-import { SpawnProcessRunner } from '../process.js';
 import type { Netns, ProcessRunner } from '../ports.js';
+import { SpawnProcessRunner } from '../process.js';
 
 /** What one `ip` command answered. */
 export interface IpResult {
@@ -34,7 +34,8 @@ export function netnsOption(ns: string): string {
 /** The netns name for `ip netns add/del` when `ns` lives in ip's run directory; null otherwise. */
 export function netnsName(ns: string): string | null {
   for (const dir of NETNS_RUN_DIRS) {
-    if (ns.startsWith(dir) && ns.length > dir.length && !ns.slice(dir.length).includes('/')) return ns.slice(dir.length);
+    if (ns.startsWith(dir) && ns.length > dir.length && !ns.slice(dir.length).includes('/'))
+      return ns.slice(dir.length);
   }
   return null;
 }

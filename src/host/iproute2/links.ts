@@ -1,11 +1,11 @@
 import { readFileSync, statSync } from 'node:fs';
-import { ipError } from './ip-errors.js';
-import { FifoPool } from './coprocess.js';
-import { netnsName, type IpTransport } from './ip.js';
-import { SessionIp } from './ip-session.js';
-import { SpawnProcessRunner } from '../process.js';
-import { SysctlWriter } from './sysctl.js';
 import { HostError, type LinkInfo, type Links, type Netns, type ProcessRunner, type RouteSpec } from '../ports.js';
+import { SpawnProcessRunner } from '../process.js';
+import { FifoPool } from './coprocess.js';
+import { type IpTransport, netnsName } from './ip.js';
+import { ipError } from './ip-errors.js';
+import { SessionIp } from './ip-session.js';
+import { SysctlWriter } from './sysctl.js';
 
 export interface IpLinksOptions {
   /**
@@ -55,15 +55,15 @@ export class IpLinks implements Links {
   private readonly pid: number;
   private tempCounter = 0;
 
-  constructor(
-    processes: ProcessRunner = new SpawnProcessRunner(),
-    options: IpLinksOptions = {},
-  ) {
+  constructor(processes: ProcessRunner = new SpawnProcessRunner(), options: IpLinksOptions = {}) {
     this.fifos = options.fifos ?? new FifoPool();
     this.ip = options.ip ?? new SessionIp(this.fifos);
     this.sysClassNet = options.sysClassNet === undefined ? '/sys/class/net' : options.sysClassNet;
     this.pid = options.pid ?? process.pid;
-    this.sysctls = new SysctlWriter(processes, this.fifos, { procSys: options.procSys, nsenterPath: options.nsenterPath });
+    this.sysctls = new SysctlWriter(processes, this.fifos, {
+      procSys: options.procSys,
+      nsenterPath: options.nsenterPath,
+    });
   }
 
   get(ns: Netns, name: string): LinkInfo | null {
@@ -102,7 +102,11 @@ export class IpLinks implements Links {
 
   deleteNetns(path: string): void {
     const name = netnsName(path);
-    if (name === null) throw new HostError(`cannot delete network namespace ${path}: only namespaces under /var/run/netns are deleted here`, 'EINVAL');
+    if (name === null)
+      throw new HostError(
+        `cannot delete network namespace ${path}: only namespaces under /var/run/netns are deleted here`,
+        'EINVAL',
+      );
     // Processes kept inside the namespace would keep it alive after the delete.
     this.ip.close(path);
     this.sysctls.close(path);
@@ -111,23 +115,36 @@ export class IpLinks implements Links {
 
   move(ns: Netns, name: string, to: Netns): void {
     const target = to ?? `/proc/${this.pid}/ns/net`;
-    this.must(ns, ['link', 'set', 'dev', name, 'netns', target], `cannot move ${name}${where(ns)} to ${to ?? 'the host namespace'}`);
+    this.must(
+      ns,
+      ['link', 'set', 'dev', name, 'netns', target],
+      `cannot move ${name}${where(ns)} to ${to ?? 'the host namespace'}`,
+    );
   }
 
   moveAndRename(ns: Netns, name: string, to: Netns, newName: string): void {
-    if (!plausibleIfName(newName)) throw new HostError(`cannot rename ${name}${where(ns)}: "${newName}" is not a valid interface name`, 'EINVAL');
+    if (!plausibleIfName(newName))
+      throw new HostError(`cannot rename ${name}${where(ns)}: "${newName}" is not a valid interface name`, 'EINVAL');
     const target = to ?? `/proc/${this.pid}/ns/net`;
-    this.must(ns, ['link', 'set', 'dev', name, 'netns', target, 'name', newName],
-      `cannot move ${name}${where(ns)} to ${to ?? 'the host namespace'} as ${newName}`);
+    this.must(
+      ns,
+      ['link', 'set', 'dev', name, 'netns', target, 'name', newName],
+      `cannot move ${name}${where(ns)} to ${to ?? 'the host namespace'} as ${newName}`,
+    );
   }
 
   rename(ns: Netns, name: string, newName: string): void {
-    if (!plausibleIfName(newName)) throw new HostError(`cannot rename ${name}${where(ns)}: "${newName}" is not a valid interface name`, 'EINVAL');
+    if (!plausibleIfName(newName))
+      throw new HostError(`cannot rename ${name}${where(ns)}: "${newName}" is not a valid interface name`, 'EINVAL');
     this.must(ns, ['link', 'set', 'dev', name, 'name', newName], `cannot rename ${name}${where(ns)} to ${newName}`);
   }
 
   deleteAltname(ns: Netns, name: string, altname: string): void {
-    this.must(ns, ['link', 'property', 'del', 'dev', name, 'altname', altname], `cannot delete altname ${altname} of ${name}${where(ns)}`);
+    this.must(
+      ns,
+      ['link', 'property', 'del', 'dev', name, 'altname', altname],
+      `cannot delete altname ${altname} of ${name}${where(ns)}`,
+    );
   }
 
   setMac(ns: Netns, name: string, mac: string): void {
@@ -139,7 +156,11 @@ export class IpLinks implements Links {
   }
 
   setUp(ns: Netns, name: string, up: boolean): void {
-    this.must(ns, ['link', 'set', 'dev', name, up ? 'up' : 'down'], `cannot set ${name}${where(ns)} ${up ? 'up' : 'down'}`);
+    this.must(
+      ns,
+      ['link', 'set', 'dev', name, up ? 'up' : 'down'],
+      `cannot set ${name}${where(ns)} ${up ? 'up' : 'down'}`,
+    );
   }
 
   addAddress(ns: Netns, name: string, cidr: string): void {

@@ -1,7 +1,7 @@
-import { ipError } from './ip-errors.js';
-import { SpawnIp, type IpTransport } from './ip.js';
-import { SpawnProcessRunner } from '../process.js';
 import type { PfControl, ProcessRunner, VfConfig, VfLinkState, VlanProto } from '../ports.js';
+import { SpawnProcessRunner } from '../process.js';
+import { type IpTransport, SpawnIp } from './ip.js';
+import { ipError } from './ip-errors.js';
 
 /**
  * One entry of `vfinfo_list` in `ip -d -j link show <pf>` (iproute2 6.1). Field names as measured on
@@ -32,7 +32,8 @@ export function vfConfigFromJson(v: VfInfoJson): VfConfig {
     proto: /802\.1ad/i.test(vlanEntry.protocol ?? '') ? '802.1ad' : '802.1q',
     spoofchk: typeof v.spoofchk === 'boolean' ? v.spoofchk : null,
     trust: typeof v.trust === 'boolean' ? v.trust : null,
-    linkState: linkState === 'auto' || linkState === 'enable' || linkState === 'disable' ? (linkState as VfLinkState) : null,
+    linkState:
+      linkState === 'auto' || linkState === 'enable' || linkState === 'disable' ? (linkState as VfLinkState) : null,
     minTxRate: v.rate?.min_tx ?? 0,
     maxTxRate: v.rate?.max_tx ?? v.tx_rate ?? 0,
   };
@@ -66,7 +67,12 @@ export class IpPfControl implements PfControl {
   }
 
   setRate(pf: string, vf: number, minTxRate: number, maxTxRate: number): void {
-    this.set(pf, vf, ['min_tx_rate', String(minTxRate), 'max_tx_rate', String(maxTxRate)], `min_tx_rate ${minTxRate} max_tx_rate ${maxTxRate}`);
+    this.set(
+      pf,
+      vf,
+      ['min_tx_rate', String(minTxRate), 'max_tx_rate', String(maxTxRate)],
+      `min_tx_rate ${minTxRate} max_tx_rate ${maxTxRate}`,
+    );
   }
 
   setSpoofchk(pf: string, vf: number, on: boolean): void {

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
-import { CHILD_ENV, Coprocess, type FifoPool } from './coprocess.js';
 import type { Netns, ProcessRunner } from '../ports.js';
+import { CHILD_ENV, Coprocess, type FifoPool } from './coprocess.js';
 
 /**
  * Best-effort sysctl writes in any network namespace. /proc/sys/net answers for the namespace of
@@ -33,7 +33,12 @@ export class SysctlWriter {
       }
       const shell = this.shellIn(ns);
       if (!shell) {
-        this.processes.run(this.nsenter, [`--net=${ns}`, '--', 'sh', '-c', 'printf %s "$1" > "/proc/sys/$0"', key, value], CHILD_ENV, '');
+        this.processes.run(
+          this.nsenter,
+          [`--net=${ns}`, '--', 'sh', '-c', 'printf %s "$1" > "/proc/sys/$0"', key, value],
+          CHILD_ENV,
+          '',
+        );
         return;
       }
       const mark = `__vfnet_${++this.marks}__`;

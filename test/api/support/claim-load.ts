@@ -35,7 +35,9 @@ export async function seedPool(c: PlacementClient, vfsPerPf: number, pfCount: nu
   const pfs: Record<string, number> = {};
   for (let i = 0; i < pfCount; i++) {
     const pf = randomUUID();
-    await c.ok('POST', '/resource_providers', { body: { name: `load-host_pf${i}`, uuid: pf, parent_provider_uuid: root } });
+    await c.ok('POST', '/resource_providers', {
+      body: { name: `load-host_pf${i}`, uuid: pf, parent_provider_uuid: root },
+    });
     await c.ok('PUT', `/resource_providers/${pf}/inventories`, {
       body: { resource_provider_generation: 0, inventories: { SRIOV_NET_VF: { total: vfsPerPf, max_unit: vfsPerPf } } },
     });
@@ -97,7 +99,12 @@ export async function runClaimLoad(opts: LoadOptions): Promise<LoadResult> {
     return undefined;
   }
 
-  async function claim(writer: PlacementClient, reader: PlacementClient, consumer: string, pf: string): Promise<Outcome | undefined> {
+  async function claim(
+    writer: PlacementClient,
+    reader: PlacementClient,
+    consumer: string,
+    pf: string,
+  ): Promise<Outcome | undefined> {
     const t0 = performance.now();
     const r = await writer.request('PUT', `/allocations/${consumer}`, { body: claimBody(pf, null) });
     latencies.push(performance.now() - t0);
@@ -113,7 +120,9 @@ export async function runClaimLoad(opts: LoadOptions): Promise<LoadResult> {
     const back = await reader.request('GET', `/allocations/${consumer}`);
     const amount = back.json?.allocations?.[pf]?.resources?.SRIOV_NET_VF;
     if (back.status !== 200 || amount !== 1 || back.json?.consumer_generation !== 1) {
-      violate(`claim of ${consumer} on ${pf} not visible through another server: ${back.status} ${back.text.slice(0, 300)}`);
+      violate(
+        `claim of ${consumer} on ${pf} not visible through another server: ${back.status} ${back.text.slice(0, 300)}`,
+      );
     }
     return o;
   }
@@ -180,23 +189,25 @@ export async function runClaimLoad(opts: LoadOptions): Promise<LoadResult> {
   // Final round: everyone claims and keeps; exactly `capacity` must succeed, and the
   // providers' allocations must then list exactly those consumers, on every server.
   const holders = new Map<string, string>();
-  await Promise.all(Array.from({ length: opts.clients }, async (_, i) => {
-    const consumer = randomUUID();
-    const writer = servers[i % servers.length]!;
-    const reader = servers[(i + 1) % servers.length]!;
-    for (let attempt = 0; attempt < 200; attempt++) {
-      const pf = pfs[(i + attempt) % pfs.length]!;
-      const o = await claim(writer, reader, consumer, pf);
-      if (o === 'claimed') {
-        holders.set(consumer, pf);
-        return;
+  await Promise.all(
+    Array.from({ length: opts.clients }, async (_, i) => {
+      const consumer = randomUUID();
+      const writer = servers[i % servers.length]!;
+      const reader = servers[(i + 1) % servers.length]!;
+      for (let attempt = 0; attempt < 200; attempt++) {
+        const pf = pfs[(i + attempt) % pfs.length]!;
+        const o = await claim(writer, reader, consumer, pf);
+        if (o === 'claimed') {
+          holders.set(consumer, pf);
+          return;
+        }
+        if (o === undefined) return;
+        // full everywhere? then this client is one of those left without a VF
+        if (o === 'capacity' && attempt >= pfs.length && holders.size >= capacity) return;
+        await sleep(1);
       }
-      if (o === undefined) return;
-      // full everywhere? then this client is one of those left without a VF
-      if (o === 'capacity' && attempt >= pfs.length && holders.size >= capacity) return;
-      await sleep(1);
-    }
-  }));
+    }),
+  );
   if (holders.size !== Math.min(capacity, opts.clients)) {
     violate(`final round: ${holders.size} consumers hold a VF, expected ${Math.min(capacity, opts.clients)}`);
   }
@@ -209,7 +220,9 @@ export async function runClaimLoad(opts: LoadOptions): Promise<LoadResult> {
     const want = [...holders.entries()].sort();
     const got = [...seen.entries()].sort();
     if (JSON.stringify(got) !== JSON.stringify(want)) {
-      violate(`final allocations through ${s.url} differ from the successful claims: ${got.length} listed, ${want.length} claimed`);
+      violate(
+        `final allocations through ${s.url} differ from the successful claims: ${got.length} listed, ${want.length} claimed`,
+      );
     }
   }
 

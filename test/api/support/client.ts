@@ -18,7 +18,10 @@ export interface RequestOptions {
 }
 
 export class PlacementClient {
-  constructor(readonly url: string, readonly version = '1.39') {}
+  constructor(
+    readonly url: string,
+    readonly version = '1.39',
+  ) {}
 
   async request(method: string, path: string, opts: RequestOptions = {}): Promise<Reply> {
     const headers: Record<string, string> = { 'x-auth-token': 'admin', accept: 'application/json' };

@@ -9,12 +9,23 @@ export type DepsVerdict = { ok: true } | { ok: false; skip: string };
 
 /** What each suite needs, as (package, a file it installs). */
 const PROBES: Record<string, readonly (readonly [string, string])[]> = {
-  gabbi: [['python3-gabbi', '/usr/bin/gabbi-run'], ['python3-yaml', '/usr/lib/python3/dist-packages/yaml']],
-  peer: [['placement-api', '/usr/bin/placement-api'], ['python3-placement', '/usr/lib/python3/dist-packages/placement']],
-  openstack: [['python3-openstackclient', '/usr/bin/openstack'],
-    ['python3-osc-placement', '/usr/lib/python3/dist-packages/osc_placement']],
+  gabbi: [
+    ['python3-gabbi', '/usr/bin/gabbi-run'],
+    ['python3-yaml', '/usr/lib/python3/dist-packages/yaml'],
+  ],
+  peer: [
+    ['placement-api', '/usr/bin/placement-api'],
+    ['python3-placement', '/usr/lib/python3/dist-packages/placement'],
+  ],
+  openstack: [
+    ['python3-openstackclient', '/usr/bin/openstack'],
+    ['python3-osc-placement', '/usr/lib/python3/dist-packages/osc_placement'],
+  ],
   // Debian 12's postgresql is 15; scripts/postgres.sh needs the server binaries, psql the client
-  postgres: [['postgresql', '/usr/lib/postgresql/15/bin/initdb'], ['postgresql-client', '/usr/bin/psql']],
+  postgres: [
+    ['postgresql', '/usr/lib/postgresql/15/bin/initdb'],
+    ['postgresql-client', '/usr/bin/psql'],
+  ],
   curl: [['curl', '/usr/bin/curl']],
 };
 
@@ -35,6 +46,8 @@ export async function ensureDeps(root: string, groups: readonly DepGroup[]): Pro
   const gone: string[] = [];
   for (const [pkg] of still) if (await unavailable(pkg)) gone.push(pkg);
   if (gone.length > 0) return { ok: false, skip: `Debian package(s) unavailable here: ${gone.join(', ')}` };
-  throw new Error(`scripts/placement-deps.sh did not install ${still.map(([p]) => p).join(', ')} `
-    + `(exit ${r.status}):\n${r.stderr.slice(-2000)}`);
+  throw new Error(
+    `scripts/placement-deps.sh did not install ${still.map(([p]) => p).join(', ')} ` +
+      `(exit ${r.status}):\n${r.stderr.slice(-2000)}`,
+  );
 }

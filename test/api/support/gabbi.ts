@@ -41,6 +41,7 @@ function shortName(name: string): string {
 /** Parses a gabbi-run log: per-test markers (✓ pass, ✗ fail, E error, - skip) and FAIL/ERROR sections. */
 export function parseGabbiLog(file: string, text: string): FileResult {
   const ran = Number(/^Ran (\d+) tests?/m.exec(text)?.[1] ?? 0);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: gabbi-run colours its lines with ANSI escapes
   const passed = (text.match(/^\.\.\. (?:\x1b\[[0-9;]*m)?✓ /gm) ?? []).length;
   const failing: Record<string, string> = {};
   const lines = text.split('\n');
@@ -51,6 +52,7 @@ export function parseGabbiLog(file: string, text: string): FileResult {
     failing[shortName(m[1]!.trim())] = reason.length > 240 ? `${reason.slice(0, 237)}...` : reason;
   }
   // A skipped test (gabbi skips the rest of a file after some failures) passed nothing.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: gabbi-run colours its lines with ANSI escapes
   for (const m of text.matchAll(/^\.\.\. (?:\x1b\[[0-9;]*m)?- (.+)$/gm)) {
     failing[shortName(m[1]!.trim())] ??= 'skipped';
   }

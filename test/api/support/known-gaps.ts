@@ -50,7 +50,13 @@ export class KnownGaps {
    * Runs one named check as a subtest: `todo` when it is a known vfnet gap, recorded into the
    * file when updating.
    */
-  check(t: TestContext, suite: GapSuite, name: string, forVfnet: boolean, fn: () => void | Promise<void>): Promise<void> {
+  check(
+    t: TestContext,
+    suite: GapSuite,
+    name: string,
+    forVfnet: boolean,
+    fn: () => void | Promise<void>,
+  ): Promise<void> {
     const why = forVfnet && !this.updating ? this.reason(suite, name) : undefined;
     return t.test(name, why ? { todo: `known gap: ${why}` } : {}, async () => {
       if (!forVfnet || !this.updating) return fn();
@@ -59,7 +65,10 @@ export class KnownGaps {
         this.record(suite, name, undefined);
       } catch (e) {
         // the message without node's diff dump, which repeats it at length
-        const text = String((e as Error)?.message ?? e).split('\n+ actual - expected')[0]!.replace(/\s+/g, ' ').trim();
+        const text = String((e as Error)?.message ?? e)
+          .split('\n+ actual - expected')[0]!
+          .replace(/\s+/g, ' ')
+          .trim();
         this.record(suite, name, text.length > 300 ? `${text.slice(0, 297)}...` : text);
         throw e;
       }

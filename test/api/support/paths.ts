@@ -20,8 +20,9 @@ export interface ApiPaths {
 export function apiPaths(): ApiPaths {
   const here = fileURLToPath(new URL('.', import.meta.url));
   // dist/test/api/support/ or test/api/support/ (four or three levels below the root)
-  const derived = [resolve(here, '../../../..'), resolve(here, '../../..')]
-    .find((d) => existsSync(join(d, 'package.json'))) ?? resolve(here, '../../../..');
+  const derived =
+    [resolve(here, '../../../..'), resolve(here, '../../..')].find((d) => existsSync(join(d, 'package.json'))) ??
+    resolve(here, '../../../..');
   const root = process.env.VFNET_ROOT ? resolve(process.env.VFNET_ROOT) : derived;
   return {
     root,

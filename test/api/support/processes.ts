@@ -30,8 +30,7 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions = {})
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
-    const timer = opts.timeoutMs === undefined ? undefined
-      : setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs);
+    const timer = opts.timeoutMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs);
     child.on('error', reject);
     child.on('close', (status) => {
       if (timer) clearTimeout(timer);

@@ -1,7 +1,7 @@
 // Starting and stopping the two Placement servers the API suites talk to: vfnet (the built dev
 // entry) and the peer, OpenStack Placement 8.0.0 from Debian (test/api/gabbi/start-placement.sh).
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -38,7 +38,7 @@ export async function startVfnet(opts: VfnetOptions): Promise<RunningServer> {
   if (!existsSync(opts.serverJs)) {
     throw new Error(`vfnet server entry ${opts.serverJs} is missing (npm run build; src/bin/placement-dev.ts)`);
   }
-  const port = opts.port ?? await freePort();
+  const port = opts.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'vfnet-api-'));
   const logFile = join(dir, 'server.log');
   const fd = openSync(logFile, 'w');
@@ -47,7 +47,9 @@ export async function startVfnet(opts: VfnetOptions): Promise<RunningServer> {
   const child = spawn(process.execPath, args, { stdio: ['ignore', fd, fd] });
   closeSync(fd);
   let exited: number | null | undefined;
-  child.on('exit', (code) => { exited = code; });
+  child.on('exit', (code) => {
+    exited = code;
+  });
   const url = `http://127.0.0.1:${port}`;
   const log = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
   const deadline = Date.now() + 30_000;
@@ -82,7 +84,7 @@ export interface PeerOptions {
 
 /** Starts real Placement 8.0.0 (uwsgi, fresh SQLite) on a free port. */
 export async function startPeer(opts: PeerOptions): Promise<RunningServer> {
-  const port = opts.port ?? await freePort();
+  const port = opts.port ?? (await freePort());
   const tmp = mkdtempSync(join(tmpdir(), 'vfnet-peer-'));
   const r = await run('bash', [join(opts.gabbiDir, 'start-placement.sh'), String(port)], {
     env: { ...process.env, TMPDIR: tmp, ...opts.env },

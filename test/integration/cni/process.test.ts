@@ -1,8 +1,9 @@
 // The real ProcessRunner against /bin/sh: stdin, environment, exit status, signals, spawn failures.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { SpawnProcessRunner } from '../../../src/host/process.js';
+import { test } from 'node:test';
 import { HostError } from '../../../src/host/ports.js';
+import { SpawnProcessRunner } from '../../../src/host/process.js';
 
 const runner = new SpawnProcessRunner();
 
@@ -31,9 +32,12 @@ test('a child killed by a signal reports 128 + the signal number', () => {
 });
 
 test('a program that cannot be run is a HostError with its errno', () => {
-  assert.throws(() => runner.run('/nonexistent/ipam', [], {}, ''), (e: unknown) => {
-    assert.ok(e instanceof HostError);
-    assert.equal(e.errno, 'ENOENT');
-    return true;
-  });
+  assert.throws(
+    () => runner.run('/nonexistent/ipam', [], {}, ''),
+    (e: unknown) => {
+      assert.ok(e instanceof HostError);
+      assert.equal(e.errno, 'ENOENT');
+      return true;
+    },
+  );
 });

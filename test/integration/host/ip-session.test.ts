@@ -20,7 +20,7 @@ describe('SessionIp', { skip: !isRoot && 'needs root' }, () => {
     spawnSync('ip', ['netns', 'del', ns]);
   });
 
-  it('answers show commands with ip\'s JSON and carries on after a failed command', () => {
+  it("answers show commands with ip's JSON and carries on after a failed command", () => {
     const lo = ip.run(null, ['link', 'show', 'dev', 'lo']);
     assert.equal(lo.ok, true);
     assert.equal(JSON.parse(lo.stdout)[0].ifname, 'lo');
@@ -54,7 +54,9 @@ describe('SessionIp', { skip: !isRoot && 'needs root' }, () => {
     }
   });
 
-  it('works under Bun, the plugin binary\'s runtime, with the same answers', { skip: !existsSync(bun) && 'bun not installed' }, () => {
+  it("works under Bun, the plugin binary's runtime, with the same answers", {
+    skip: !existsSync(bun) && 'bun not installed',
+  }, () => {
     const script = `
       import { IpLinks } from ${JSON.stringify(join(root, 'src/host/iproute2/links.ts'))};
       const links = new IpLinks();

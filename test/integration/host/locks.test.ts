@@ -18,7 +18,9 @@ let n = 0;
 function child(script: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const source = `import { FileLocks } from ${JSON.stringify(locksModule)}; import { sleepSync } from ${JSON.stringify(clockModule)}; const [dir, ...args] = process.argv.slice(1); ${script}`;
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, ['--input-type=module', '-e', source, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, ['--input-type=module', '-e', source, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d) => (stdout += d));
@@ -57,7 +59,9 @@ describe('FileLocks across processes', () => {
   it('lets exactly one of several simultaneous reclaimers take an abandoned lock', async () => {
     const dir = join(base, `r${++n}`);
     mkdirSync(dir);
-    const dead = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString());
+    const dead = Number(
+      spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString(),
+    );
     writeFileSync(join(dir, 'vf.lock'), JSON.stringify({ pid: dead, start: '1', token: 'gone' }));
     const startAt = String(Date.now() + 1500);
     const script = `
@@ -72,7 +76,10 @@ describe('FileLocks across processes', () => {
   it('waits for a live holder to release', async () => {
     const dir = join(base, `w${++n}`);
     const held = join(base, `held${n}`);
-    const holder = child(`const l = new FileLocks(dir).acquire('vf', 1000); (await import('node:fs')).writeFileSync(args[0], ''); sleepSync(500); l.release();`, [dir, held]);
+    const holder = child(
+      `const l = new FileLocks(dir).acquire('vf', 1000); (await import('node:fs')).writeFileSync(args[0], ''); sleepSync(500); l.release();`,
+      [dir, held],
+    );
     waitFor(held);
     const locks = new FileLocks(dir);
     assert.equal(locks.tryAcquire('vf'), null);
@@ -84,7 +91,10 @@ describe('FileLocks across processes', () => {
   it('reclaims the lock of a holder that was killed', async () => {
     const dir = join(base, `k${++n}`);
     const held = join(base, `held${n}`);
-    const holder = child(`new FileLocks(dir).acquire('vf', 1000); (await import('node:fs')).writeFileSync(args[0], ''); sleepSync(600000);`, [dir, held]);
+    const holder = child(
+      `new FileLocks(dir).acquire('vf', 1000); (await import('node:fs')).writeFileSync(args[0], ''); sleepSync(600000);`,
+      [dir, held],
+    );
     waitFor(held);
     const locks = new FileLocks(dir);
     assert.equal(locks.tryAcquire('vf'), null);

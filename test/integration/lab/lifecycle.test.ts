@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { HostError } from '../../../src/host/ports.js';
-import { isLab, labDown, labEnv, labShow, labUp } from '../../../src/lab/index.js';
 import { spawnRunner } from '../../../src/lab/commands.js';
+import { isLab, labDown, labEnv, labShow, labUp } from '../../../src/lab/index.js';
 import { hostLinks, labDir, netnsNames, sh, uniquePrefix } from '../../support/lab-helpers.js';
 
 /**
@@ -34,12 +34,33 @@ describe('lab lifecycle', () => {
 
     const view = labShow(dir);
     assert.deepEqual(view.vfs[0], {
-      pci: '0000:3b:10.0', pf: `${prefix}f0`, index: 0, physnet: 'public', driver: 'igbvf',
-      netdev: `${prefix}f0v0`, bridge: 'b0v0', portUp: true,
-      mac: '00:00:00:00:00:00', vlan: 0, qos: 0, proto: '802.1q', spoofchk: true, trust: false,
-      linkState: 'auto', minTxRate: 0, maxTxRate: 0, spoofFilter: null, shapedMbps: 0,
+      pci: '0000:3b:10.0',
+      pf: `${prefix}f0`,
+      index: 0,
+      physnet: 'public',
+      driver: 'igbvf',
+      netdev: `${prefix}f0v0`,
+      bridge: 'b0v0',
+      portUp: true,
+      mac: '00:00:00:00:00:00',
+      vlan: 0,
+      qos: 0,
+      proto: '802.1q',
+      spoofchk: true,
+      trust: false,
+      linkState: 'auto',
+      minTxRate: 0,
+      maxTxRate: 0,
+      spoofFilter: null,
+      shapedMbps: 0,
     });
-    assert.deepEqual(view.pfs.map((p) => [p.netdev, p.bridge, p.portUp]), [[`${prefix}f0`, 'b0v0', true], [`${prefix}f1`, 'b1v0', true]]);
+    assert.deepEqual(
+      view.pfs.map((p) => [p.netdev, p.bridge, p.portUp]),
+      [
+        [`${prefix}f0`, 'b0v0', true],
+        [`${prefix}f1`, 'b1v0', true],
+      ],
+    );
     // Deep-comparable: nothing changed, nothing differs.
     assert.deepEqual(labShow(dir), view);
 
@@ -55,8 +76,14 @@ describe('lab lifecycle', () => {
     const dir = labDir();
     labUp({ dir, prefix, vfsPerPf: 1 });
     try {
-      assert.throws(() => labUp({ dir, prefix: uniquePrefix('vr') }), (e: unknown) => e instanceof HostError && /already exists/.test(e.message));
-      assert.throws(() => labUp({ dir: labDir(), prefix }), (e: unknown) => e instanceof HostError && e.errno === 'EEXIST');
+      assert.throws(
+        () => labUp({ dir, prefix: uniquePrefix('vr') }),
+        (e: unknown) => e instanceof HostError && /already exists/.test(e.message),
+      );
+      assert.throws(
+        () => labUp({ dir: labDir(), prefix }),
+        (e: unknown) => e instanceof HostError && e.errno === 'EEXIST',
+      );
     } finally {
       labDown(dir);
     }
@@ -70,11 +97,15 @@ describe('lab lifecycle', () => {
     const failing = {
       run(file: string, args: string[], input?: string) {
         // Let the netdevs be made, then fail wiring the switch.
-        if (args[0] === '-n' && args[1] === `${prefix}-switch`) return { status: 1, stdout: '', stderr: 'RTNETLINK answers: Operation not permitted\n' };
+        if (args[0] === '-n' && args[1] === `${prefix}-switch`)
+          return { status: 1, stdout: '', stderr: 'RTNETLINK answers: Operation not permitted\n' };
         return spawnRunner.run(file, args, input);
       },
     };
-    assert.throws(() => labUp({ dir, prefix }, { runner: failing }), (e: unknown) => e instanceof HostError && e.errno === 'EPERM');
+    assert.throws(
+      () => labUp({ dir, prefix }, { runner: failing }),
+      (e: unknown) => e instanceof HostError && e.errno === 'EPERM',
+    );
     assert.deepEqual(leftBehind(hostLinks(), linksBefore, prefix), []);
     assert.deepEqual(leftBehind(netnsNames(), netnsBefore, prefix), []);
     assert.equal(existsSync(dir), false);

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { HostError } from '../../../src/host/ports.js';
-import { labDown, labPorts, labShow, labUp, type LabInfo } from '../../../src/lab/index.js';
+import { type LabInfo, labDown, labPorts, labShow, labUp } from '../../../src/lab/index.js';
 import { intoNetns, labDir, outOfNetns, pings, pingsQuickly, sh, uniquePrefix } from '../../support/lab-helpers.js';
 
 describe('lab switch enforces PF-level VF settings', () => {
@@ -35,8 +35,15 @@ describe('lab switch enforces PF-level VF settings', () => {
     pf.setVlan(otherPf, 0, 100, 3, '802.1q');
     assert.equal(pings(nsA, '192.0.2.2'), true);
     assert.deepEqual(pf.readVf(otherPf, 0), {
-      mac: '00:00:00:00:00:00', vlan: 100, qos: 3, proto: '802.1q', spoofchk: true, trust: false,
-      linkState: 'auto', minTxRate: 0, maxTxRate: 0,
+      mac: '00:00:00:00:00:00',
+      vlan: 100,
+      qos: 3,
+      proto: '802.1q',
+      spoofchk: true,
+      trust: false,
+      linkState: 'auto',
+      minTxRate: 0,
+      maxTxRate: 0,
     });
   });
 
@@ -77,7 +84,10 @@ describe('lab switch enforces PF-level VF settings', () => {
     assert.equal(labShow(dir).vfs.find((v) => v.pf === pfName && v.index === 0)!.shapedMbps, 10);
     assert.equal(pings(nsA, '192.0.2.2'), true);
     // The VF's frames went through the shaper on their way into the switch.
-    const stats = JSON.parse(sh('tc', ['-n', info.switchNetns, '-s', '-j', 'qdisc', 'show', 'dev', 'ip0v0'])) as { kind: string; packets: number }[];
+    const stats = JSON.parse(sh('tc', ['-n', info.switchNetns, '-s', '-j', 'qdisc', 'show', 'dev', 'ip0v0'])) as {
+      kind: string;
+      packets: number;
+    }[];
     assert.equal(stats[0]!.kind, 'tbf');
     assert.ok(stats[0]!.packets > 0, JSON.stringify(stats));
     pf.setRate(pfName, 0, 0, 20);
@@ -115,20 +125,51 @@ describe('lab switch enforces PF-level VF settings', () => {
       }
       return 'no error';
     };
-    assert.equal(errno(() => pf.setVlan(pfName, 0, 4096, 0, '802.1q')), 'EINVAL');
-    assert.equal(errno(() => pf.setVlan(pfName, 0, 10, 8, '802.1q')), 'EINVAL');
-    assert.equal(errno(() => pf.setVlan(pfName, 0, 10, 0, 'qinq' as never)), 'EPROTONOSUPPORT');
-    assert.equal(errno(() => pf.setVlan(pfName, 2, 10, 0, '802.1q')), 'EINVAL');
-    assert.equal(errno(() => pf.setMac(pfName, 0, '01:00:5e:00:00:01')), 'EINVAL');
-    assert.equal(errno(() => pf.setMac(pfName, 0, 'nonsense')), 'EINVAL');
-    assert.equal(errno(() => pf.setRate(pfName, 0, 50, 10)), 'EINVAL');
-    assert.equal(errno(() => pf.setTrust('nosuchpf', 0, true)), 'ENODEV');
+    assert.equal(
+      errno(() => pf.setVlan(pfName, 0, 4096, 0, '802.1q')),
+      'EINVAL',
+    );
+    assert.equal(
+      errno(() => pf.setVlan(pfName, 0, 10, 8, '802.1q')),
+      'EINVAL',
+    );
+    assert.equal(
+      errno(() => pf.setVlan(pfName, 0, 10, 0, 'qinq' as never)),
+      'EPROTONOSUPPORT',
+    );
+    assert.equal(
+      errno(() => pf.setVlan(pfName, 2, 10, 0, '802.1q')),
+      'EINVAL',
+    );
+    assert.equal(
+      errno(() => pf.setMac(pfName, 0, '01:00:5e:00:00:01')),
+      'EINVAL',
+    );
+    assert.equal(
+      errno(() => pf.setMac(pfName, 0, 'nonsense')),
+      'EINVAL',
+    );
+    assert.equal(
+      errno(() => pf.setRate(pfName, 0, 50, 10)),
+      'EINVAL',
+    );
+    assert.equal(
+      errno(() => pf.setTrust('nosuchpf', 0, true)),
+      'ENODEV',
+    );
     assert.equal(pf.readVf(pfName, 2), null);
   });
 
   test('trust and repeated settings are recorded without touching the switch', () => {
     const calls: string[] = [];
-    const { pf } = labPorts(dir, { runner: { run: (file, args) => { calls.push(`${file} ${args.join(' ')}`); return { status: 0, stdout: '', stderr: '' }; } } });
+    const { pf } = labPorts(dir, {
+      runner: {
+        run: (file, args) => {
+          calls.push(`${file} ${args.join(' ')}`);
+          return { status: 0, stdout: '', stderr: '' };
+        },
+      },
+    });
     pf.setTrust(pfName, 1, true);
     pf.setVlan(pfName, 0, 100, 0, '802.1q'); // already so
     pf.setLinkState(pfName, 0, 'enable'); // port already up under auto

@@ -3,7 +3,7 @@
 // driver rebinds.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { labBind, labDown, labPorts, labShow, labUp, type LabInfo } from '../../../src/lab/index.js';
+import { type LabInfo, labBind, labDown, labPorts, labShow, labUp } from '../../../src/lab/index.js';
 import { labDir, sh, trySh, uniquePrefix } from '../../support/lab-helpers.js';
 
 describe('lab sysfs', () => {
@@ -20,21 +20,31 @@ describe('lab sysfs', () => {
   });
 
   test('PFs and VFs are laid out as igb lays them out', () => {
-    assert.deepEqual(info.pfs.map((p) => [p.name, p.pci, p.physnet, p.numvfs, p.totalvfs]), [
-      [`${prefix}f0`, '0000:3b:00.0', 'public', 4, 7],
-      [`${prefix}f1`, '0000:3b:00.1', 'intranet', 4, 7],
-    ]);
-    assert.deepEqual(info.vfs.filter((v) => v.pf === `${prefix}f0`).map((v) => v.pci),
-      ['0000:3b:10.0', '0000:3b:10.2', '0000:3b:10.4', '0000:3b:10.6']);
-    assert.deepEqual(info.vfs.filter((v) => v.pf === `${prefix}f1`).map((v) => v.pci),
-      ['0000:3b:10.1', '0000:3b:10.3', '0000:3b:10.5', '0000:3b:10.7']);
+    assert.deepEqual(
+      info.pfs.map((p) => [p.name, p.pci, p.physnet, p.numvfs, p.totalvfs]),
+      [
+        [`${prefix}f0`, '0000:3b:00.0', 'public', 4, 7],
+        [`${prefix}f1`, '0000:3b:00.1', 'intranet', 4, 7],
+      ],
+    );
+    assert.deepEqual(
+      info.vfs.filter((v) => v.pf === `${prefix}f0`).map((v) => v.pci),
+      ['0000:3b:10.0', '0000:3b:10.2', '0000:3b:10.4', '0000:3b:10.6'],
+    );
+    assert.deepEqual(
+      info.vfs.filter((v) => v.pf === `${prefix}f1`).map((v) => v.pci),
+      ['0000:3b:10.1', '0000:3b:10.3', '0000:3b:10.5', '0000:3b:10.7'],
+    );
     assert.deepEqual(info.env, { VFNET_SYSFS_ROOT: dir });
   });
 
   test('the paths the plugin reads', () => {
     const { sysfs } = labPorts(dir);
     const pf = `${prefix}f1`;
-    assert.deepEqual(sysfs.list('sys/class/net'), [...info.pfs.map((p) => p.name), ...info.vfs.map((v) => v.netdev)].sort());
+    assert.deepEqual(
+      sysfs.list('sys/class/net'),
+      [...info.pfs.map((p) => p.name), ...info.vfs.map((v) => v.netdev)].sort(),
+    );
     assert.equal(sysfs.read(`sys/class/net/${pf}/device/sriov_numvfs`), '4');
     assert.equal(sysfs.read(`sys/class/net/${pf}/device/sriov_totalvfs`), '7');
     assert.equal(sysfs.read(`sys/class/net/${pf}/device/vendor`), '0x8086');
@@ -47,7 +57,10 @@ describe('lab sysfs', () => {
     assert.equal(sysfs.linkName('sys/bus/pci/devices/0000:3b:10.5/physfn'), '0000:3b:00.1');
     assert.equal(sysfs.linkName('sys/bus/pci/devices/0000:3b:10.5/driver'), 'igbvf');
     assert.equal(sysfs.read('sys/bus/pci/devices/0000:3b:10.5/device'), '0x10ca');
-    assert.equal(sysfs.read(`sys/bus/pci/devices/0000:3b:10.5/net/${prefix}f1v2/address`), info.vfs.find((v) => v.pci === '0000:3b:10.5')!.mac);
+    assert.equal(
+      sysfs.read(`sys/bus/pci/devices/0000:3b:10.5/net/${prefix}f1v2/address`),
+      info.vfs.find((v) => v.pci === '0000:3b:10.5')!.mac,
+    );
     assert.equal(sysfs.exists('sys/bus/pci/devices/0000:3b:10.5/sriov_numvfs'), false);
     assert.equal(sysfs.read('sys/bus/pci/devices/0000:3b:99.0/vendor'), null);
   });

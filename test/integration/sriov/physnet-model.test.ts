@@ -7,10 +7,10 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { openStore } from '../../../src/store/open.js';
 import { pfProviderUuid } from '../../../src/accounting/ids.js';
+import { openStore } from '../../../src/store/open.js';
 import { apiPaths } from '../../api/support/paths.js';
-import { startVfnet, type RunningServer } from '../../api/support/servers.js';
+import { type RunningServer, startVfnet } from '../../api/support/servers.js';
 import { formatResult, run } from '../../support/exec.js';
 import { labFor, type TestLab } from '../../support/lab.js';
 import { createNetns } from '../../support/netns.js';
@@ -30,9 +30,28 @@ before(async () => {
   lab = labFor(s, { pfs: 2, vfsPerPf: VFS, totalVfs: VFS, physnets: ['public', 'intranet'] });
   server = await startVfnet({ serverJs: apiPaths().serverJs, db: s.path('vfnet.db') });
   s.defer('stop vfnet serve', () => server.stop());
-  for (const target of [['--placement', server.url], ['--db', lab.db]]) {
-    const agent = await run(process.execPath, [join(REPO_ROOT, 'dist/bin/vfnet'), 'agent', ...target, '--once',
-      '--sysfs-root', lab.dir, '--hostname', HOST, '--physnet', `${lab.pf(0).name}=public`, '--physnet', `${lab.pf(1).name}=intranet`], { timeoutMs: 120_000 });
+  for (const target of [
+    ['--placement', server.url],
+    ['--db', lab.db],
+  ]) {
+    const agent = await run(
+      process.execPath,
+      [
+        join(REPO_ROOT, 'dist/bin/vfnet'),
+        'agent',
+        ...target,
+        '--once',
+        '--sysfs-root',
+        lab.dir,
+        '--hostname',
+        HOST,
+        '--physnet',
+        `${lab.pf(0).name}=public`,
+        '--physnet',
+        `${lab.pf(1).name}=intranet`,
+      ],
+      { timeoutMs: 120_000 },
+    );
     assert.equal(agent.status, 0, formatResult(agent));
   }
 });
@@ -68,7 +87,17 @@ test(`${ADDS} parallel physnet ADDs on the embedded store (no "placement"): the 
 });
 
 async function doctor(): Promise<{ check: string; status: string; detail: string }[]> {
-  const out = await run(process.execPath, [join(REPO_ROOT, 'dist/bin/vfnet'), 'doctor', '--sysfs-root', lab.dir, '--state-dir', lab.stateDir, '--hostname', HOST, '--json']);
+  const out = await run(process.execPath, [
+    join(REPO_ROOT, 'dist/bin/vfnet'),
+    'doctor',
+    '--sysfs-root',
+    lab.dir,
+    '--state-dir',
+    lab.stateDir,
+    '--hostname',
+    HOST,
+    '--json',
+  ]);
   assert.equal(out.status, 0, formatResult(out));
   return (JSON.parse(out.stdout) as { findings: { check: string; status: string; detail: string }[] }).findings;
 }
@@ -77,7 +106,11 @@ async function scenario(target: Record<string, unknown>, usage: (pfIndex: number
   const beforeView = lab.show();
   const pods = await Promise.all(Array.from({ length: ADDS }, () => createNetns(s, 'vq')));
   const config = {
-    cniVersion: '1.0.0', name: 'physnet-net', type: 'sriov', physnet: 'public', ...target,
+    cniVersion: '1.0.0',
+    name: 'physnet-net',
+    type: 'sriov',
+    physnet: 'public',
+    ...target,
     ipam: { type: 'host-local', dataDir: s.path('ipam'), subnet: '10.78.0.0/24' },
   };
   const env = { ...lab.env, VFNET_HOSTNAME: HOST };
@@ -94,7 +127,10 @@ async function scenario(target: Record<string, unknown>, usage: (pfIndex: number
   const during = lab.show();
   const taken = during.vfs.filter((v) => v.netdev === null);
   assert.equal(taken.length, VFS, 'VFs away from the host');
-  assert.ok(taken.every((v) => v.pf === lab.pf(0).name), 'all on the public PF');
+  assert.ok(
+    taken.every((v) => v.pf === lab.pf(0).name),
+    'all on the public PF',
+  );
   for (const o of losers) {
     const err = cniError(o);
     assert.equal(err?.code, 101, formatResult(o));
@@ -102,11 +138,24 @@ async function scenario(target: Record<string, unknown>, usage: (pfIndex: number
   }
   assert.equal(await usage(0), VFS, 'the model holds exactly the VFs the hardware holds');
   assert.equal(await usage(1), 0);
-  assert.deepEqual(lab.ledger().map((c) => c.pci).sort(), taken.map((v) => v.pci).sort(), 'the ledger holds exactly those VFs');
+  assert.deepEqual(
+    lab
+      .ledger()
+      .map((c) => c.pci)
+      .sort(),
+    taken.map((v) => v.pci).sort(),
+    'the ledger holds exactly those VFs',
+  );
   const findings = await doctor();
-  assert.deepEqual(findings.filter((f) => f.status !== 'pass' && f.status !== 'skip'), []);
+  assert.deepEqual(
+    findings.filter((f) => f.status !== 'pass' && f.status !== 'skip'),
+    [],
+  );
   if (!target.placement) {
-    assert.deepEqual(findings.filter((f) => f.check === 'model-claims').map((f) => f.detail), [`${VFS} attachments and ${VFS} claims in file://${lab.db} agree`]);
+    assert.deepEqual(
+      findings.filter((f) => f.check === 'model-claims').map((f) => f.detail),
+      [`${VFS} attachments and ${VFS} claims in file://${lab.db} agree`],
+    );
   }
 
   const dels = await Promise.all(pods.map((_, i) => call('DEL', i)));
@@ -125,8 +174,16 @@ test('master on a PF the embedded model has: claimed there too, so VFs a schedul
   const instance = '9d7e2c1a-0000-4000-8000-00000000a001';
   const store = await openStore(lab.db);
   try {
-    await store.writeAllocations([{ consumerUuid: instance, projectId: 'p', userId: 'u', consumerGeneration: null, consumerType: 'INSTANCE',
-      allocations: [{ providerUuid: pf1, resourceClass: 'SRIOV_NET_VF', used: 2 }] }]);
+    await store.writeAllocations([
+      {
+        consumerUuid: instance,
+        projectId: 'p',
+        userId: 'u',
+        consumerGeneration: null,
+        consumerType: 'INSTANCE',
+        allocations: [{ providerUuid: pf1, resourceClass: 'SRIOV_NET_VF', used: 2 }],
+      },
+    ]);
   } finally {
     await store.close();
   }
@@ -142,15 +199,21 @@ test('master on a PF the embedded model has: claimed there too, so VFs a schedul
   for (const o of adds.filter((x) => x.status !== 0)) {
     const err = cniError(o);
     assert.equal(err?.code, 101, formatResult(o));
-    assert.match(err!.msg, new RegExp(`no free VF on ${lab.pf(1).name}: the resource model at file://.* has all of its VFs allocated`));
+    assert.match(
+      err!.msg,
+      new RegExp(`no free VF on ${lab.pf(1).name}: the resource model at file://.* has all of its VFs allocated`),
+    );
   }
-  assert.equal(await embeddedUsage(1), VFS, 'the instance\'s 2 and the 5 attachments');
+  assert.equal(await embeddedUsage(1), VFS, "the instance's 2 and the 5 attachments");
   assert.equal(lab.ledger().length, VFS - 2);
   const findings = await doctor();
-  assert.deepEqual(findings.filter((f) => f.check === 'model-claims').map((f) => f.detail), [`${VFS - 2} attachments and ${VFS - 2} claims in file://${lab.db} agree`]);
+  assert.deepEqual(
+    findings.filter((f) => f.check === 'model-claims').map((f) => f.detail),
+    [`${VFS - 2} attachments and ${VFS - 2} claims in file://${lab.db} agree`],
+  );
   const dels = await Promise.all(pods.map((_, i) => call('DEL', i)));
   for (const o of dels) assert.equal(o.status, 0, formatResult(o));
-  assert.equal(await embeddedUsage(1), 2, 'only the instance\'s VFs remain');
+  assert.equal(await embeddedUsage(1), 2, "only the instance's VFs remain");
   assert.deepEqual(lab.show(), beforeView);
   assert.deepEqual(lab.ledger(), []);
 });

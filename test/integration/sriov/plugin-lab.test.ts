@@ -8,7 +8,7 @@ import { labBind } from '../../../src/lab/index.js';
 import { run } from '../../support/exec.js';
 import { labFor, type TestLab } from '../../support/lab.js';
 import { createNetns, getLink, listLinks, listNetns } from '../../support/netns.js';
-import { PLUGIN_DIR, DEBIAN_CNI_DIR, SRIOV_BIN } from '../../support/paths.js';
+import { DEBIAN_CNI_DIR, PLUGIN_DIR, SRIOV_BIN } from '../../support/paths.js';
 import { cniError, execPlugin, type PluginCall } from '../../support/plugin.js';
 import { Scratch } from '../../support/scratch.js';
 
@@ -28,8 +28,11 @@ after(async () => {
 });
 
 const conf = (extra: Record<string, unknown>, version = '1.0.0') => ({
-  cniVersion: version, name: 'lab-net', type: 'sriov',
-  ipam: { type: 'host-local', dataDir: s.path('ipam'), subnet: '10.77.0.0/24' }, ...extra,
+  cniVersion: version,
+  name: 'lab-net',
+  type: 'sriov',
+  ipam: { type: 'host-local', dataDir: s.path('ipam'), subnet: '10.77.0.0/24' },
+  ...extra,
 });
 
 function call(command: PluginCall['command'], over: Partial<PluginCall> = {}): PluginCall {
@@ -39,8 +42,18 @@ function call(command: PluginCall['command'], over: Partial<PluginCall> = {}): P
 /** Everything the plugin could change, for "nothing changed" assertions. */
 async function world() {
   // Only this test's objects: other suites may be creating and removing their own meanwhile.
-  const hostLinks = (await listLinks(null)).filter((l) => l.ifname.startsWith(lab.info.prefix)).map((l) => `${l.ifname} ${l.address} ${l.mtu} ${l.flags.includes('UP')}`).sort();
-  return { view: lab.show(), hostLinks, netns: (await listNetns()).filter((n) => n.includes(s.tag)).sort(), state: lab.stateFiles(), ledger: lab.ledger(), pod1: (await listLinks(pod1.name)).map((l) => l.ifname) };
+  const hostLinks = (await listLinks(null))
+    .filter((l) => l.ifname.startsWith(lab.info.prefix))
+    .map((l) => `${l.ifname} ${l.address} ${l.mtu} ${l.flags.includes('UP')}`)
+    .sort();
+  return {
+    view: lab.show(),
+    hostLinks,
+    netns: (await listNetns()).filter((n) => n.includes(s.tag)).sort(),
+    state: lab.stateFiles(),
+    ledger: lab.ledger(),
+    pod1: (await listLinks(pod1.name)).map((l) => l.ifname),
+  };
 }
 
 async function expectError(config: unknown, c: PluginCall, code: number, msg: RegExp) {
@@ -71,7 +84,9 @@ describe('failure cases leave everything as it was', () => {
   for (const [label, config, code, msg] of bad) {
     it(label, async () => {
       const before = await world();
-      const c = label.startsWith('STATUS') ? call('STATUS', { containerId: undefined, netns: undefined, ifname: undefined }) : call('ADD');
+      const c = label.startsWith('STATUS')
+        ? call('STATUS', { containerId: undefined, netns: undefined, ifname: undefined })
+        : call('ADD');
       await expectError(config, c, code, msg);
       assert.deepEqual(await world(), before);
     });
@@ -79,7 +94,12 @@ describe('failure cases leave everything as it was', () => {
 
   it('a deviceID that is a PF, or absent: code 103 naming the device', async () => {
     const before = await world();
-    await expectError(conf({ deviceID: lab.pf(0).pci }), call('ADD'), 103, new RegExp(`"${lab.pf(0).pci}" is not an SR-IOV VF`));
+    await expectError(
+      conf({ deviceID: lab.pf(0).pci }),
+      call('ADD'),
+      103,
+      new RegExp(`"${lab.pf(0).pci}" is not an SR-IOV VF`),
+    );
     await expectError(conf({ deviceID: '0000:3b:1f.7' }), call('ADD'), 103, /no PCI device with that address/);
     assert.deepEqual(await world(), before);
   });
@@ -88,7 +108,12 @@ describe('failure cases leave everything as it was', () => {
     await run('ip', ['-n', pod1.name, 'link', 'add', 'net1', 'type', 'veth', 'peer', 'name', 'net1p']);
     try {
       const before = await world();
-      await expectError(conf({ deviceID: lab.vf(0, 0).pci, vlan: 42, mac: '02:00:00:00:00:42' }), call('ADD'), 104, /cannot move .* into .*(as net1)?/);
+      await expectError(
+        conf({ deviceID: lab.vf(0, 0).pci, vlan: 42, mac: '02:00:00:00:00:42' }),
+        call('ADD'),
+        104,
+        /cannot move .* into .*(as net1)?/,
+      );
       assert.deepEqual(await world(), before);
     } finally {
       await run('ip', ['-n', pod1.name, 'link', 'del', 'net1']);
@@ -97,7 +122,10 @@ describe('failure cases leave everything as it was', () => {
 
   it('an IPAM failure releases what ADD did', async () => {
     const before = await world();
-    const broken = { ...conf({ deviceID: lab.vf(0, 0).pci, vlan: 42 }), ipam: { type: 'host-local', dataDir: s.path('ipam'), subnet: 'not-a-subnet' } };
+    const broken = {
+      ...conf({ deviceID: lab.vf(0, 0).pci, vlan: 42 }),
+      ipam: { type: 'host-local', dataDir: s.path('ipam'), subnet: 'not-a-subnet' },
+    };
     const out = await execPlugin(SRIOV_BIN, call('ADD'), broken);
     assert.ok(cniError(out), out.stdout + out.stderr);
     assert.deepEqual(await world(), before);
@@ -107,7 +135,12 @@ describe('failure cases leave everything as it was', () => {
     const file = s.path('not-a-dir');
     writeFileSync(file, 'x');
     const before = await world();
-    await expectError(conf({ deviceID: lab.vf(0, 0).pci, vlan: 42 }), call('ADD', { env: { ...lab.env, VFNET_STATE_DIR: `${file}/state` } }), 5, /cannot/);
+    await expectError(
+      conf({ deviceID: lab.vf(0, 0).pci, vlan: 42 }),
+      call('ADD', { env: { ...lab.env, VFNET_STATE_DIR: `${file}/state` } }),
+      5,
+      /cannot/,
+    );
     assert.deepEqual(await world(), before);
   });
 });
@@ -125,27 +158,48 @@ describe('concurrency and ownership', () => {
     assert.equal(ok.length, 1, `${a.stdout} ${b.stdout}`);
     assert.equal(cniError(failed[0]!)?.code, 100);
     assert.match(cniError(failed[0]!)!.msg, new RegExp(`VF ${vf} .* is already in use`));
-    const winner = ok[0] === a ? { id: 'ca', netns: pod1.path, ns: pod1.name } : { id: 'cb', netns: pod2.path, ns: pod2.name };
+    const winner =
+      ok[0] === a ? { id: 'ca', netns: pod1.path, ns: pod1.name } : { id: 'cb', netns: pod2.path, ns: pod2.name };
     const loser = ok[0] === a ? { id: 'cb', netns: pod2.path } : { id: 'ca', netns: pod1.path };
     // Runtimes DEL after a failed ADD: that DEL must not disturb the winner.
-    assert.equal((await execPlugin(SRIOV_BIN, call('DEL', { containerId: loser.id, netns: loser.netns }), conf({ deviceID: vf }))).status, 0);
+    assert.equal(
+      (await execPlugin(SRIOV_BIN, call('DEL', { containerId: loser.id, netns: loser.netns }), conf({ deviceID: vf })))
+        .status,
+      0,
+    );
     assert.ok(await getLink(winner.ns, 'net1'), 'the winner keeps its VF');
-    assert.equal((await execPlugin(SRIOV_BIN, call('DEL', { containerId: winner.id, netns: winner.netns }), conf({ deviceID: vf }))).status, 0);
+    assert.equal(
+      (
+        await execPlugin(
+          SRIOV_BIN,
+          call('DEL', { containerId: winner.id, netns: winner.netns }),
+          conf({ deviceID: vf }),
+        )
+      ).status,
+      0,
+    );
     assert.deepEqual(await world(), before);
   });
 
   it('a VF held longer than the lock timeout: code 11', async () => {
     // An IPAM plugin that takes its time keeps the first ADD inside the VF lock.
     const dir = s.mkdir('slowbin');
-    writeFileSync(`${dir}/slow-ipam`, `#!/bin/sh\ncat >/dev/null\nsleep 2\nexec ${DEBIAN_CNI_DIR}/host-local <<EOF\n{"cniVersion":"1.0.0","name":"lab-net","ipam":{"type":"host-local","dataDir":"${s.path('ipam')}","subnet":"10.77.0.0/24"}}\nEOF\n`);
+    writeFileSync(
+      `${dir}/slow-ipam`,
+      `#!/bin/sh\ncat >/dev/null\nsleep 2\nexec ${DEBIAN_CNI_DIR}/host-local <<EOF\n{"cniVersion":"1.0.0","name":"lab-net","ipam":{"type":"host-local","dataDir":"${s.path('ipam')}","subnet":"10.77.0.0/24"}}\nEOF\n`,
+    );
     chmodSync(`${dir}/slow-ipam`, 0o755);
     const vf = lab.vf(1, 0).pci;
     const slow = { ...conf({ deviceID: vf }), ipam: { type: 'slow-ipam' } };
     const cniPath = `${dir}:${PLUGIN_DIR}:${DEBIAN_CNI_DIR}`;
     const first = execPlugin(SRIOV_BIN, call('ADD', { containerId: 'slow1', cniPath }), slow);
     await new Promise((r) => setTimeout(r, 700));
-    await expectError(conf({ deviceID: vf }), call('ADD', { containerId: 'slow2', netns: pod2.path, env: { ...lab.env, VFNET_LOCK_TIMEOUT_MS: '300' } }),
-      11, /timed out after 0.3 s waiting for VF/);
+    await expectError(
+      conf({ deviceID: vf }),
+      call('ADD', { containerId: 'slow2', netns: pod2.path, env: { ...lab.env, VFNET_LOCK_TIMEOUT_MS: '300' } }),
+      11,
+      /timed out after 0.3 s waiting for VF/,
+    );
     const r = await first;
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.equal((await execPlugin(SRIOV_BIN, call('DEL', { containerId: 'slow1', cniPath }), slow)).status, 0);
@@ -181,7 +235,11 @@ describe('DPDK mode', () => {
       const result = out.json as { interfaces: { mac?: string; pciID?: string }[]; ips: unknown[] };
       assert.equal(result.interfaces[0]?.mac, '02:00:00:00:dd:01');
       assert.equal(result.ips.length, 1);
-      assert.deepEqual((await listLinks(pod1.name)).map((l) => l.ifname), before.pod1, 'nothing moved into the pod');
+      assert.deepEqual(
+        (await listLinks(pod1.name)).map((l) => l.ifname),
+        before.pod1,
+        'nothing moved into the pod',
+      );
       const during = lab.show().vfs.find((v) => v.pci === vf.pci)!;
       assert.equal(during.vlan, 300);
       assert.equal(during.mac, '02:00:00:00:dd:01');

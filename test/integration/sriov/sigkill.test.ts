@@ -5,9 +5,9 @@
 // also give back the model's claim of an ADD killed before it recorded anything.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import Database from 'better-sqlite3';
 import { formatResult, run } from '../../support/exec.js';
 import { labFor, type TestLab } from '../../support/lab.js';
 import { createNetns, deleteNetns } from '../../support/netns.js';
@@ -52,7 +52,11 @@ function modelAllocations(db: string): number {
   }
 }
 
-async function killAndCollect(config: Record<string, unknown>, env: Record<string, string>, check: (i: number) => void): Promise<number> {
+async function killAndCollect(
+  config: Record<string, unknown>,
+  env: Record<string, string>,
+  check: (i: number) => void,
+): Promise<number> {
   const original = lab.show();
   const gc = { ...config, 'cni.dev/valid-attachments': [] };
   let completed = 0;
@@ -74,29 +78,84 @@ async function killAndCollect(config: Record<string, unknown>, env: Record<strin
 }
 
 async function doctorAgrees(): Promise<void> {
-  const doctor = await run(process.execPath, [join(REPO_ROOT, 'dist/bin/vfnet'), 'doctor', '--sysfs-root', lab.dir, '--state-dir', lab.stateDir, '--hostname', HOST, '--json']);
+  const doctor = await run(process.execPath, [
+    join(REPO_ROOT, 'dist/bin/vfnet'),
+    'doctor',
+    '--sysfs-root',
+    lab.dir,
+    '--state-dir',
+    lab.stateDir,
+    '--hostname',
+    HOST,
+    '--json',
+  ]);
   assert.equal(doctor.status, 0, formatResult(doctor));
   return;
 }
 
 test(`${KILLS} master ADDs killed at random points: GC restores every VF, the ledger matches the hardware`, async () => {
   const config = {
-    cniVersion: '1.1.0', name: 'kill-net', type: 'sriov', master: lab.pf(0).name, vlan: 42, mac: '02:00:00:00:42:01', spoofchk: 'off', trust: 'on',
+    cniVersion: '1.1.0',
+    name: 'kill-net',
+    type: 'sriov',
+    master: lab.pf(0).name,
+    vlan: 42,
+    mac: '02:00:00:00:42:01',
+    spoofchk: 'off',
+    trust: 'on',
   };
   assert.equal(await killAndCollect(config, lab.env, () => {}), KILLS);
   await doctorAgrees();
 });
 
 test(`${KILLS} physnet ADDs on the embedded store killed at random points: GC also gives back the model's claims`, async () => {
-  const agent = await run(process.execPath, [join(REPO_ROOT, 'dist/bin/vfnet'), 'agent', '--db', lab.db, '--once',
-    '--sysfs-root', lab.dir, '--hostname', HOST, '--physnet', `${lab.pf(0).name}=public`], { timeoutMs: 120_000 });
+  const agent = await run(
+    process.execPath,
+    [
+      join(REPO_ROOT, 'dist/bin/vfnet'),
+      'agent',
+      '--db',
+      lab.db,
+      '--once',
+      '--sysfs-root',
+      lab.dir,
+      '--hostname',
+      HOST,
+      '--physnet',
+      `${lab.pf(0).name}=public`,
+    ],
+    { timeoutMs: 120_000 },
+  );
   assert.equal(agent.status, 0, formatResult(agent));
-  const config = { cniVersion: '1.1.0', name: 'kill-physnet', type: 'sriov', physnet: 'public', vlan: 43, spoofchk: 'off' };
+  const config = {
+    cniVersion: '1.1.0',
+    name: 'kill-physnet',
+    type: 'sriov',
+    physnet: 'public',
+    vlan: 43,
+    spoofchk: 'off',
+  };
   const env = { ...lab.env, VFNET_HOSTNAME: HOST };
-  const done = await killAndCollect(config, env, (i) => assert.equal(modelAllocations(lab.db), 0, `model allocations after kill ${i}`));
+  const done = await killAndCollect(config, env, (i) =>
+    assert.equal(modelAllocations(lab.db), 0, `model allocations after kill ${i}`),
+  );
   assert.equal(done, KILLS);
-  const doctor = await run(process.execPath, [join(REPO_ROOT, 'dist/bin/vfnet'), 'doctor', '--sysfs-root', lab.dir, '--state-dir', lab.stateDir, '--hostname', HOST, '--json']);
+  const doctor = await run(process.execPath, [
+    join(REPO_ROOT, 'dist/bin/vfnet'),
+    'doctor',
+    '--sysfs-root',
+    lab.dir,
+    '--state-dir',
+    lab.stateDir,
+    '--hostname',
+    HOST,
+    '--json',
+  ]);
   assert.equal(doctor.status, 0, formatResult(doctor));
-  const findings = (JSON.parse(doctor.stdout) as { findings: { check: string; status: string; detail: string }[] }).findings;
-  assert.deepEqual(findings.filter((f) => f.check === 'model-claims').map((f) => [f.status, f.detail]), [['pass', `0 attachments and 0 claims in file://${lab.db} agree`]]);
+  const findings = (JSON.parse(doctor.stdout) as { findings: { check: string; status: string; detail: string }[] })
+    .findings;
+  assert.deepEqual(
+    findings.filter((f) => f.check === 'model-claims').map((f) => [f.status, f.detail]),
+    [['pass', `0 attachments and 0 claims in file://${lab.db} agree`]],
+  );
 });

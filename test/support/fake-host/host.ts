@@ -1,17 +1,40 @@
 // An in-memory SR-IOV host for unit tests of the plugin: a sysfs tree shaped like the kernel's, links
 // in namespaces, PF-level VF settings, state files, locks, a clock, a process table and an IPAM
 // runner, all recorded and all open to fault injection. Nothing here touches the real machine.
+
+import { freshVfConfig, type HostPorts, type Netns, type VfConfig } from '../../../src/host/ports.js';
 import { FakeLinks } from './links.js';
-import { FakeNetwork, type AdminMacBehaviour, type FakeLink, type FakeLinkSpec, type FakeNetworkOptions, type PfRefusals } from './network.js';
+import {
+  type AdminMacBehaviour,
+  type FakeLink,
+  type FakeLinkSpec,
+  FakeNetwork,
+  type FakeNetworkOptions,
+  type PfRefusals,
+} from './network.js';
 import { FakePfControl } from './pf-control.js';
-import { CallRecorder, type CallMatch } from './recorder.js';
+import { type CallMatch, CallRecorder } from './recorder.js';
 import { FakeClock, FakeLocks, FakeProcessRunner, FakeProcessTable, FakeStateFiles } from './stores.js';
 import { FakeSysfsTree, type SysfsNode } from './sysfs.js';
-import { freshVfConfig, type HostPorts, type Netns, type VfConfig } from '../../../src/host/ports.js';
 
-export { IGB_ADMIN_MAC, IGB_REFUSALS, type AdminMacBehaviour, type FakeLink, type FakeLinkSpec, type PfRefusals } from './network.js';
-export { FakeClock, FakeLocks, FakeProcessRunner, FakeProcessTable, FakeStateFiles, defaultIpamResult, type ExecCall } from './stores.js';
-export { CallRecorder, type CallMatch } from './recorder.js';
+export {
+  type AdminMacBehaviour,
+  type FakeLink,
+  type FakeLinkSpec,
+  IGB_ADMIN_MAC,
+  IGB_REFUSALS,
+  type PfRefusals,
+} from './network.js';
+export { type CallMatch, CallRecorder } from './recorder.js';
+export {
+  defaultIpamResult,
+  type ExecCall,
+  FakeClock,
+  FakeLocks,
+  FakeProcessRunner,
+  FakeProcessTable,
+  FakeStateFiles,
+} from './stores.js';
 export { FakeSysfsTree } from './sysfs.js';
 
 export interface FakeVfSpec {
@@ -62,14 +85,23 @@ export interface FakeHostOptions extends FakeNetworkOptions {}
 export interface FakeHostSnapshot {
   sysfs: Record<string, string>;
   netns: string[];
-  links: Array<{ ns: string; name: string; ifindex: number; mac: string; mtu: number; up: boolean; altnames: string[]; addresses: string[]; device: string | null }>;
+  links: Array<{
+    ns: string;
+    name: string;
+    ifindex: number;
+    mac: string;
+    mtu: number;
+    up: boolean;
+    altnames: string[];
+    addresses: string[];
+    device: string | null;
+  }>;
   routes: Array<Record<string, unknown>>;
   vfs: Record<string, VfConfig[]>;
   sysctls: Record<string, string>;
   state: Record<string, string>;
   locks: string[];
 }
-
 
 export class FakeHost {
   readonly recorder = new CallRecorder();
@@ -94,13 +126,28 @@ export class FakeHost {
     this.state = new FakeStateFiles(this.recorder);
     this.locks = new FakeLocks(this.clock, this.recorder);
     this.processes = new FakeProcessRunner(this.recorder);
-    for (const dir of ['sys/class/net', 'sys/bus/pci/devices', 'sys/bus/pci/drivers', 'sys/devices/virtual/net', 'proc/sys/net']) {
+    for (const dir of [
+      'sys/class/net',
+      'sys/bus/pci/devices',
+      'sys/bus/pci/drivers',
+      'sys/devices/virtual/net',
+      'proc/sys/net',
+    ]) {
       this.sysfs.mkdir(dir);
     }
   }
 
   ports(): HostPorts {
-    return { sysfs: this.sysfs, pf: this.pf, links: this.links, processes: this.processes, processTable: this.processTable, state: this.state, locks: this.locks, clock: this.clock };
+    return {
+      sysfs: this.sysfs,
+      pf: this.pf,
+      links: this.links,
+      processes: this.processes,
+      processTable: this.processTable,
+      state: this.state,
+      locks: this.locks,
+      clock: this.clock,
+    };
   }
 
   // --- building the host ---------------------------------------------------------------------------
@@ -110,12 +157,26 @@ export class FakeHost {
     const vfs = spec.vfs ?? [];
     const numvfs = spec.numvfs ?? vfs.length;
     const parent = spec.parentDir ?? defaultParentDir(spec.pci);
-    const pfDir = this.addPciDevice(spec.pci, parent, spec.driver ?? 'i40e', spec.vendor ?? '0x8086', spec.device ?? '0x158b', true);
+    const pfDir = this.addPciDevice(
+      spec.pci,
+      parent,
+      spec.driver ?? 'i40e',
+      spec.vendor ?? '0x8086',
+      spec.device ?? '0x158b',
+      true,
+    );
     const totalvfs = spec.totalvfs === undefined ? Math.max(8, numvfs) : spec.totalvfs;
     if (totalvfs !== null) this.sysfs.writeFile(`${pfDir}/sriov_totalvfs`, `${totalvfs}\n`);
     this.sysfs.writeFile(`${pfDir}/sriov_numvfs`, `${numvfs}\n`);
 
-    const pf = this.net.addLink(null, { name: spec.name, mac: spec.mac ?? macFromPci(spec.pci), mtu: spec.mtu ?? 1500, up: spec.up ?? true, device: spec.pci, maxMtu: 9702 });
+    const pf = this.net.addLink(null, {
+      name: spec.name,
+      mac: spec.mac ?? macFromPci(spec.pci),
+      mtu: spec.mtu ?? 1500,
+      up: spec.up ?? true,
+      device: spec.pci,
+      maxMtu: 9702,
+    });
     pf.refusals = { ...(spec.refusals ?? {}) };
     pf.adminMac = { ...(spec.adminMac ?? {}) };
     for (const extra of spec.extraNetdevs ?? []) {
@@ -126,10 +187,24 @@ export class FakeHost {
     vfs.forEach((vf, index) => {
       const hasNetdev = vf.netdev !== undefined && vf.netdev !== null;
       const driver = vf.driver === undefined ? (hasNetdev ? (spec.vfDriver ?? 'iavf') : 'vfio-pci') : vf.driver;
-      const vfDir = this.addPciDevice(vf.pci, parent, driver, spec.vendor ?? '0x8086', spec.vfDevice ?? '0x154c', hasNetdev);
+      const vfDir = this.addPciDevice(
+        vf.pci,
+        parent,
+        driver,
+        spec.vendor ?? '0x8086',
+        spec.vfDevice ?? '0x154c',
+        hasNetdev,
+      );
       this.sysfs.symlink(`${vfDir}/physfn`, `/${pfDir}`);
       this.sysfs.symlink(`${pfDir}/virtfn${index}`, `/${vfDir}`);
-      if (hasNetdev) this.net.addLink(null, { name: vf.netdev!, mac: vf.mac ?? macFromPci(vf.pci), mtu: vf.mtu ?? 1500, device: vf.pci, maxMtu: 9702 });
+      if (hasNetdev)
+        this.net.addLink(null, {
+          name: vf.netdev!,
+          mac: vf.mac ?? macFromPci(vf.pci),
+          mtu: vf.mtu ?? 1500,
+          device: vf.pci,
+          maxMtu: 9702,
+        });
       const config: VfConfig = { ...freshVfConfig(), ...(vf.config ?? {}) };
       if (!reports.spoofchk) config.spoofchk = null;
       if (!reports.trust) config.trust = null;
@@ -170,7 +245,8 @@ export class FakeHost {
       this.sysfs.remove(`sys/bus/pci/devices/${vfPci}`);
       this.deviceDirs.delete(vfPci);
       this.net.vfOwners.delete(vfPci);
-      for (let j = this.net.links.length - 1; j >= 0; j--) if (this.net.links[j]!.device === vfPci) this.net.links.splice(j, 1);
+      for (let j = this.net.links.length - 1; j >= 0; j--)
+        if (this.net.links[j]!.device === vfPci) this.net.links.splice(j, 1);
     }
     pf.vfs.length = Math.min(pf.vfs.length, numvfs);
     this.sysfs.writeFile(`${pfDir}/sriov_numvfs`, `${numvfs}\n`);
@@ -232,7 +308,17 @@ export class FakeHost {
       sysfs: this.sysfs.dump(),
       netns: [...this.net.namespaces].sort(),
       links: this.net.links
-        .map((l) => ({ ns: l.ns ?? 'host', name: l.name, ifindex: l.ifindex, mac: l.mac, mtu: l.mtu, up: l.up, altnames: [...l.altnames], addresses: [...l.addresses], device: l.device }))
+        .map((l) => ({
+          ns: l.ns ?? 'host',
+          name: l.name,
+          ifindex: l.ifindex,
+          mac: l.mac,
+          mtu: l.mtu,
+          up: l.up,
+          altnames: [...l.altnames],
+          addresses: [...l.addresses],
+          device: l.device,
+        }))
         .sort((a, b) => a.ifindex - b.ifindex),
       routes: this.net.routes.map((r) => ({ ...r })),
       vfs,
@@ -244,7 +330,14 @@ export class FakeHost {
 
   // --- internals -----------------------------------------------------------------------------------
 
-  private addPciDevice(pci: string, parent: string, driver: string | null, vendor: string, device: string, hasNetDir: boolean): string {
+  private addPciDevice(
+    pci: string,
+    parent: string,
+    driver: string | null,
+    vendor: string,
+    device: string,
+    hasNetDir: boolean,
+  ): string {
     const dir = `${parent}/${pci}`;
     this.sysfs.mkdir(dir);
     this.sysfs.writeFile(`${dir}/vendor`, `${vendor}\n`);
@@ -275,7 +368,8 @@ export class FakeHost {
       const deviceDir = l.device ? this.deviceDirs.get(l.device) : undefined;
       const dir = deviceDir ? `${deviceDir}/net/${l.name}` : `sys/devices/virtual/net/${l.name}`;
       nodes.set(dir, { kind: 'dir' });
-      const file = (name: string, content: string) => nodes.set(`${dir}/${name}`, { kind: 'file', content: `${content}\n` });
+      const file = (name: string, content: string) =>
+        nodes.set(`${dir}/${name}`, { kind: 'file', content: `${content}\n` });
       file('address', l.mac);
       file('mtu', String(l.mtu));
       file('ifindex', String(l.ifindex));
@@ -298,7 +392,10 @@ function defaultParentDir(pci: string): string {
 
 /** A stable, locally administered unicast MAC derived from the PCI address. */
 function macFromPci(pci: string, port = 0): string {
-  const digits = pci.replace(/[^0-9a-f]/gi, '').padStart(10, '0').slice(-8);
+  const digits = pci
+    .replace(/[^0-9a-f]/gi, '')
+    .padStart(10, '0')
+    .slice(-8);
   const bytes = [0x02, port, ...(digits.match(/../g) ?? []).map((h) => parseInt(h, 16))].slice(0, 6);
   return bytes.map((b) => b.toString(16).padStart(2, '0')).join(':');
 }
@@ -317,7 +414,16 @@ export function addUpstreamFixture(host: FakeHost): void {
       { pci: '0000:af:06.1', netdev: 'enp175s7' },
     ],
   });
-  host.addPf({ name: 'ens1', pci: '0000:05:00.0', numvfs: 0, totalvfs: null, extraNetdevs: ['ens1d1'], driver: 'mlx4_core', vendor: '0x15b3', device: '0x1003' });
+  host.addPf({
+    name: 'ens1',
+    pci: '0000:05:00.0',
+    numvfs: 0,
+    totalvfs: null,
+    extraNetdevs: ['ens1d1'],
+    driver: 'mlx4_core',
+    vendor: '0x15b3',
+    device: '0x1003',
+  });
 }
 
 export type FakeHostPorts = HostPorts & { fake: FakeHost };

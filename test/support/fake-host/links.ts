@@ -1,8 +1,9 @@
 // The Links port of the fake host: link lookups, namespaces, moves and renames, MAC, MTU, up/down,
 // addresses, routes and sysctls over a FakeNetwork, with the errors `ip` and the kernel give.
-import type { CallRecorder } from './recorder.js';
-import { type FakeLink, type FakeNetwork, type FakeNetworkOptions, ZERO_MAC, nsLabel, validIfName } from './network.js';
+
 import { HostError, type LinkInfo, type Links, type Netns, type RouteSpec } from '../../../src/host/ports.js';
+import { type FakeLink, type FakeNetwork, type FakeNetworkOptions, nsLabel, validIfName, ZERO_MAC } from './network.js';
+import type { CallRecorder } from './recorder.js';
 
 /** The Links port over a FakeNetwork. */
 export class FakeLinks implements Links {
@@ -34,7 +35,8 @@ export class FakeLinks implements Links {
 
   deleteNetns(path: string): void {
     this.recorder.call('NetnsDelete', `NetnsDelete ${path}`, 'event', () => {
-      if (!this.netnsExists(path)) throw new HostError(`Cannot remove namespace file "${path}": No such file or directory`, 'ENOENT');
+      if (!this.netnsExists(path))
+        throw new HostError(`Cannot remove namespace file "${path}": No such file or directory`, 'ENOENT');
       this.net.destroyNetns(path);
     });
   }
@@ -44,7 +46,8 @@ export class FakeLinks implements Links {
       const link = this.net.require(ns, name);
       const target = this.net.canonical(to);
       if (target === link.ns) return;
-      if (this.net.nameInUse(target, link.name)) throw new HostError('Error: An interface with the same name exists in the target netns.', 'EEXIST');
+      if (this.net.nameInUse(target, link.name))
+        throw new HostError('Error: An interface with the same name exists in the target netns.', 'EEXIST');
       for (const n of link.altnames) {
         if (this.net.nameInUse(target, n)) throw new HostError('RTNETLINK answers: File exists', 'EEXIST');
       }
@@ -61,7 +64,8 @@ export class FakeLinks implements Links {
   moveAndRename(ns: Netns, name: string, to: Netns, newName: string): void {
     this.recorder.call('LinkSetNsFd', `LinkSetNsFd ${name} ${nsLabel(to)} name ${newName}`, 'netlink', () => {
       const link = this.net.require(ns, name);
-      if (!validIfName(newName)) throw new HostError(`Error: argument "${newName}" is wrong: "name" not a valid ifname`, 'EINVAL');
+      if (!validIfName(newName))
+        throw new HostError(`Error: argument "${newName}" is wrong: "name" not a valid ifname`, 'EINVAL');
       const target = this.net.canonical(to);
       if (target === link.ns) throw new HostError('RTNETLINK answers: Invalid argument', 'EINVAL');
       for (const n of link.altnames) {
@@ -71,7 +75,8 @@ export class FakeLinks implements Links {
       // in the target; otherwise the link moves as it is and is renamed there, and that rename
       // can still fail, leaving the link moved.
       const clash = this.net.nameInUse(target, link.name);
-      if (clash && this.net.nameInUse(target, newName)) throw new HostError('Error: An interface with the same name exists in the target netns.', 'EEXIST');
+      if (clash && this.net.nameInUse(target, newName))
+        throw new HostError('Error: An interface with the same name exists in the target netns.', 'EEXIST');
       this.net.dropRoutes(link);
       link.up = false;
       link.addresses = [];
@@ -88,10 +93,12 @@ export class FakeLinks implements Links {
   rename(ns: Netns, name: string, newName: string): void {
     this.recorder.call('LinkSetName', `LinkSetName ${name} ${newName}`, 'netlink', () => {
       const link = this.net.require(ns, name);
-      if (!validIfName(newName)) throw new HostError(`Error: argument "${newName}" is wrong: "name" not a valid ifname`, 'EINVAL');
+      if (!validIfName(newName))
+        throw new HostError(`Error: argument "${newName}" is wrong: "name" not a valid ifname`, 'EINVAL');
       if (newName === link.name) return;
       if (this.net.nameInUse(link.ns, newName)) throw new HostError('RTNETLINK answers: File exists', 'EEXIST');
-      if (link.up && !this.options.renameWhileUp) throw new HostError('RTNETLINK answers: Device or resource busy', 'EBUSY');
+      if (link.up && !this.options.renameWhileUp)
+        throw new HostError('RTNETLINK answers: Device or resource busy', 'EBUSY');
       if (this.options.renameKeepsAltname) link.altnames.push(link.name);
       link.name = newName;
       this.net.version++;
@@ -110,7 +117,8 @@ export class FakeLinks implements Links {
   setMac(ns: Netns, name: string, mac: string): void {
     this.recorder.call('LinkSetHardwareAddr', `LinkSetHardwareAddr ${name} ${mac}`, 'netlink', () => {
       const link = this.net.require(ns, name);
-      if (!isUnicastMac(mac)) throw new HostError('RTNETLINK answers: Cannot assign requested address', 'EADDRNOTAVAIL');
+      if (!isUnicastMac(mac))
+        throw new HostError('RTNETLINK answers: Cannot assign requested address', 'EADDRNOTAVAIL');
       const vf = this.net.vfBehind(link);
       const locked = vf !== null && this.net.adminSet.has(vf.config) && vf.config.mac !== ZERO_MAC;
       if (vf?.pf.adminMac.locksUntrusted && locked && vf.config.trust !== true && mac.toLowerCase() !== vf.config.mac) {
@@ -160,12 +168,19 @@ export class FakeLinks implements Links {
     const via = route.gw ? ` via ${route.gw}` : '';
     this.recorder.call('RouteAdd', `RouteAdd ${name} ${route.dst}${via}`, 'netlink', () => {
       const link = this.net.require(ns, name);
-      if (!parseCidr(route.dst)) throw new HostError(`Error: any valid prefix is expected rather than "${route.dst}".`, 'EINVAL');
+      if (!parseCidr(route.dst))
+        throw new HostError(`Error: any valid prefix is expected rather than "${route.dst}".`, 'EINVAL');
       if (!link.up) throw new HostError('Error: Nexthop device is not up.', 'ENETDOWN');
       if (route.gw && !link.addresses.some((a) => sameSubnet(a, route.gw!))) {
         throw new HostError('Error: Nexthop has invalid gateway.', 'ENETUNREACH');
       }
-      const clash = this.net.routes.some((r) => r.ns === link.ns && r.dst === route.dst && (r.table ?? 254) === (route.table ?? 254) && (r.priority ?? 0) === (route.priority ?? 0));
+      const clash = this.net.routes.some(
+        (r) =>
+          r.ns === link.ns &&
+          r.dst === route.dst &&
+          (r.table ?? 254) === (route.table ?? 254) &&
+          (r.priority ?? 0) === (route.priority ?? 0),
+      );
       if (clash) throw new HostError('RTNETLINK answers: File exists', 'EEXIST');
       this.net.routes.push({ ...route, ns: link.ns, dev: link.name });
     });

@@ -2,7 +2,6 @@
 // and its types; the ports over it are FakeLinks (links.ts) and FakePfControl (pf-control.ts).
 import { HostError, type Netns, type RouteSpec, type VfConfig } from '../../../src/host/ports.js';
 
-
 /** PF-level features a driver may refuse; the value is the errno it answers with. */
 /** `rate` refuses any rate call (no ndo_set_vf_rate); `minRate` refuses a non-zero minimum only. */
 export type PfFeature = 'vlan' | 'proto8021ad' | 'mac' | 'rate' | 'minRate' | 'spoofchk' | 'trust' | 'linkState';
@@ -189,7 +188,8 @@ export class FakeNetwork {
   canonical(ns: Netns): string | null {
     if (ns === null) return null;
     const path = this.aliases.get(ns) ?? ns;
-    if (!this.namespaces.has(path)) throw new HostError(`Cannot open network namespace "${ns}": No such file or directory`, 'ENOENT');
+    if (!this.namespaces.has(path))
+      throw new HostError(`Cannot open network namespace "${ns}": No such file or directory`, 'ENOENT');
     return path;
   }
 

@@ -1,8 +1,9 @@
 // The PfControl port of the fake host: per-VF settings set through the PF (VLAN, MAC, rate,
 // spoofchk, trust, link state), with the refusals a driver answers for what it does not support.
-import { errnoText, type CallRecorder } from './recorder.js';
-import { type FakeLink, type FakeNetwork, type PfFeature, ZERO_MAC } from './network.js';
+
 import { HostError, type PfControl, type VfConfig, type VfLinkState, type VlanProto } from '../../../src/host/ports.js';
+import { type FakeLink, type FakeNetwork, type PfFeature, ZERO_MAC } from './network.js';
+import { type CallRecorder, errnoText } from './recorder.js';
 
 /** The PfControl port over a FakeNetwork: VF settings live on the PF link, as IFLA_VFINFO_LIST does. */
 export class FakePfControl implements PfControl {
@@ -79,7 +80,13 @@ export class FakePfControl implements PfControl {
     });
   }
 
-  private vfCall(op: string, args: string, pf: string, vf: number, apply: (config: VfConfig, link: FakeLink) => void): void {
+  private vfCall(
+    op: string,
+    args: string,
+    pf: string,
+    vf: number,
+    apply: (config: VfConfig, link: FakeLink) => void,
+  ): void {
     this.recorder.call(op, `${op} ${args}`, 'netlink', () => {
       const link = this.requirePf(pf);
       const config = link.vfs?.[vf];

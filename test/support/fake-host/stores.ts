@@ -1,6 +1,15 @@
-import type { CallRecorder } from './recorder.js';
-import { HostError, type Clock, type Lock, type Locks, type ProcessResult, type ProcessRunner, type ProcessTable, type StateFiles } from '../../../src/host/ports.js';
+import {
+  type Clock,
+  HostError,
+  type Lock,
+  type Locks,
+  type ProcessResult,
+  type ProcessRunner,
+  type ProcessTable,
+  type StateFiles,
+} from '../../../src/host/ports.js';
 import { checkStateName } from '../../../src/host/state-files.js';
+import type { CallRecorder } from './recorder.js';
 
 /** A clock that only moves when someone sleeps or a test advances it, so timeouts cost no real time. */
 export class FakeClock implements Clock {
@@ -67,7 +76,8 @@ export class FakeStateFiles implements StateFiles {
   writeJson(name: string, value: unknown): void {
     checkStateName(name);
     this.recorder.call('StateWrite', `StateWrite ${name}`, 'event', () => {
-      if (!this.canWrite) throw new HostError(`cannot write state file ${this.dir}/${name}: ${this.writeErrno}`, this.writeErrno);
+      if (!this.canWrite)
+        throw new HostError(`cannot write state file ${this.dir}/${name}: ${this.writeErrno}`, this.writeErrno);
       const text = JSON.stringify(value);
       if (text === undefined) throw new HostError(`state file ${name}: value is not JSON-serialisable`, 'EINVAL');
       this.files.set(name, text);
@@ -77,7 +87,8 @@ export class FakeStateFiles implements StateFiles {
   remove(name: string): void {
     checkStateName(name);
     this.recorder.call('StateRemove', `StateRemove ${name}`, 'event', () => {
-      if (!this.canWrite && this.files.has(name)) throw new HostError(`cannot remove state file ${this.dir}/${name}: ${this.writeErrno}`, this.writeErrno);
+      if (!this.canWrite && this.files.has(name))
+        throw new HostError(`cannot remove state file ${this.dir}/${name}: ${this.writeErrno}`, this.writeErrno);
       this.files.delete(name);
     });
   }
@@ -229,8 +240,12 @@ export class FakeProcessRunner implements ProcessRunner {
   private answerAsIpam(call: ExecCall): ProcessResult {
     const command = call.env.CNI_COMMAND ?? '';
     const cniVersion = requestVersion(call.stdin);
-    if (this.ipamError && this.ipamError.commands.includes(command)) {
-      return { status: 1, stdout: JSON.stringify({ cniVersion, code: this.ipamError.code, msg: this.ipamError.msg }), stderr: '' };
+    if (this.ipamError?.commands.includes(command)) {
+      return {
+        status: 1,
+        stdout: JSON.stringify({ cniVersion, code: this.ipamError.code, msg: this.ipamError.msg }),
+        stderr: '',
+      };
     }
     if (command !== 'ADD') return { status: 0, stdout: '', stderr: '' };
     const result = this.ipamResult ? this.ipamResult(cniVersion) : defaultIpamResult(cniVersion);

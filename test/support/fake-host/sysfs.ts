@@ -45,7 +45,8 @@ export class FakeSysfsTree implements Sysfs {
     if (p === '') return;
     this.mkdir(parentOf(p));
     const existing = this.nodes.get(p);
-    if (existing && existing.kind !== 'dir') throw new HostError(`fake sysfs: ${p} exists and is not a directory`, 'EEXIST');
+    if (existing && existing.kind !== 'dir')
+      throw new HostError(`fake sysfs: ${p} exists and is not a directory`, 'EEXIST');
     this.nodes.set(p, { kind: 'dir' });
   }
 
@@ -88,13 +89,14 @@ export class FakeSysfsTree implements Sysfs {
   read(path: string): string | null {
     const found = this.resolve(path, true);
     if (!found) return null;
-    if (found.node.kind === 'dir') throw new HostError(`sysfs read ${path}: EISDIR: illegal operation on a directory`, 'EISDIR');
+    if (found.node.kind === 'dir')
+      throw new HostError(`sysfs read ${path}: EISDIR: illegal operation on a directory`, 'EISDIR');
     return found.node.kind === 'file' ? found.node.content.trim() : null;
   }
 
   list(path: string): string[] | null {
     const found = this.resolve(path, true);
-    if (!found || found.node.kind !== 'dir') return null;
+    if (found?.node.kind !== 'dir') return null;
     const prefix = found.path === '' ? '' : `${found.path}/`;
     const names = new Set<string>();
     const collect = (key: string): void => {
@@ -109,7 +111,7 @@ export class FakeSysfsTree implements Sysfs {
 
   linkName(path: string): string | null {
     const found = this.resolve(path, false);
-    if (!found || found.node.kind !== 'link') return null;
+    if (found?.node.kind !== 'link') return null;
     return baseName(found.node.target);
   }
 
@@ -125,7 +127,9 @@ export class FakeSysfsTree implements Sysfs {
 
   private resolve(path: string, followLast: boolean, depth = 0): { path: string; node: SysfsNode } | null {
     if (depth > MAX_SYMLINK_DEPTH) return null;
-    const parts = normalizeSysfsPath(path).split('/').filter((s) => s !== '');
+    const parts = normalizeSysfsPath(path)
+      .split('/')
+      .filter((s) => s !== '');
     let cur = '';
     let node: SysfsNode = this.nodes.get('')!;
     for (let i = 0; i < parts.length; i++) {

@@ -28,9 +28,22 @@ describe('StoreVfAccounting', () => {
     await store.seedStandardNames(STANDARD_RESOURCE_CLASSES, STANDARD_TRAITS);
     await store.ensureTrait('CUSTOM_PHYSNET_PUBLIC');
     await store.createProvider({ uuid: ROOT, name: 'h', parentUuid: null });
-    for (const [uuid, name] of [[PF0, 'h_pf0'], [PF1, 'h_pf1']] as const) {
+    for (const [uuid, name] of [
+      [PF0, 'h_pf0'],
+      [PF1, 'h_pf1'],
+    ] as const) {
       const p = await store.createProvider({ uuid, name, parentUuid: ROOT });
-      const inv = await store.setInventories(uuid, p.generation, [{ resourceClass: 'SRIOV_NET_VF', total: 1, reserved: 0, minUnit: 1, maxUnit: 1, stepSize: 1, allocationRatio: 1 }]);
+      const inv = await store.setInventories(uuid, p.generation, [
+        {
+          resourceClass: 'SRIOV_NET_VF',
+          total: 1,
+          reserved: 0,
+          minUnit: 1,
+          maxUnit: 1,
+          stepSize: 1,
+          allocationRatio: 1,
+        },
+      ]);
       if (uuid === PF0) await store.setProviderTraits(uuid, inv.generation, ['CUSTOM_PHYSNET_PUBLIC']);
     }
     acct = new StoreVfAccounting(async () => store, ROOT, 'file:///test');
@@ -61,7 +74,10 @@ describe('StoreVfAccounting', () => {
     (await openNodeLedger(path)).all();
     assert.equal(await openNodeModel(path), null);
     const none = new StoreVfAccounting(() => openNodeModel(path), ROOT, `file://${path}`);
-    assert.deepEqual([await none.knows(PF0), await none.candidatePfs('CUSTOM_PHYSNET_PUBLIC'), await none.claim(C1, PF0, 'n')], [false, [], false]);
+    assert.deepEqual(
+      [await none.knows(PF0), await none.candidatePfs('CUSTOM_PHYSNET_PUBLIC'), await none.claim(C1, PF0, 'n')],
+      [false, [], false],
+    );
     await none.release(C1);
     assert.equal(await openNodeModel(path), null, 'still no model in the file');
   });

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { runDoctor, type DoctorReport, type Finding } from '../../../src/agent/doctor.js';
+import { type DoctorReport, type Finding, runDoctor } from '../../../src/agent/doctor.js';
 import { renderDoctor } from '../../../src/agent/render.js';
-import type { FakeHost } from '../../support/fake-host/host.js';
 import { MemoryVfLedger } from '../../../src/store/vf-ledger.js';
+import type { FakeHost } from '../../support/fake-host/host.js';
 import { plainHost, sriovHost } from '../../support/fake-sriov-hosts.js';
 
 const GOOD_CMDLINE = 'BOOT_IMAGE=/vmlinuz root=/dev/sda1 ro intel_iommu=on iommu=pt';
@@ -23,10 +23,17 @@ function ledgerOf(host: FakeHost): MemoryVfLedger {
   return l;
 }
 
-function doctor(host: FakeHost, opts: { simulated?: boolean; noState?: boolean; model?: { target: string; held: Map<string, string> } } = {}): DoctorReport {
+function doctor(
+  host: FakeHost,
+  opts: { simulated?: boolean; noState?: boolean; model?: { target: string; held: Map<string, string> } } = {},
+): DoctorReport {
   return runDoctor({
-    sysfs: host.sysfs, state: opts.noState ? null : host.state, stateDir: '/var/lib/cni/sriov', simulated: opts.simulated ?? false,
-    ledger: opts.noState ? null : ledgerOf(host), model: opts.model ?? null,
+    sysfs: host.sysfs,
+    state: opts.noState ? null : host.state,
+    stateDir: '/var/lib/cni/sriov',
+    simulated: opts.simulated ?? false,
+    ledger: opts.noState ? null : ledgerOf(host),
+    model: opts.model ?? null,
   });
 }
 
@@ -37,13 +44,23 @@ function find(r: DoctorReport, check: string, subject: string | null = null): Fi
 }
 
 function claim(host: FakeHost, pci: string, containerId: string, ifname = 'net1'): void {
-  ledgerOf(host).write({ pci, network: 'sriov-net', containerId, ifname, netns: `/var/run/netns/${containerId}`, at: '2026-01-01T00:00:00Z' });
+  ledgerOf(host).write({
+    pci,
+    network: 'sriov-net',
+    containerId,
+    ifname,
+    netns: `/var/run/netns/${containerId}`,
+    at: '2026-01-01T00:00:00Z',
+  });
 }
 
 describe('doctor', () => {
   it('passes a healthy host, exit 0', () => {
     const r = doctor(healthy());
-    assert.deepEqual(r.findings.filter((f) => f.status !== 'pass'), []);
+    assert.deepEqual(
+      r.findings.filter((f) => f.status !== 'pass'),
+      [],
+    );
     assert.equal(r.exitCode, 0);
     assert.match(find(r, 'iommu').detail, /^3 IOMMU groups \(kernel command line: intel_iommu=on iommu=pt\)$/);
     assert.match(find(r, 'sriov-pf').detail, /2 SR-IOV PFs on 1 NIC: enp59s0f0 \(0000:3b:00.0, ixgbe\), enp59s0f1/);
@@ -59,8 +76,14 @@ describe('doctor', () => {
     const r = doctor(host);
     const f = find(r, 'iommu');
     assert.equal(f.status, 'fail');
-    assert.match(f.detail, /IOMMU is off: \/sys\/kernel\/iommu_groups is empty \(no IOMMU option on the kernel command line\)/);
-    assert.match(f.fix!, /add "intel_iommu=on iommu=pt" \(Intel\).* to GRUB_CMDLINE_LINUX in \/etc\/default\/grub.*and reboot/);
+    assert.match(
+      f.detail,
+      /IOMMU is off: \/sys\/kernel\/iommu_groups is empty \(no IOMMU option on the kernel command line\)/,
+    );
+    assert.match(
+      f.fix!,
+      /add "intel_iommu=on iommu=pt" \(Intel\).* to GRUB_CMDLINE_LINUX in \/etc\/default\/grub.*and reboot/,
+    );
     assert.equal(r.exitCode, 1);
   });
 
@@ -70,7 +93,10 @@ describe('doctor', () => {
     host.sysfs.mkdir('sys/kernel/iommu_groups');
     const f = find(doctor(host), 'iommu');
     assert.equal(f.status, 'fail');
-    assert.match(f.detail, /asked for the IOMMU \(kernel command line: intel_iommu=on iommu=pt\) but \/sys\/kernel\/iommu_groups is empty/);
+    assert.match(
+      f.detail,
+      /asked for the IOMMU \(kernel command line: intel_iommu=on iommu=pt\) but \/sys\/kernel\/iommu_groups is empty/,
+    );
     assert.match(f.fix!, /enable VT-d \(Intel\) or AMD-Vi/);
   });
 
@@ -98,7 +124,14 @@ describe('doctor', () => {
   });
 
   it('fails PFs without VFs, with the sysfs and the legacy max_vfs fixes', () => {
-    const host = healthy(sriovHost({ pf: [{ vfs: [], numvfs: 0 }, { vfs: [], numvfs: 0 }] }));
+    const host = healthy(
+      sriovHost({
+        pf: [
+          { vfs: [], numvfs: 0 },
+          { vfs: [], numvfs: 0 },
+        ],
+      }),
+    );
     const r = doctor(host);
     const f = find(r, 'numvfs', 'enp59s0f0');
     assert.equal(f.status, 'fail');
@@ -122,7 +155,10 @@ describe('doctor', () => {
     const over = find(r, 'numvfs', 'enp59s0f0');
     assert.equal(over.status, 'fail');
     assert.match(over.detail, /sriov_numvfs 4 exceeds sriov_totalvfs 2 on enp59s0f0: impossible/);
-    assert.equal(over.fix, 'echo 0 > /sys/class/net/enp59s0f0/device/sriov_numvfs && echo 2 > /sys/class/net/enp59s0f0/device/sriov_numvfs');
+    assert.equal(
+      over.fix,
+      'echo 0 > /sys/class/net/enp59s0f0/device/sriov_numvfs && echo 2 > /sys/class/net/enp59s0f0/device/sriov_numvfs',
+    );
     const mismatch = find(r, 'numvfs', 'enp59s0f1');
     assert.equal(mismatch.status, 'fail');
     assert.match(mismatch.detail, /sriov_numvfs says 6 but enp59s0f1 links 4 VFs/);
@@ -136,7 +172,18 @@ describe('doctor', () => {
   });
 
   it('fails VFs without a driver and gives the bind commands', () => {
-    const host = healthy(sriovHost({ pf: [{ vfs: [{ pci: '0000:3b:10.0', netdev: 'enp59s0f0v0', driver: 'ixgbevf' }, { pci: '0000:3b:10.2', netdev: null, driver: null }] }] }));
+    const host = healthy(
+      sriovHost({
+        pf: [
+          {
+            vfs: [
+              { pci: '0000:3b:10.0', netdev: 'enp59s0f0v0', driver: 'ixgbevf' },
+              { pci: '0000:3b:10.2', netdev: null, driver: null },
+            ],
+          },
+        ],
+      }),
+    );
     const f = find(doctor(host), 'vf-driver', 'enp59s0f0');
     assert.equal(f.status, 'fail');
     assert.equal(f.detail, '1 VF of enp59s0f0 without a driver: vf 1 (0000:3b:10.2)');
@@ -150,7 +197,10 @@ describe('doctor', () => {
     host.net.version++;
     const r = doctor(host);
     const down = find(r, 'link', 'enp59s0f0');
-    assert.deepEqual([down.status, down.detail, down.fix], ['fail', 'enp59s0f0 is administratively down: its VFs have no link', 'ip link set enp59s0f0 up']);
+    assert.deepEqual(
+      [down.status, down.detail, down.fix],
+      ['fail', 'enp59s0f0 is administratively down: its VFs have no link', 'ip link set enp59s0f0 up'],
+    );
     const nocarrier = find(r, 'link', 'enp59s0f1');
     assert.equal(nocarrier.status, 'fail');
     assert.match(nocarrier.detail, /no carrier \(operstate down\)/);
@@ -179,7 +229,10 @@ describe('doctor', () => {
     const r = doctor(host);
     const f = find(r, 'ledger-claims');
     assert.equal(f.status, 'fail');
-    assert.match(f.detail, /the ledger holds VFs that no longer exist: 0000:3b:10.6 \(c1\/net1 in the ledger, c1\/net1 in att-c1-net1.json\)/);
+    assert.match(
+      f.detail,
+      /the ledger holds VFs that no longer exist: 0000:3b:10.6 \(c1\/net1 in the ledger, c1\/net1 in att-c1-net1.json\)/,
+    );
     assert.match(f.fix!, /CNI GC.*removes their claims from memory and \/var\/lib\/cni\/sriov\/att-c1-net1.json$/);
     assert.equal(r.exitCode, 1);
   });
@@ -211,7 +264,10 @@ describe('doctor', () => {
 
   it('reads no ledger when there is no state directory', () => {
     const f = find(doctor(healthy(), { noState: true }), 'ledger-claims');
-    assert.deepEqual([f.status, f.detail], ['pass', 'no state directory at /var/lib/cni/sriov and no ledger: nothing is claimed']);
+    assert.deepEqual(
+      [f.status, f.detail],
+      ['pass', 'no state directory at /var/lib/cni/sriov and no ledger: nothing is claimed'],
+    );
   });
 
   it('prints a table with every finding and a summary', () => {
@@ -221,20 +277,31 @@ describe('doctor', () => {
     assert.match(lines[0]!, /^CHECK +STATUS +DETAIL +FIX$/);
     assert.match(text, /^iommu +SKIP +skipped: simulated host/m);
     assert.match(text, /^link enp59s0f0 +FAIL +enp59s0f0 is administratively +ip link set enp59s0f0 up$/m);
-    assert.ok(lines.every((l) => l.length <= 100), text);
+    assert.ok(
+      lines.every((l) => l.length <= 100),
+      text,
+    );
     assert.match(lines.at(-1)!, /^\d+ passed, 0 warnings, 1 failed, 1 skipped$/);
   });
 
   describe('model-claims: the model and the attachments agree', () => {
     const TARGET = 'file:///var/lib/vfnet/vfnet.db';
     function attached(host: FakeHost, cid: string, consumer: string, url = TARGET): void {
-      host.state.writeJson(`att-${cid}-net1.json`, { containerId: cid, ifname: 'net1', vf: { pci: '0000:3b:10.0' }, model: { url, consumer } });
+      host.state.writeJson(`att-${cid}-net1.json`, {
+        containerId: cid,
+        ifname: 'net1',
+        vf: { pci: '0000:3b:10.0' },
+        model: { url, consumer },
+      });
     }
     it('passes when every model-claimed attachment holds its claim and every claim has an attachment', () => {
       const host = healthy();
       attached(host, 'c1', 'cons-1');
       attached(host, 'c2', 'cons-2', 'http://elsewhere:8778');
-      const f = find(doctor(host, { model: { target: TARGET, held: new Map([['cons-1', 'rp-pf0']]) } }), 'model-claims');
+      const f = find(
+        doctor(host, { model: { target: TARGET, held: new Map([['cons-1', 'rp-pf0']]) } }),
+        'model-claims',
+      );
       assert.deepEqual([f.status, f.detail], ['pass', `1 attachment and 1 claim in ${TARGET} agree`]);
     });
     it('fails an attachment whose claim the model lost, and warns about a claim nobody holds', () => {
@@ -242,14 +309,23 @@ describe('doctor', () => {
       attached(host, 'c1', 'cons-1');
       const r = doctor(host, { model: { target: TARGET, held: new Map([['cons-9', 'rp-pf0']]) } });
       const found = r.findings.filter((x) => x.check === 'model-claims');
-      assert.deepEqual(found.map((x) => x.status), ['fail', 'warn']);
-      assert.match(found[0]!.detail, /the model at file:\/\/\/var\/lib\/vfnet\/vfnet.db no longer counts: 0000:3b:10.0 by c1\/net1/);
+      assert.deepEqual(
+        found.map((x) => x.status),
+        ['fail', 'warn'],
+      );
+      assert.match(
+        found[0]!.detail,
+        /the model at file:\/\/\/var\/lib\/vfnet\/vfnet.db no longer counts: 0000:3b:10.0 by c1\/net1/,
+      );
       assert.match(found[1]!.detail, /^1 VF claim in .* with no attachment behind it .*: consumers cons-9$/);
       assert.match(found[1]!.fix!, /CNI GC/);
       assert.equal(r.exitCode, 1);
     });
     it('is not checked when no model was consulted', () => {
-      assert.equal(doctor(healthy()).findings.some((x) => x.check === 'model-claims'), false);
+      assert.equal(
+        doctor(healthy()).findings.some((x) => x.check === 'model-claims'),
+        false,
+      );
     });
   });
 });

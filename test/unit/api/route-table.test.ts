@@ -38,7 +38,10 @@ describe('route table', () => {
 describe('microversions', () => {
   it('names every version from 1.0 to the latest, once and in order', () => {
     const minors = Object.values(MV);
-    assert.deepEqual(minors, minors.map((_, i) => i));
+    assert.deepEqual(
+      minors,
+      minors.map((_, i) => i),
+    );
     assert.equal(versionString(MAX_VERSION), `1.${minors.length - 1}`);
     assert.equal(versionString(MAX_VERSION), '1.39');
   });
@@ -47,8 +50,10 @@ describe('microversions', () => {
 describe('src/api layout', () => {
   const root = process.env.VFNET_ROOT ?? new URL('../../../../', import.meta.url).pathname;
   const api = join(root, 'src', 'api');
-  const files = (dir: string): string[] => readdirSync(dir, { withFileTypes: true })
-    .flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  const files = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+    );
 
   it('handlers never import one another', () => {
     const handlers = files(join(api, 'handlers'));

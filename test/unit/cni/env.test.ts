@@ -1,6 +1,6 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkArgsKnown, CniError, parseCniArgs, parseEnv, validateIfname } from '../../../src/cni/index.js';
+import { test } from 'node:test';
+import { CniError, checkArgsKnown, parseCniArgs, parseEnv, validateIfname } from '../../../src/cni/index.js';
 
 const full = {
   CNI_COMMAND: 'ADD',
@@ -27,7 +27,13 @@ test('ADD with every variable parses them all', () => {
   assert.equal(env.containerId, 'c0ffee');
   assert.equal(env.netns, '/var/run/netns/t1');
   assert.equal(env.ifname, 'net1');
-  assert.deepEqual([...env.args], [['IgnoreUnknown', '1'], ['K8S_POD_NAME', 'web']]);
+  assert.deepEqual(
+    [...env.args],
+    [
+      ['IgnoreUnknown', '1'],
+      ['K8S_POD_NAME', 'web'],
+    ],
+  );
   assert.equal(env.ignoreUnknownArgs, true);
   assert.deepEqual(env.paths, ['/opt/cni/bin', '/usr/lib/cni']);
   assert.equal(env.netnsOverride, false);
@@ -81,7 +87,10 @@ test('STATUS and GC need only CNI_PATH and ignore attachment variables', () => {
 
 test('VERSION needs nothing and accepts libcni dummies', () => {
   assert.equal(parseEnv({ CNI_COMMAND: 'VERSION' }).command, 'VERSION');
-  assert.equal(parseEnv({ CNI_COMMAND: 'VERSION', CNI_NETNS: 'dummy', CNI_IFNAME: 'dummy', CNI_PATH: 'dummy' }).command, 'VERSION');
+  assert.equal(
+    parseEnv({ CNI_COMMAND: 'VERSION', CNI_NETNS: 'dummy', CNI_IFNAME: 'dummy', CNI_PATH: 'dummy' }).command,
+    'VERSION',
+  );
 });
 
 test('container ID: first character alphanumeric, then [A-Za-z0-9_.-]', () => {

@@ -1,9 +1,14 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CniError, delegateIpam, ipamType, type CniRequest, type ExecutableFinder } from '../../../src/cni/index.js';
+import { test } from 'node:test';
+import { CniError, type CniRequest, delegateIpam, type ExecutableFinder, ipamType } from '../../../src/cni/index.js';
 import type { ProcessResult, ProcessRunner } from '../../../src/host/ports.js';
 
-interface Call { file: string; args: string[]; env: Record<string, string | undefined>; stdin: Buffer }
+interface Call {
+  file: string;
+  args: string[];
+  env: Record<string, string | undefined>;
+  stdin: Buffer;
+}
 
 class FakeRunner implements ProcessRunner {
   readonly calls: Call[] = [];
@@ -16,7 +21,8 @@ class FakeRunner implements ProcessRunner {
 }
 
 // Deliberately odd spacing, key order and a unicode escape: the delegate must get these exact bytes.
-const stdinText = '{ "cniVersion":"1.0.0",  "name":"n\\u0065t", "type":"sriov",\n "ipam":{"type":"host-local","subnet":"10.1.0.0/24"} }';
+const stdinText =
+  '{ "cniVersion":"1.0.0",  "name":"n\\u0065t", "type":"sriov",\n "ipam":{"type":"host-local","subnet":"10.1.0.0/24"} }';
 
 function request(stderr: string[] = [], overrides: Partial<CniRequest> = {}): CniRequest {
   const stdin = Buffer.from(stdinText);
@@ -32,19 +38,36 @@ function request(stderr: string[] = [], overrides: Partial<CniRequest> = {}): Cn
     config: JSON.parse(stdinText) as Record<string, unknown>,
     stdin,
     prevResult: null,
-    env: { CNI_COMMAND: 'ADD', CNI_CONTAINERID: 'c1', CNI_NETNS: '/var/run/netns/t1', CNI_IFNAME: 'net1', CNI_PATH: '/opt/cni/bin:/usr/lib/cni', PATH: '/usr/bin' },
+    env: {
+      CNI_COMMAND: 'ADD',
+      CNI_CONTAINERID: 'c1',
+      CNI_NETNS: '/var/run/netns/t1',
+      CNI_IFNAME: 'net1',
+      CNI_PATH: '/opt/cni/bin:/usr/lib/cni',
+      PATH: '/usr/bin',
+    },
     stderr: (t) => stderr.push(t),
     ...overrides,
   };
 }
 
-const foundIn = (dir: string): ExecutableFinder => (name, dirs) => (dirs.includes(dir) ? `${dir}/${name}` : null);
+const foundIn =
+  (dir: string): ExecutableFinder =>
+  (name, dirs) =>
+    dirs.includes(dir) ? `${dir}/${name}` : null;
 const ok = (stdout: string, stderr = ''): ProcessResult => ({ status: 0, stdout, stderr });
 
 test('ADD passes the raw stdin bytes and the environment with CNI_COMMAND, and parses the result', () => {
-  const runner = new FakeRunner(ok('{"cniVersion":"1.0.0","ips":[{"address":"10.1.0.2/24","gateway":"10.1.0.1"}],"dns":{}}'));
+  const runner = new FakeRunner(
+    ok('{"cniVersion":"1.0.0","ips":[{"address":"10.1.0.2/24","gateway":"10.1.0.1"}],"dns":{}}'),
+  );
   const result = delegateIpam('ADD', request(), runner, { find: foundIn('/usr/lib/cni') });
-  assert.deepEqual(result, { interfaces: [], ips: [{ address: '10.1.0.2/24', gateway: '10.1.0.1' }], routes: [], dns: {} });
+  assert.deepEqual(result, {
+    interfaces: [],
+    ips: [{ address: '10.1.0.2/24', gateway: '10.1.0.1' }],
+    routes: [],
+    dns: {},
+  });
   assert.equal(runner.calls.length, 1);
   const call = runner.calls[0]!;
   assert.equal(call.file, '/usr/lib/cni/host-local');
@@ -71,7 +94,9 @@ test('a result without cniVersion is read in the config version', () => {
 
 test("the delegate's stderr is forwarded", () => {
   const stderr: string[] = [];
-  delegateIpam('DEL', request(stderr), new FakeRunner(ok('', 'released 10.1.0.2\n')), { find: foundIn('/opt/cni/bin') });
+  delegateIpam('DEL', request(stderr), new FakeRunner(ok('', 'released 10.1.0.2\n')), {
+    find: foundIn('/opt/cni/bin'),
+  });
   assert.deepEqual(stderr, ['released 10.1.0.2\n']);
 });
 
@@ -86,7 +111,12 @@ function cniError(fn: () => unknown): CniError {
 }
 
 test("a delegate's error JSON keeps its code and gets the delegate's name", () => {
-  const runner = new FakeRunner({ status: 1, stdout: '{"cniVersion":"1.0.0","code":11,"msg":"no IP addresses available in range set","details":"10.1.0.1-10.1.0.254"}', stderr: '' });
+  const runner = new FakeRunner({
+    status: 1,
+    stdout:
+      '{"cniVersion":"1.0.0","code":11,"msg":"no IP addresses available in range set","details":"10.1.0.1-10.1.0.254"}',
+    stderr: '',
+  });
   const e = cniError(() => delegateIpam('ADD', request(), runner, { find: foundIn('/opt/cni/bin') }));
   assert.equal(e.code, 11);
   assert.equal(e.msg, 'host-local: no IP addresses available in range set');
@@ -101,13 +131,17 @@ test('a delegate failing without error JSON reports its stderr', () => {
 });
 
 test('a delegate whose output is not a result is a decoding error naming it', () => {
-  const e = cniError(() => delegateIpam('ADD', request(), new FakeRunner(ok('hello')), { find: foundIn('/opt/cni/bin') }));
+  const e = cniError(() =>
+    delegateIpam('ADD', request(), new FakeRunner(ok('hello')), { find: foundIn('/opt/cni/bin') }),
+  );
   assert.equal(e.code, 6);
   assert.match(e.msg, /^host-local: /);
 });
 
 test('a delegate that cannot be run is an I/O error', () => {
-  const e = cniError(() => delegateIpam('ADD', request(), new FakeRunner(new Error('EACCES')), { find: foundIn('/opt/cni/bin') }));
+  const e = cniError(() =>
+    delegateIpam('ADD', request(), new FakeRunner(new Error('EACCES')), { find: foundIn('/opt/cni/bin') }),
+  );
   assert.equal(e.code, 5);
   assert.match(e.details, /EACCES/);
 });
@@ -154,8 +188,12 @@ test('ipam.type must be present and a plain name', () => {
   assert.equal(runner.calls.length, 0);
 });
 
-test("a message the delegate already prefixed with its name is not prefixed twice", () => {
-  const runner = new FakeRunner({ status: 1, stdout: '{"code":999,"msg":"host-local: Failed to find address added by container c1"}', stderr: '' });
+test('a message the delegate already prefixed with its name is not prefixed twice', () => {
+  const runner = new FakeRunner({
+    status: 1,
+    stdout: '{"code":999,"msg":"host-local: Failed to find address added by container c1"}',
+    stderr: '',
+  });
   const e = cniError(() => delegateIpam('CHECK', request(), runner, { find: foundIn('/opt/cni/bin') }));
   assert.equal(e.msg, 'host-local: Failed to find address added by container c1');
 });

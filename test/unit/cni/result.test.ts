@@ -1,6 +1,6 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CniError, formatResult, parseResult, SUPPORTED_VERSIONS, type CniResult } from '../../../src/cni/index.js';
+import { test } from 'node:test';
+import { CniError, type CniResult, formatResult, parseResult, SUPPORTED_VERSIONS } from '../../../src/cni/index.js';
 
 // The spec reference's 1.0.0 example.
 const example100 = {
@@ -27,7 +27,12 @@ const dualStack: CniResult = {
     { dst: '::/0', gw: 'fd00::1' },
     { dst: '192.168.0.0/16' },
   ],
-  dns: { nameservers: ['10.56.217.1', 'fd00::1'], domain: 'example.org', search: ['example.org'], options: ['ndots:2'] },
+  dns: {
+    nameservers: ['10.56.217.1', 'fd00::1'],
+    domain: 'example.org',
+    search: ['example.org'],
+    options: ['ndots:2'],
+  },
 };
 
 test('the 1.0.0 example parses and formats back to itself', () => {
@@ -69,20 +74,32 @@ test('1.0.0 drops the 1.1.0 interface and route fields', () => {
     { name: 'net1', mac: 'ca:fe:c0:ff:ee:01', sandbox: '/var/run/netns/t1' },
     { name: 'vhost0' },
   ]);
-  assert.deepEqual(out.routes, [{ dst: '0.0.0.0/0', gw: '10.56.217.1' }, { dst: '::/0', gw: 'fd00::1' }, { dst: '192.168.0.0/16' }]);
+  assert.deepEqual(out.routes, [
+    { dst: '0.0.0.0/0', gw: '10.56.217.1' },
+    { dst: '::/0', gw: 'fd00::1' },
+    { dst: '192.168.0.0/16' },
+  ]);
   assert.ok(out.ips.every((ip) => !('version' in ip)));
 });
 
 test('0.4.0 labels each address with its family', () => {
   const out = formatResult(dualStack, '0.4.0') as { ips: { version: string; address: string }[] };
-  assert.deepEqual(out.ips.map((ip) => [ip.version, ip.address]), [['4', '10.56.217.2/24'], ['6', 'fd00::2/64'], ['4', '10.56.218.2/24']]);
+  assert.deepEqual(
+    out.ips.map((ip) => [ip.version, ip.address]),
+    [
+      ['4', '10.56.217.2/24'],
+      ['6', 'fd00::2/64'],
+      ['4', '10.56.218.2/24'],
+    ],
+  );
 });
 
 test('dual stack in 0.2.0: first address of each family, routes split by family', () => {
   assert.deepEqual(formatResult(dualStack, '0.2.0'), {
     cniVersion: '0.2.0',
     ip4: {
-      ip: '10.56.217.2/24', gateway: '10.56.217.1',
+      ip: '10.56.217.2/24',
+      gateway: '10.56.217.1',
       routes: [{ dst: '0.0.0.0/0', gw: '10.56.217.1' }, { dst: '192.168.0.0/16' }],
     },
     ip6: { ip: 'fd00::2/64', gateway: 'fd00::1', routes: [{ dst: '::/0', gw: 'fd00::1' }] },
@@ -128,7 +145,11 @@ test('converting up from 0.2.0 gives no interfaces and no ips[].interface', () =
 test('a result with no addresses (no IPAM) formats in every version', () => {
   const r: CniResult = { interfaces: [{ name: 'net1', sandbox: '/x' }], ips: [], routes: [], dns: {} };
   assert.deepEqual(formatResult(r, '0.2.0'), { cniVersion: '0.2.0', dns: {} });
-  assert.deepEqual(formatResult(r, '1.0.0'), { cniVersion: '1.0.0', interfaces: [{ name: 'net1', sandbox: '/x' }], dns: {} });
+  assert.deepEqual(formatResult(r, '1.0.0'), {
+    cniVersion: '1.0.0',
+    interfaces: [{ name: 'net1', sandbox: '/x' }],
+    dns: {},
+  });
 });
 
 test('a result without cniVersion takes the fallback version', () => {
@@ -142,7 +163,9 @@ test('a result without cniVersion takes the fallback version', () => {
 });
 
 test('host-local 0.3.1 output without interfaces parses', () => {
-  const r = parseResult('{"cniVersion":"0.3.1","ips":[{"version":"4","address":"10.22.0.2/16","gateway":"10.22.0.1"}],"dns":{}}');
+  const r = parseResult(
+    '{"cniVersion":"0.3.1","ips":[{"version":"4","address":"10.22.0.2/16","gateway":"10.22.0.1"}],"dns":{}}',
+  );
   assert.deepEqual(r.ips, [{ address: '10.22.0.2/16', gateway: '10.22.0.1' }]);
 });
 
@@ -168,10 +191,19 @@ test('invalid results are rejected with code 6 naming the field', () => {
   decodeError(() => parseResult({ ...base, ips: [{ address: '10.0.0.2/33' }] }), /ips\[0\]\.address/);
   decodeError(() => parseResult({ ...base, ips: [{ address: 'fd00::2/129' }] }), /ips\[0\]\.address/);
   decodeError(() => parseResult({ ...base, ips: [{ address: 'x/24' }] }), /ips\[0\]\.address/);
-  decodeError(() => parseResult({ ...base, ips: [{ address: '10.0.0.2/24', interface: 1 }] }), /ips\[0\]\.interface.*index 1/);
+  decodeError(
+    () => parseResult({ ...base, ips: [{ address: '10.0.0.2/24', interface: 1 }] }),
+    /ips\[0\]\.interface.*index 1/,
+  );
   decodeError(() => parseResult({ ...base, ips: [{ address: '10.0.0.2/24', interface: -1 }] }), /ips\[0\]\.interface/);
-  decodeError(() => parseResult({ ...base, ips: [{ address: '10.0.0.2/24', gateway: 'fd00::1' }] }), /ips\[0\]\.gateway/);
-  decodeError(() => parseResult({ ...base, cniVersion: '0.4.0', ips: [{ version: '6', address: '10.0.0.2/24' }] }), /ips\[0\]\.version/);
+  decodeError(
+    () => parseResult({ ...base, ips: [{ address: '10.0.0.2/24', gateway: 'fd00::1' }] }),
+    /ips\[0\]\.gateway/,
+  );
+  decodeError(
+    () => parseResult({ ...base, cniVersion: '0.4.0', ips: [{ version: '6', address: '10.0.0.2/24' }] }),
+    /ips\[0\]\.version/,
+  );
   decodeError(() => parseResult({ ...base, routes: [{ dst: '0.0.0.0/0', gw: 'nope' }] }), /routes\[0\]\.gw/);
   decodeError(() => parseResult({ ...base, routes: [{ gw: '10.0.0.1' }] }), /routes\[0\]\.dst/);
   decodeError(() => parseResult({ ...base, interfaces: [{ mac: 'aa' }] }), /interfaces\[0\]\.name/);
@@ -180,6 +212,12 @@ test('invalid results are rejected with code 6 naming the field', () => {
 });
 
 test('an unknown result version is code 1', () => {
-  assert.throws(() => parseResult({ cniVersion: '9.9.9' }), (e: unknown) => e instanceof CniError && e.code === 1);
-  assert.throws(() => formatResult(dualStack, '9.9.9'), (e: unknown) => e instanceof CniError && e.code === 1);
+  assert.throws(
+    () => parseResult({ cniVersion: '9.9.9' }),
+    (e: unknown) => e instanceof CniError && e.code === 1,
+  );
+  assert.throws(
+    () => formatResult(dualStack, '9.9.9'),
+    (e: unknown) => e instanceof CniError && e.code === 1,
+  );
 });

@@ -1,6 +1,12 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { commandAllowed, compareVersions, isSupportedVersion, SUPPORTED_VERSIONS, versionAtLeast } from '../../../src/cni/index.js';
+import { test } from 'node:test';
+import {
+  commandAllowed,
+  compareVersions,
+  isSupportedVersion,
+  SUPPORTED_VERSIONS,
+  versionAtLeast,
+} from '../../../src/cni/index.js';
 
 test('supported versions are exactly the seven spec versions, oldest first', () => {
   assert.deepEqual([...SUPPORTED_VERSIONS], ['0.1.0', '0.2.0', '0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0']);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FakeHost, IGB_ADMIN_MAC, IGB_REFUSALS, fakeHostPorts } from '../../support/fake-host/host.js';
 import { HostError } from '../../../src/host/ports.js';
+import { FakeHost, fakeHostPorts, IGB_ADMIN_MAC, IGB_REFUSALS } from '../../support/fake-host/host.js';
 
 const POD = '/var/run/netns/pod1';
 
@@ -87,22 +87,52 @@ describe('fake host: links and namespaces', () => {
     const { links, fake } = fakeHostPorts();
     fake.addNetns(POD);
     fake.addLink(POD, { name: 'net1' });
-    assert.equal(errno(() => links.move(null, 'nope', POD)), 'ENODEV');
-    assert.equal(errno(() => links.move(null, 'enp175s6', '/var/run/netns/missing')), 'ENOENT');
-    assert.equal(errno(() => links.get('/var/run/netns/missing', 'eth0')), 'ENOENT');
-    assert.equal(errno(() => links.rename(null, 'enp175s6', 'enp175s7')), 'EEXIST');
-    assert.equal(errno(() => links.rename(null, 'enp175s6', 'a-name-that-is-too-long')), 'EINVAL');
-    assert.equal(errno(() => links.deleteAltname(null, 'enp175s6', 'nothere')), 'ENOENT');
-    assert.equal(errno(() => links.setMac(null, 'enp175s6', '01:00:5e:00:00:01')), 'EADDRNOTAVAIL');
-    assert.equal(errno(() => links.setMtu(null, 'enp175s6', 67)), 'EINVAL');
+    assert.equal(
+      errno(() => links.move(null, 'nope', POD)),
+      'ENODEV',
+    );
+    assert.equal(
+      errno(() => links.move(null, 'enp175s6', '/var/run/netns/missing')),
+      'ENOENT',
+    );
+    assert.equal(
+      errno(() => links.get('/var/run/netns/missing', 'eth0')),
+      'ENOENT',
+    );
+    assert.equal(
+      errno(() => links.rename(null, 'enp175s6', 'enp175s7')),
+      'EEXIST',
+    );
+    assert.equal(
+      errno(() => links.rename(null, 'enp175s6', 'a-name-that-is-too-long')),
+      'EINVAL',
+    );
+    assert.equal(
+      errno(() => links.deleteAltname(null, 'enp175s6', 'nothere')),
+      'ENOENT',
+    );
+    assert.equal(
+      errno(() => links.setMac(null, 'enp175s6', '01:00:5e:00:00:01')),
+      'EADDRNOTAVAIL',
+    );
+    assert.equal(
+      errno(() => links.setMtu(null, 'enp175s6', 67)),
+      'EINVAL',
+    );
     links.rename(null, 'enp175s6', 'net1');
-    assert.equal(errno(() => links.move(null, 'net1', POD)), 'EEXIST');
+    assert.equal(
+      errno(() => links.move(null, 'net1', POD)),
+      'EEXIST',
+    );
   });
 
   it('refuses to rename a running link unless told the kernel allows it', () => {
     const strict = fakeHostPorts();
     strict.links.setUp(null, 'enp175s6', true);
-    assert.equal(errno(() => strict.links.rename(null, 'enp175s6', 'x')), 'EBUSY');
+    assert.equal(
+      errno(() => strict.links.rename(null, 'enp175s6', 'x')),
+      'EBUSY',
+    );
     const relaxed = fakeHostPorts({ renameWhileUp: true });
     relaxed.links.setUp(null, 'enp175s6', true);
     relaxed.links.rename(null, 'enp175s6', 'x');
@@ -117,7 +147,10 @@ describe('fake host: links and namespaces', () => {
     udev.links.rename(null, 'enp175s6', 'x');
     assert.deepEqual(udev.links.get(null, 'x')?.altnames, ['enp175s6']);
     assert.equal(udev.links.get(null, 'enp175s6'), null, 'get must not match an altname');
-    assert.equal(errno(() => udev.links.rename(null, 'enp175s7', 'enp175s6')), 'EEXIST');
+    assert.equal(
+      errno(() => udev.links.rename(null, 'enp175s7', 'enp175s6')),
+      'EEXIST',
+    );
     udev.links.deleteAltname(null, 'x', 'enp175s6');
     udev.links.rename(null, 'enp175s7', 'enp175s6');
   });
@@ -127,7 +160,10 @@ describe('fake host: links and namespaces', () => {
     fake.addNetns(POD);
     fake.addLink(POD, { name: 'net1' });
     fake.link(null, 'enp175s6')!.altnames.push('net1');
-    assert.equal(errno(() => links.move(null, 'enp175s6', POD)), 'EEXIST');
+    assert.equal(
+      errno(() => links.move(null, 'enp175s6', POD)),
+      'EEXIST',
+    );
   });
 
   it('brings a link down when it changes namespace, and drops its addresses', () => {
@@ -135,7 +171,10 @@ describe('fake host: links and namespaces', () => {
     fake.addNetns(POD);
     links.setUp(null, 'enp175s6', true);
     links.addAddress(null, 'enp175s6', '10.0.0.2/24');
-    assert.deepEqual({ up: links.get(null, 'enp175s6')?.up, carrier: links.get(null, 'enp175s6')?.carrier }, { up: true, carrier: true });
+    assert.deepEqual(
+      { up: links.get(null, 'enp175s6')?.up, carrier: links.get(null, 'enp175s6')?.carrier },
+      { up: true, carrier: true },
+    );
     links.move(null, 'enp175s6', POD);
     assert.equal(links.get(POD, 'enp175s6')?.up, false);
     assert.deepEqual(fake.link(POD, 'enp175s6')?.addresses, []);
@@ -156,7 +195,10 @@ describe('fake host: links and namespaces', () => {
     assert.notEqual(links.createNetns(), ns);
     links.deleteNetns(ns);
     assert.equal(links.netnsExists(ns), false);
-    assert.equal(errno(() => links.deleteNetns(ns)), 'ENOENT');
+    assert.equal(
+      errno(() => links.deleteNetns(ns)),
+      'ENOENT',
+    );
   });
 
   it('returns physical netdevs home when their namespace dies, renamed devN on a clash', () => {
@@ -177,14 +219,29 @@ describe('fake host: links and namespaces', () => {
 
   it('adds addresses and routes with the kernel rules that matter', () => {
     const { links, fake } = fakeHostPorts();
-    assert.equal(errno(() => links.addRoute(null, 'enp175s6', { dst: '0.0.0.0/0', gw: '10.0.0.1' })), 'ENETDOWN');
+    assert.equal(
+      errno(() => links.addRoute(null, 'enp175s6', { dst: '0.0.0.0/0', gw: '10.0.0.1' })),
+      'ENETDOWN',
+    );
     links.setUp(null, 'enp175s6', true);
-    assert.equal(errno(() => links.addRoute(null, 'enp175s6', { dst: '0.0.0.0/0', gw: '10.0.0.1' })), 'ENETUNREACH');
+    assert.equal(
+      errno(() => links.addRoute(null, 'enp175s6', { dst: '0.0.0.0/0', gw: '10.0.0.1' })),
+      'ENETUNREACH',
+    );
     links.addAddress(null, 'enp175s6', '10.0.0.2/24');
-    assert.equal(errno(() => links.addAddress(null, 'enp175s6', '10.0.0.2/24')), 'EEXIST');
-    assert.equal(errno(() => links.addAddress(null, 'enp175s6', '10.0.0.300/24')), 'EINVAL');
+    assert.equal(
+      errno(() => links.addAddress(null, 'enp175s6', '10.0.0.2/24')),
+      'EEXIST',
+    );
+    assert.equal(
+      errno(() => links.addAddress(null, 'enp175s6', '10.0.0.300/24')),
+      'EINVAL',
+    );
     links.addRoute(null, 'enp175s6', { dst: '0.0.0.0/0', gw: '10.0.0.1' });
-    assert.equal(errno(() => links.addRoute(null, 'enp175s6', { dst: '0.0.0.0/0', gw: '10.0.0.1' })), 'EEXIST');
+    assert.equal(
+      errno(() => links.addRoute(null, 'enp175s6', { dst: '0.0.0.0/0', gw: '10.0.0.1' })),
+      'EEXIST',
+    );
     links.addAddress(null, 'enp175s6', 'fd00::2/64');
     links.addRoute(null, 'enp175s6', { dst: '::/0', gw: 'fd00::1' });
     assert.equal(fake.net.routes.length, 2);
@@ -224,7 +281,15 @@ describe('fake host: PF-level VF settings and the call recorder', () => {
       'LinkSetVfState enp175s0f1 0 2',
     ]);
     assert.deepEqual(pf.readVf('enp175s0f1', 0), {
-      mac: '02:aa:bb:cc:dd:ee', vlan: 100, qos: 3, proto: '802.1q', spoofchk: false, trust: true, linkState: 'disable', minTxRate: 10, maxTxRate: 100,
+      mac: '02:aa:bb:cc:dd:ee',
+      vlan: 100,
+      qos: 3,
+      proto: '802.1q',
+      spoofchk: false,
+      trust: true,
+      linkState: 'disable',
+      minTxRate: 10,
+      maxTxRate: 100,
     });
     assert.equal(pf.readVf('enp175s0f1', 1)?.proto, '802.1ad');
     assert.equal(pf.readVf('enp175s0f1', 2), null);
@@ -251,25 +316,51 @@ describe('fake host: PF-level VF settings and the call recorder', () => {
 
   it('refuses what igb refuses, records the failure, and changes nothing', () => {
     const fake = new FakeHost();
-    fake.addPf({ name: 'enp1s0', pci: '0000:01:00.0', driver: 'igb', refusals: IGB_REFUSALS, vfs: [{ pci: '0000:01:10.0', netdev: 'enp1s0v0', driver: 'igbvf' }] });
+    fake.addPf({
+      name: 'enp1s0',
+      pci: '0000:01:00.0',
+      driver: 'igb',
+      refusals: IGB_REFUSALS,
+      vfs: [{ pci: '0000:01:10.0', netdev: 'enp1s0v0', driver: 'igbvf' }],
+    });
     const before = fake.snapshot();
-    assert.equal(errno(() => fake.pf.setLinkState('enp1s0', 0, 'enable')), 'EOPNOTSUPP');
-    assert.equal(errno(() => fake.pf.setRate('enp1s0', 0, 10, 100)), 'EINVAL');
-    assert.equal(errno(() => fake.pf.setVlan('enp1s0', 0, 5, 0, '802.1ad')), 'EPROTONOSUPPORT');
+    assert.equal(
+      errno(() => fake.pf.setLinkState('enp1s0', 0, 'enable')),
+      'EOPNOTSUPP',
+    );
+    assert.equal(
+      errno(() => fake.pf.setRate('enp1s0', 0, 10, 100)),
+      'EINVAL',
+    );
+    assert.equal(
+      errno(() => fake.pf.setVlan('enp1s0', 0, 5, 0, '802.1ad')),
+      'EPROTONOSUPPORT',
+    );
     assert.deepEqual(fake.snapshot(), before);
     fake.pf.setRate('enp1s0', 0, 0, 100);
     fake.pf.setVlan('enp1s0', 0, 5, 0, '802.1q');
     assert.equal(fake.calls[0], 'LinkSetVfState enp1s0 0 1 => EOPNOTSUPP');
   });
 
-  it('models igb\'s admin MAC: it locks an untrusted VF netdev and reaches it at the next open', () => {
+  it("models igb's admin MAC: it locks an untrusted VF netdev and reaches it at the next open", () => {
     const fake = new FakeHost();
-    fake.addPf({ name: 'eth0', pci: '0000:01:00.0', driver: 'igb', vfDriver: 'igbvf', refusals: IGB_REFUSALS, adminMac: IGB_ADMIN_MAC, vfs: [{ pci: '0000:01:10.0', netdev: 'eth2', mac: 'ce:27:e9:7a:26:fd' }] });
+    fake.addPf({
+      name: 'eth0',
+      pci: '0000:01:00.0',
+      driver: 'igb',
+      vfDriver: 'igbvf',
+      refusals: IGB_REFUSALS,
+      adminMac: IGB_ADMIN_MAC,
+      vfs: [{ pci: '0000:01:10.0', netdev: 'eth2', mac: 'ce:27:e9:7a:26:fd' }],
+    });
     assert.equal(fake.sysfs.linkName('sys/bus/pci/devices/0000:01:10.0/driver'), 'igbvf');
     fake.links.setMac(null, 'eth2', '02:00:00:00:00:01');
     fake.pf.setMac('eth0', 0, '02:00:00:00:00:aa');
     assert.equal(fake.links.get(null, 'eth2')?.mac, '02:00:00:00:00:01', 'the admin MAC does not touch the netdev');
-    assert.equal(errno(() => fake.links.setMac(null, 'eth2', '02:00:00:00:00:02')), 'EADDRNOTAVAIL');
+    assert.equal(
+      errno(() => fake.links.setMac(null, 'eth2', '02:00:00:00:00:02')),
+      'EADDRNOTAVAIL',
+    );
     fake.links.setUp(null, 'eth2', true);
     assert.equal(fake.links.get(null, 'eth2')?.mac, '02:00:00:00:00:aa');
     fake.pf.setTrust('eth0', 0, true);
@@ -281,18 +372,41 @@ describe('fake host: PF-level VF settings and the call recorder', () => {
 
   it('validates values like the kernel and errors on a missing PF', () => {
     const { pf } = fakeHostPorts();
-    assert.equal(errno(() => pf.setVlan('enp175s0f1', 0, 4096, 0, '802.1q')), 'EINVAL');
-    assert.equal(errno(() => pf.setVlan('enp175s0f1', 0, 1, 8, '802.1q')), 'EINVAL');
-    assert.equal(errno(() => pf.setMac('enp175s0f1', 0, '01:00:00:00:00:01')), 'EINVAL');
-    assert.equal(errno(() => pf.setRate('enp175s0f1', 0, 100, 10)), 'EINVAL');
-    assert.equal(errno(() => pf.setTrust('enp175s0f1', 7, true)), 'EINVAL');
-    assert.equal(errno(() => pf.readVf('nope', 0)), 'ENODEV');
+    assert.equal(
+      errno(() => pf.setVlan('enp175s0f1', 0, 4096, 0, '802.1q')),
+      'EINVAL',
+    );
+    assert.equal(
+      errno(() => pf.setVlan('enp175s0f1', 0, 1, 8, '802.1q')),
+      'EINVAL',
+    );
+    assert.equal(
+      errno(() => pf.setMac('enp175s0f1', 0, '01:00:00:00:00:01')),
+      'EINVAL',
+    );
+    assert.equal(
+      errno(() => pf.setRate('enp175s0f1', 0, 100, 10)),
+      'EINVAL',
+    );
+    assert.equal(
+      errno(() => pf.setTrust('enp175s0f1', 7, true)),
+      'EINVAL',
+    );
+    assert.equal(
+      errno(() => pf.readVf('nope', 0)),
+      'ENODEV',
+    );
     pf.setMac('enp175s0f1', 0, '00:00:00:00:00:00');
   });
 
   it('reports null for settings the driver does not report', () => {
     const fake = new FakeHost();
-    fake.addPf({ name: 'p', pci: '0000:02:00.0', reports: { trust: false, linkState: false }, vfs: [{ pci: '0000:02:10.0', netdev: 'v0' }] });
+    fake.addPf({
+      name: 'p',
+      pci: '0000:02:00.0',
+      reports: { trust: false, linkState: false },
+      vfs: [{ pci: '0000:02:10.0', netdev: 'v0' }],
+    });
     const vf = fake.pf.readVf('p', 0)!;
     assert.deepEqual([vf.spoofchk, vf.trust, vf.linkState], [true, null, null]);
   });
@@ -300,15 +414,27 @@ describe('fake host: PF-level VF settings and the call recorder', () => {
   it('injects faults once, always, or only on matching calls', () => {
     const { pf, links, fake } = fakeHostPorts();
     fake.failNext('LinkSetVfTrust', 'EOPNOTSUPP');
-    assert.equal(errno(() => pf.setTrust('enp175s0f1', 0, true)), 'EOPNOTSUPP');
+    assert.equal(
+      errno(() => pf.setTrust('enp175s0f1', 0, true)),
+      'EOPNOTSUPP',
+    );
     pf.setTrust('enp175s0f1', 0, true);
     fake.failAlways('LinkSetName', 'EEXIST', 'enp175s7');
     links.rename(null, 'enp175s6', 'a');
-    assert.equal(errno(() => links.rename(null, 'enp175s7', 'b')), 'EEXIST');
-    assert.equal(errno(() => links.rename(null, 'enp175s7', 'c')), 'EEXIST');
+    assert.equal(
+      errno(() => links.rename(null, 'enp175s7', 'b')),
+      'EEXIST',
+    );
+    assert.equal(
+      errno(() => links.rename(null, 'enp175s7', 'c')),
+      'EEXIST',
+    );
     fake.failNext('LinkByName', 'EPERM', /enp175s7/);
     assert.equal(links.get(null, 'a')?.name, 'a');
-    assert.equal(errno(() => links.get(null, 'enp175s7')), 'EPERM');
+    assert.equal(
+      errno(() => links.get(null, 'enp175s7')),
+      'EPERM',
+    );
     fake.clearFaults();
     links.rename(null, 'enp175s7', 'b');
     assert.equal(fake.calls.filter((c) => c.endsWith('=> EEXIST')).length, 2);
@@ -336,22 +462,34 @@ describe('fake host: state, locks, clock, processes', () => {
     state.writeJson('a', { v: 1 });
     assert.deepEqual(state.readJson('a'), { v: 1 });
     fake.state.putRaw('bad', '{"trunc');
-    assert.equal(errno(() => state.readJson('bad')), 'EBADMSG');
+    assert.equal(
+      errno(() => state.readJson('bad')),
+      'EBADMSG',
+    );
     assert.deepEqual(state.list(), ['a', 'bad']);
     assert.deepEqual(state.list('b'), ['bad']);
     fake.state.canWrite = false;
     fake.state.writeErrno = 'ENOSPC';
     assert.equal(state.writable(), false);
-    assert.equal(errno(() => state.writeJson('a', { v: 2 })), 'ENOSPC');
+    assert.equal(
+      errno(() => state.writeJson('a', { v: 2 })),
+      'ENOSPC',
+    );
     assert.deepEqual(state.readJson('a'), { v: 1 });
-    assert.equal(errno(() => state.writeJson('../x', {})), 'EINVAL');
+    assert.equal(
+      errno(() => state.writeJson('../x', {})),
+      'EINVAL',
+    );
   });
 
   it('times out on a lock held elsewhere, on the fake clock', () => {
     const { locks, clock, fake } = fakeHostPorts();
     fake.locks.holdExternally('0000:af:06.0');
     const t0 = clock.now();
-    assert.equal(errno(() => locks.acquire('0000:af:06.0', 60_000)), 'ETIMEDOUT');
+    assert.equal(
+      errno(() => locks.acquire('0000:af:06.0', 60_000)),
+      'ETIMEDOUT',
+    );
     assert.equal(clock.now() - t0, 60_000);
     assert.equal(locks.tryAcquire('0000:af:06.0'), null);
   });
@@ -376,7 +514,10 @@ describe('fake host: state, locks, clock, processes', () => {
     const r = processes.run('/opt/cni/bin/host-local', [], env, '{"cniVersion":"0.4.0"}');
     assert.equal(r.status, 0);
     assert.deepEqual(JSON.parse(r.stdout).ips[0], { version: '4', address: '10.56.217.2/24', gateway: '10.56.217.1' });
-    assert.equal(JSON.parse(processes.run('/x/host-local', [], env, '{"cniVersion":"0.2.0"}').stdout).ip4.ip, '10.56.217.2/24');
+    assert.equal(
+      JSON.parse(processes.run('/x/host-local', [], env, '{"cniVersion":"0.2.0"}').stdout).ip4.ip,
+      '10.56.217.2/24',
+    );
     fake.processes.failIpam(11, 'no addresses', ['ADD']);
     const failed = processes.run('/x/host-local', [], env, '{"cniVersion":"1.0.0"}');
     assert.equal(failed.status, 1);

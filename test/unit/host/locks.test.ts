@@ -1,13 +1,22 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { FakeClock, FakeProcessTable } from '../../support/fake-host/stores.js';
 import { FileLocks } from '../../../src/host/locks.js';
 import { HostError } from '../../../src/host/ports.js';
 import { processStartTime, SystemProcessTable } from '../../../src/host/process.js';
+import { FakeClock, FakeProcessTable } from '../../support/fake-host/stores.js';
 
 const base = mkdtempSync(join(tmpdir(), 'vfnet-locks-test-'));
 after(() => rmSync(base, { recursive: true, force: true }));
@@ -58,7 +67,11 @@ describe('FileLocks', () => {
     assert.equal(owner.pid, process.pid);
     assert.equal(owner.start, processStartTime(process.pid));
     assert.equal(locks.tryAcquire('0000:af:06.0'), null);
-    assert.equal(new FileLocks({ dir }).tryAcquire('0000:af:06.0'), null, 'another instance in the same process must not get it');
+    assert.equal(
+      new FileLocks({ dir }).tryAcquire('0000:af:06.0'),
+      null,
+      'another instance in the same process must not get it',
+    );
     assert.ok(locks.tryAcquire('0000:af:06.1'), 'another name is independent');
     lock.release();
     assert.equal(existsSync(join(dir, '0000:af:06.0.lock')), false);
@@ -165,13 +178,19 @@ describe('FileLocks', () => {
   it('rejects names that would leave the directory', () => {
     const locks = new FileLocks(freshDir());
     for (const bad of ['', 'a/b', '.hidden']) {
-      assert.throws(() => locks.tryAcquire(bad), (e: unknown) => e instanceof HostError && e.errno === 'EINVAL');
+      assert.throws(
+        () => locks.tryAcquire(bad),
+        (e: unknown) => e instanceof HostError && e.errno === 'EINVAL',
+      );
     }
   });
 
   it('fails with the filesystem errno when the directory cannot be made', () => {
     const file = join(base, `file${++n}`);
     writeFileSync(file, '');
-    assert.throws(() => new FileLocks(join(file, 'locks')).tryAcquire('x'), (e: unknown) => e instanceof HostError && e.errno === 'ENOTDIR');
+    assert.throws(
+      () => new FileLocks(join(file, 'locks')).tryAcquire('x'),
+      (e: unknown) => e instanceof HostError && e.errno === 'ENOTDIR',
+    );
   });
 });

@@ -28,7 +28,10 @@ describe('DirStateFiles', () => {
     state.writeJson('att-c1-net1.json', { a: 1 });
     writeFileSync(join(dir, '.tmp-att-c2-net1.json-111-abcdefgh'), '{"half":');
     writeFileSync(join(dir, '.tmp-att-c3-net1.json-222-abcdefgh'), '{}');
-    assert.equal(state.sweepAbandoned((pid) => pid === 222), 1);
+    assert.equal(
+      state.sweepAbandoned((pid) => pid === 222),
+      1,
+    );
     assert.deepEqual(readdirSync(dir).sort(), ['.tmp-att-c3-net1.json-222-abcdefgh', 'att-c1-net1.json']);
   });
   it('creates the directory 0700 on first write and files 0600', () => {
@@ -55,8 +58,14 @@ describe('DirStateFiles', () => {
     state.writeJson('ok', 1);
     writeFileSync(join(state.dir, 'bad'), '{"half');
     writeFileSync(join(state.dir, 'empty'), '');
-    assert.equal(errnoOf(() => state.readJson('bad')), 'EBADMSG');
-    assert.equal(errnoOf(() => state.readJson('empty')), 'EBADMSG');
+    assert.equal(
+      errnoOf(() => state.readJson('bad')),
+      'EBADMSG',
+    );
+    assert.equal(
+      errnoOf(() => state.readJson('empty')),
+      'EBADMSG',
+    );
   });
 
   it('lists by prefix, sorted, without temporary files', () => {
@@ -77,7 +86,11 @@ describe('DirStateFiles', () => {
 
   it('rejects names that are not one path component', () => {
     const state = new DirStateFiles(freshDir());
-    for (const bad of ['', '.', '..', 'a/b', '../x']) assert.equal(errnoOf(() => state.writeJson(bad, 1)), 'EINVAL');
+    for (const bad of ['', '.', '..', 'a/b', '../x'])
+      assert.equal(
+        errnoOf(() => state.writeJson(bad, 1)),
+        'EINVAL',
+      );
   });
 
   it('maps an unwritable directory to its errno and says so in writable()', () => {
@@ -88,11 +101,17 @@ describe('DirStateFiles', () => {
     // Root ignores permissions; a path under a regular file fails for everybody.
     const underFile = new DirStateFiles(join(parent, 'seed', 'sub'));
     assert.equal(underFile.writable(), false);
-    assert.equal(errnoOf(() => underFile.writeJson('x', 1)), 'ENOTDIR');
+    assert.equal(
+      errnoOf(() => underFile.writeJson('x', 1)),
+      'ENOTDIR',
+    );
     if (process.getuid?.() !== 0) {
       chmodSync(parent, 0o500);
       try {
-        assert.equal(errnoOf(() => ok.writeJson('x', 1)), 'EACCES');
+        assert.equal(
+          errnoOf(() => ok.writeJson('x', 1)),
+          'EACCES',
+        );
         assert.equal(ok.writable(), false);
       } finally {
         chmodSync(parent, 0o700);

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { RealSysfs, isMissing } from '../../../src/host/sysfs.js';
+import { isMissing, RealSysfs } from '../../../src/host/sysfs.js';
 
 const root = mkdtempSync(join(tmpdir(), 'vfnet-sysfs-test-'));
 after(() => rmSync(root, { recursive: true, force: true }));

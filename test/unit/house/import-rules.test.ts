@@ -33,7 +33,8 @@ function cruise(files: Record<string, string>): { status: number | null; out: st
 const base = {
   'src/host/ports.ts': 'export interface Clock { now(): number }\n',
   'src/sriov/plugin.ts': "import type { Clock } from '../host/ports.js';\nexport const f = (c: Clock) => c.now();\n",
-  'test/support/fake.ts': "import type { Clock } from '../../src/host/ports.js';\nexport const clock: Clock = { now: () => 0 };\n",
+  'test/support/fake.ts':
+    "import type { Clock } from '../../src/host/ports.js';\nexport const clock: Clock = { now: () => 0 };\n",
 };
 
 test('a tree that follows design §3 passes', () => {
@@ -43,10 +44,30 @@ test('a tree that follows design §3 passes', () => {
 });
 
 const forbidden: Array<[string, string, string, RegExp]> = [
-  ['a port importing the domain (type only)', 'src/host/log.ts', "import type { f } from '../sriov/plugin.js';\nexport type F = typeof f;\n", /host-is-the-bottom: src\/host\/log\.ts → src\/sriov\/plugin\.ts/],
-  ['src importing a fake from test', 'src/sriov/wire.ts', "import { clock } from '../../test/support/fake.js';\nexport const c = clock;\n", /src-not-to-test: src\/sriov\/wire\.ts → test\/support\/fake\.ts/],
-  ['the domain importing the CLI', 'src/api/serve.ts', "import { run } from '../cli/main.js';\nexport const r = run;\n", /entry-points-are-top: src\/api\/serve\.ts → src\/cli\/main\.ts/],
-  ['the domain opening files itself', 'src/sriov/io.ts', "import { readFileSync } from 'node:fs';\nexport const r = readFileSync;\n", /domain-does-no-io: src\/sriov\/io\.ts → (node:)?fs/],
+  [
+    'a port importing the domain (type only)',
+    'src/host/log.ts',
+    "import type { f } from '../sriov/plugin.js';\nexport type F = typeof f;\n",
+    /host-is-the-bottom: src\/host\/log\.ts → src\/sriov\/plugin\.ts/,
+  ],
+  [
+    'src importing a fake from test',
+    'src/sriov/wire.ts',
+    "import { clock } from '../../test/support/fake.js';\nexport const c = clock;\n",
+    /src-not-to-test: src\/sriov\/wire\.ts → test\/support\/fake\.ts/,
+  ],
+  [
+    'the domain importing the CLI',
+    'src/api/serve.ts',
+    "import { run } from '../cli/main.js';\nexport const r = run;\n",
+    /entry-points-are-top: src\/api\/serve\.ts → src\/cli\/main\.ts/,
+  ],
+  [
+    'the domain opening files itself',
+    'src/sriov/io.ts',
+    "import { readFileSync } from 'node:fs';\nexport const r = readFileSync;\n",
+    /domain-does-no-io: src\/sriov\/io\.ts → (node:)?fs/,
+  ],
 ];
 
 for (const [what, path, text, rule] of forbidden) {

@@ -8,17 +8,34 @@ import { desiredPort, planPortChange } from '../../../src/lab/switch.js';
 
 describe('lab layout', () => {
   test('VF PCI addresses interleave as igb places them (offset 0x80, stride 2 or 4)', () => {
-    assert.deepEqual([0, 1, 2, 3, 4].map((n) => vfPciAddress(0, 2, n)), ['0000:3b:10.0', '0000:3b:10.2', '0000:3b:10.4', '0000:3b:10.6', '0000:3b:11.0']);
-    assert.deepEqual([0, 1].map((n) => vfPciAddress(1, 2, n)), ['0000:3b:10.1', '0000:3b:10.3']);
-    assert.deepEqual([0, 1].map((n) => vfPciAddress(3, 4, n)), ['0000:3b:10.3', '0000:3b:10.7']);
+    assert.deepEqual(
+      [0, 1, 2, 3, 4].map((n) => vfPciAddress(0, 2, n)),
+      ['0000:3b:10.0', '0000:3b:10.2', '0000:3b:10.4', '0000:3b:10.6', '0000:3b:11.0'],
+    );
+    assert.deepEqual(
+      [0, 1].map((n) => vfPciAddress(1, 2, n)),
+      ['0000:3b:10.1', '0000:3b:10.3'],
+    );
+    assert.deepEqual(
+      [0, 1].map((n) => vfPciAddress(3, 4, n)),
+      ['0000:3b:10.3', '0000:3b:10.7'],
+    );
   });
 
   test('names, physnets and initial settings', () => {
     const lab = planLab({ dir: '/tmp/x', prefix: 'abc', pfs: 3, vfsPerPf: 2 });
-    assert.deepEqual(lab.pfs.map((p) => [p.name, p.pci, p.physnet]), [
-      ['abcf0', '0000:3b:00.0', 'public'], ['abcf1', '0000:3b:00.1', 'intranet'], ['abcf2', '0000:3b:00.2', 'public'],
-    ]);
-    assert.deepEqual(lab.vfs.map((v) => v.netdev), ['abcf0v0', 'abcf0v1', 'abcf1v0', 'abcf1v1', 'abcf2v0', 'abcf2v1']);
+    assert.deepEqual(
+      lab.pfs.map((p) => [p.name, p.pci, p.physnet]),
+      [
+        ['abcf0', '0000:3b:00.0', 'public'],
+        ['abcf1', '0000:3b:00.1', 'intranet'],
+        ['abcf2', '0000:3b:00.2', 'public'],
+      ],
+    );
+    assert.deepEqual(
+      lab.vfs.map((v) => v.netdev),
+      ['abcf0v0', 'abcf0v1', 'abcf1v0', 'abcf1v1', 'abcf2v0', 'abcf2v1'],
+    );
     assert.equal(lab.switchNetns, 'abc-switch');
     assert.deepEqual(lab.bridges, ['b0v0', 'b1v0']);
     assert.deepEqual(lab.vfs[0]!.config, freshVfConfig());
@@ -44,14 +61,23 @@ describe('switch plans', () => {
   test('a new VLAN creates its bridge once and moves the port', () => {
     const to = desiredPort(lab, vf, { ...vf.config, vlan: 100 });
     const plan = planPortChange(lab.switchNetns, lab.bridges, vf.port, to);
-    assert.deepEqual(plan.ip, ['link add name b0v100 type bridge', 'link set b0v100 up', 'link set p0v0 master b0v100']);
+    assert.deepEqual(plan.ip, [
+      'link add name b0v100 type bridge',
+      'link set b0v100 up',
+      'link set p0v0 master b0v100',
+    ]);
     assert.deepEqual(planPortChange(lab.switchNetns, plan.bridges, vf.port, to).ip, ['link set p0v0 master b0v100']);
     assert.equal(desiredPort(lab, vf, { ...vf.config, vlan: 100, proto: '802.1ad' }).bridge, 'b0s100');
   });
 
   test('settings the switch does not see plan nothing', () => {
     const to = desiredPort(lab, vf, { ...vf.config, trust: true, minTxRate: 5, linkState: 'enable', qos: 3 });
-    assert.deepEqual(planPortChange(lab.switchNetns, lab.bridges, vf.port, to), { ip: [], tc: [], ipAfter: [], bridges: lab.bridges });
+    assert.deepEqual(planPortChange(lab.switchNetns, lab.bridges, vf.port, to), {
+      ip: [],
+      tc: [],
+      ipAfter: [],
+      bridges: lab.bridges,
+    });
   });
 
   test('spoofchk needs an admin MAC; a MAC change replaces the rule', () => {
@@ -60,9 +86,9 @@ describe('switch plans', () => {
     const b = desiredPort(lab, vf, { ...vf.config, mac: '02:00:00:00:00:0b' });
     // One shell: old rule and any twin of the new one removed (tolerating their absence), new one added.
     assert.deepEqual(planPortChange('sw', lab.bridges, a, b).ip, [
-      'netns exec sw sh -c "ebtables -t filter -D FORWARD -i p0v0 -s ! 02:00:00:00:00:0a -j DROP 2>/dev/null; '
-        + 'ebtables -t filter -D FORWARD -i p0v0 -s ! 02:00:00:00:00:0b -j DROP 2>/dev/null; '
-        + 'ebtables -t filter -A FORWARD -i p0v0 -s ! 02:00:00:00:00:0b -j DROP"',
+      'netns exec sw sh -c "ebtables -t filter -D FORWARD -i p0v0 -s ! 02:00:00:00:00:0a -j DROP 2>/dev/null; ' +
+        'ebtables -t filter -D FORWARD -i p0v0 -s ! 02:00:00:00:00:0b -j DROP 2>/dev/null; ' +
+        'ebtables -t filter -A FORWARD -i p0v0 -s ! 02:00:00:00:00:0b -j DROP"',
     ]);
     assert.equal(desiredPort(lab, vf, { ...vf.config, mac: '02:00:00:00:00:0a', spoofchk: false }).spoofFilter, null);
   });
@@ -74,7 +100,9 @@ describe('switch plans', () => {
     const add = planPortChange('sw', lab.bridges, none, ten);
     assert.deepEqual(add.ip, ['link add name ip0v0 type ifb', 'link set ip0v0 up']);
     assert.equal(add.tc.length, 3);
-    assert.deepEqual(planPortChange('sw', lab.bridges, ten, twenty).tc, ['qdisc replace dev ip0v0 root tbf rate 20mbit burst 25000 latency 50ms']);
+    assert.deepEqual(planPortChange('sw', lab.bridges, ten, twenty).tc, [
+      'qdisc replace dev ip0v0 root tbf rate 20mbit burst 25000 latency 50ms',
+    ]);
     const del = planPortChange('sw', lab.bridges, twenty, none);
     assert.deepEqual([del.tc, del.ipAfter], [['qdisc del dev p0v0 handle ffff: ingress'], ['link del ip0v0']]);
   });

@@ -4,7 +4,14 @@ import { capacity, fits, unitsOk } from '../../../src/placement/capacity.js';
 import type { Inventory } from '../../../src/placement/types.js';
 
 const inv = (o: Partial<Inventory>): Inventory => ({
-  resourceClass: 'VCPU', total: 10, reserved: 0, minUnit: 1, maxUnit: 10, stepSize: 1, allocationRatio: 1, ...o,
+  resourceClass: 'VCPU',
+  total: 10,
+  reserved: 0,
+  minUnit: 1,
+  maxUnit: 10,
+  stepSize: 1,
+  allocationRatio: 1,
+  ...o,
 });
 
 describe('capacity math', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CniError } from '../../../src/cni/index.js';
-import { parseConfig, type ConfigNotes } from '../../../src/sriov/config.js';
+import { type ConfigNotes, parseConfig } from '../../../src/sriov/config.js';
 
 const base = { cniVersion: '1.0.0', name: 'net1', type: 'sriov', deviceID: '0000:af:06.0' };
 const notes = (): ConfigNotes => ({ warnings: [], debug: [] });
@@ -9,18 +9,31 @@ const parse = (extra: Record<string, unknown>, args: Record<string, string> = {}
   parseConfig({ ...base, ...extra }, new Map(Object.entries(args)), n);
 
 function rejects(extra: Record<string, unknown>, message: RegExp, args: Record<string, string> = {}) {
-  assert.throws(() => parse(extra, args), (e: unknown) => {
-    assert.ok(e instanceof CniError, `expected CniError, got ${String(e)}`);
-    assert.equal(e.code, 7);
-    assert.match(e.message, message);
-    return true;
-  });
+  assert.throws(
+    () => parse(extra, args),
+    (e: unknown) => {
+      assert.ok(e instanceof CniError, `expected CniError, got ${String(e)}`);
+      assert.equal(e.code, 7);
+      assert.match(e.message, message);
+      return true;
+    },
+  );
 }
 
 describe('sriov config', () => {
   it('accepts the documented example and keeps absent settings untouched', () => {
-    const c = parse({ vlan: 1000, vlanQoS: 3, vlanProto: '802.1Q', spoofchk: 'on', trust: 'off', link_state: 'enable',
-      min_tx_rate: 100, max_tx_rate: 1000, mac: 'CA:FE:C0:FF:EE:01', ipam: { type: 'host-local' } });
+    const c = parse({
+      vlan: 1000,
+      vlanQoS: 3,
+      vlanProto: '802.1Q',
+      spoofchk: 'on',
+      trust: 'off',
+      link_state: 'enable',
+      min_tx_rate: 100,
+      max_tx_rate: 1000,
+      mac: 'CA:FE:C0:FF:EE:01',
+      ipam: { type: 'host-local' },
+    });
     assert.deepEqual(c.selector, { kind: 'deviceID', pci: '0000:af:06.0' });
     assert.equal(c.vlan, 1000);
     assert.equal(c.vlanQoS, 3);
@@ -31,7 +44,17 @@ describe('sriov config', () => {
     assert.equal(c.linkState, 'enable');
     assert.equal(c.ipamType, 'host-local');
     const bare = parse({});
-    for (const k of ['vlan', 'vlanQoS', 'vlanProto', 'mac', 'spoofchk', 'trust', 'linkState', 'minTxRate', 'maxTxRate'] as const) {
+    for (const k of [
+      'vlan',
+      'vlanQoS',
+      'vlanProto',
+      'mac',
+      'spoofchk',
+      'trust',
+      'linkState',
+      'minTxRate',
+      'maxTxRate',
+    ] as const) {
       assert.equal(bare[k], undefined, k);
     }
   });
@@ -81,7 +104,11 @@ describe('sriov config', () => {
 
   it('applies MAC precedence runtimeConfig > CNI_ARGS > config, lower-cased', () => {
     assert.equal(parse({ mac: '02:00:00:00:00:01' }, { MAC: '02:00:00:00:00:02' }).mac, '02:00:00:00:00:02');
-    assert.equal(parse({ mac: '02:00:00:00:00:01', runtimeConfig: { mac: '02:00:00:00:00:0A' } }, { MAC: '02:00:00:00:00:02' }).mac, '02:00:00:00:00:0a');
+    assert.equal(
+      parse({ mac: '02:00:00:00:00:01', runtimeConfig: { mac: '02:00:00:00:00:0A' } }, { MAC: '02:00:00:00:00:02' })
+        .mac,
+      '02:00:00:00:00:0a',
+    );
     assert.equal(parse({ runtimeConfig: { Mac: '02-00-00-00-00-03' } }).mac, '02:00:00:00:00:03');
     assert.throws(() => parse({}, { MAC: 'nope' }), /CNI_ARGS MAC/);
   });

@@ -2,13 +2,13 @@
 // failure, exactly; errors carry the documented codes and change nothing.
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
+import type { VfAccounting } from '../../../src/accounting/port.js';
 import { CniError, type CniRequest, type CniResult, type HandlerCommand } from '../../../src/cni/index.js';
-import { IGB_ADMIN_MAC, IGB_REFUSALS, fakeHostPorts, type FakeHostPorts } from '../../support/fake-host/host.js';
 import { createLogger } from '../../../src/host/log.js';
 import { SriovCode } from '../../../src/sriov/errors.js';
 import { DEFAULT_OPTIONS, SriovPlugin } from '../../../src/sriov/plugin.js';
 import { MemoryVfLedger } from '../../../src/store/vf-ledger.js';
-import type { VfAccounting } from '../../../src/accounting/port.js';
+import { type FakeHostPorts, fakeHostPorts, IGB_ADMIN_MAC, IGB_REFUSALS } from '../../support/fake-host/host.js';
 
 const POD = '/var/run/netns/pod1';
 const POD2 = '/var/run/netns/pod2';
@@ -26,8 +26,14 @@ interface Env {
 function setup(refusals = {}, adminMac = {}): Env {
   const host = fakeHostPorts({ fixture: false });
   host.fake.addPf({
-    name: PF, pci: '0000:af:00.1', refusals, adminMac,
-    vfs: [{ pci: VF0, netdev: 'enp175s6' }, { pci: VF1, netdev: 'enp175s7' }],
+    name: PF,
+    pci: '0000:af:00.1',
+    refusals,
+    adminMac,
+    vfs: [
+      { pci: VF0, netdev: 'enp175s6' },
+      { pci: VF1, netdev: 'enp175s7' },
+    ],
   });
   host.fake.addPf({ name: 'ens2f0', pci: '0000:3b:00.0', numvfs: 0 });
   host.fake.addNetns(POD);
@@ -35,21 +41,48 @@ function setup(refusals = {}, adminMac = {}): Env {
   const logs: string[] = [];
   const log = createLogger({}, (l) => logs.push(l));
   const ledger = new MemoryVfLedger();
-  const plugin = new SriovPlugin(host, log, { ...DEFAULT_OPTIONS, ledger, lockTimeoutMs: 500, macDelayMs: 1, pid: 4242, findExecutable: (name) => `/opt/cni/bin/${name}` });
+  const plugin = new SriovPlugin(host, log, {
+    ...DEFAULT_OPTIONS,
+    ledger,
+    lockTimeoutMs: 500,
+    macDelayMs: 1,
+    pid: 4242,
+    findExecutable: (name) => `/opt/cni/bin/${name}`,
+  });
   return { host, ledger, plugin, logs };
 }
 
 function request(command: HandlerCommand, config: Record<string, unknown>, over: Partial<CniRequest> = {}): CniRequest {
   const full = { cniVersion: '1.0.0', name: 'net-a', type: 'sriov', ...config };
   return {
-    command, containerId: 'c1', netns: POD, ifname: 'net1', args: new Map(), ignoreUnknownArgs: true, paths: ['/opt/cni/bin'],
-    cniVersion: full.cniVersion, config: full, stdin: Buffer.from(JSON.stringify(full)), prevResult: null, env: {}, stderr: () => {},
+    command,
+    containerId: 'c1',
+    netns: POD,
+    ifname: 'net1',
+    args: new Map(),
+    ignoreUnknownArgs: true,
+    paths: ['/opt/cni/bin'],
+    cniVersion: full.cniVersion,
+    config: full,
+    stdin: Buffer.from(JSON.stringify(full)),
+    prevResult: null,
+    env: {},
+    stderr: () => {},
     ...over,
   };
 }
 
 const IPAM = { ipam: { type: 'host-local', subnet: '10.56.217.0/24' } };
-const FULL = { deviceID: VF0, vlan: 100, vlanQoS: 3, mac: 'ca:fe:c0:ff:ee:01', spoofchk: 'off', trust: 'on', max_tx_rate: 1000, ...IPAM };
+const FULL = {
+  deviceID: VF0,
+  vlan: 100,
+  vlanQoS: 3,
+  mac: 'ca:fe:c0:ff:ee:01',
+  spoofchk: 'off',
+  trust: 'on',
+  max_tx_rate: 1000,
+  ...IPAM,
+};
 
 function cniError(fn: () => unknown, code: number, message: RegExp): void {
   assert.throws(fn, (e: unknown) => {
@@ -76,7 +109,9 @@ describe('sriov plugin on a fake host', () => {
   it('ADD moves the VF into the pod, configured, and DEL restores everything exactly', () => {
     const before = snapshot(env);
     const result = env.plugin.add(request('ADD', FULL)) as CniResult;
-    assert.deepEqual(result.interfaces, [{ name: 'net1', mac: 'ca:fe:c0:ff:ee:01', sandbox: POD, pciID: VF0, mtu: 1500 }]);
+    assert.deepEqual(result.interfaces, [
+      { name: 'net1', mac: 'ca:fe:c0:ff:ee:01', sandbox: POD, pciID: VF0, mtu: 1500 },
+    ]);
     assert.equal(result.ips[0]?.interface, 0);
     const link = env.host.fake.link(POD, 'net1');
     assert.ok(link, 'net1 is in the pod');
@@ -85,7 +120,10 @@ describe('sriov plugin on a fake host', () => {
     assert.deepEqual(link.addresses, [result.ips[0]!.address]);
     assert.equal(env.host.fake.link(null, 'enp175s6'), undefined, 'gone from the host');
     const vf = env.host.fake.vfConfig(PF, 0);
-    assert.deepEqual([vf.vlan, vf.qos, vf.mac, vf.spoofchk, vf.trust, vf.maxTxRate], [100, 3, 'ca:fe:c0:ff:ee:01', false, true, 1000]);
+    assert.deepEqual(
+      [vf.vlan, vf.qos, vf.mac, vf.spoofchk, vf.trust, vf.maxTxRate],
+      [100, 3, 'ca:fe:c0:ff:ee:01', false, true, 1000],
+    );
     assert.equal(env.host.fake.sysctl(POD, 'net/ipv4/conf/net1/arp_notify'), '1');
 
     env.plugin.del(request('DEL', FULL));
@@ -95,14 +133,20 @@ describe('sriov plugin on a fake host', () => {
   it('moves and names the VF in one request, with no temporary namespace', () => {
     env.plugin.add(request('ADD', FULL));
     assert.ok(env.host.fake.calls.includes(`LinkSetNsFd enp175s6 ${POD} name net1`), env.host.fake.calls.join('\n'));
-    assert.equal(env.host.fake.calls.some((c) => c.includes('vfnet-tmp')), false);
+    assert.equal(
+      env.host.fake.calls.some((c) => c.includes('vfnet-tmp')),
+      false,
+    );
   });
 
   it('a VF with altnames goes through a temporary namespace, and DEL restores it, altnames and all', () => {
     env.host.fake.link(null, 'enp175s6')!.altnames.push('enp175s0f1v0', 'net1');
     const before = snapshot(env);
     env.plugin.add(request('ADD', FULL));
-    assert.ok(env.host.fake.calls.some((c) => c.includes('vfnet-tmp')), 'went through a temporary namespace');
+    assert.ok(
+      env.host.fake.calls.some((c) => c.includes('vfnet-tmp')),
+      'went through a temporary namespace',
+    );
     assert.ok(env.host.fake.link(POD, 'net1'));
     env.plugin.del(request('DEL', FULL));
     const after = snapshot(env);
@@ -114,15 +158,38 @@ describe('sriov plugin on a fake host', () => {
 
   it('touches only the attributes that were configured', () => {
     env.plugin.add(request('ADD', { deviceID: VF0 }));
-    assert.deepEqual(env.host.fake.calls.filter((c) => c.startsWith('LinkSetVf')), []);
+    assert.deepEqual(
+      env.host.fake.calls.filter((c) => c.startsWith('LinkSetVf')),
+      [],
+    );
     env.plugin.del(request('DEL', { deviceID: VF0 }));
-    assert.deepEqual(env.host.fake.calls.filter((c) => c.startsWith('LinkSetVf')), []);
+    assert.deepEqual(
+      env.host.fake.calls.filter((c) => c.startsWith('LinkSetVf')),
+      [],
+    );
   });
 
   it('applies PF-level settings in sriov-cni order and records the VLAN call in its format', () => {
-    env.plugin.add(request('ADD', { deviceID: VF0, vlan: 1234, mac: '02:00:00:00:00:01', max_tx_rate: 10, spoofchk: 'on', trust: 'off', link_state: 'enable' }));
+    env.plugin.add(
+      request('ADD', {
+        deviceID: VF0,
+        vlan: 1234,
+        mac: '02:00:00:00:00:01',
+        max_tx_rate: 10,
+        spoofchk: 'on',
+        trust: 'off',
+        link_state: 'enable',
+      }),
+    );
     const calls = env.host.fake.calls.filter((c) => c.startsWith('LinkSetVf')).map((c) => c.split(' ')[0]);
-    assert.deepEqual(calls, ['LinkSetVfVlanQosProto', 'LinkSetVfHardwareAddr', 'LinkSetVfRate', 'LinkSetVfSpoofchk', 'LinkSetVfTrust', 'LinkSetVfState']);
+    assert.deepEqual(calls, [
+      'LinkSetVfVlanQosProto',
+      'LinkSetVfHardwareAddr',
+      'LinkSetVfRate',
+      'LinkSetVfSpoofchk',
+      'LinkSetVfTrust',
+      'LinkSetVfState',
+    ]);
     assert.ok(env.host.fake.calls.includes(`LinkSetVfVlanQosProto ${PF} 0 1234 0 33024`));
   });
 
@@ -131,10 +198,20 @@ describe('sriov plugin on a fake host', () => {
       ['vlan 4095', { deviceID: VF0, vlan: 4095 }, 7, /"vlan": 4095/],
       ['trust yes', { deviceID: VF0, trust: 'yes' }, 7, /"trust": "yes"/],
       ['no selector', {}, 7, /"deviceID".*"master".*"physnet"/],
-      ['a PF as deviceID', { deviceID: '0000:af:00.1' }, SriovCode.DeviceUnusable, /is not an SR-IOV VF \(it has no physfn/],
+      [
+        'a PF as deviceID',
+        { deviceID: '0000:af:00.1' },
+        SriovCode.DeviceUnusable,
+        /is not an SR-IOV VF \(it has no physfn/,
+      ],
       ['a missing device', { deviceID: '0000:af:07.0' }, SriovCode.DeviceUnusable, /no PCI device with that address/],
       ['master without VFs', { master: 'ens2f0' }, SriovCode.DeviceUnusable, /has no VFs \(sriov_numvfs is 0\)/],
-      ['master that does not exist', { master: 'nope0' }, SriovCode.DeviceUnusable, /"nope0": no such network interface/],
+      [
+        'master that does not exist',
+        { master: 'nope0' },
+        SriovCode.DeviceUnusable,
+        /"nope0": no such network interface/,
+      ],
       ['vf out of range', { master: PF, vf: 5 }, SriovCode.DeviceUnusable, /"vf": 5 does not exist/],
     ];
     for (const [label, config, code, msg] of cases) {
@@ -142,14 +219,24 @@ describe('sriov plugin on a fake host', () => {
         const before = snapshot(env);
         cniError(() => env.plugin.add(request('ADD', config)), code, msg);
         assert.deepEqual(snapshot(env), before);
-        assert.deepEqual(env.host.fake.calls.filter((c) => !c.startsWith('Link') || c.startsWith('LinkSet')), []);
+        assert.deepEqual(
+          env.host.fake.calls.filter((c) => !c.startsWith('Link') || c.startsWith('LinkSet')),
+          [],
+        );
       });
     }
     it('a VF with neither a netdev nor a userspace driver', () => {
-      env.host.fake.addPf({ name: 'ens4f0', pci: '0000:5f:00.0', vfs: [{ pci: '0000:5f:02.0', netdev: null, driver: null }] });
+      env.host.fake.addPf({
+        name: 'ens4f0',
+        pci: '0000:5f:00.0',
+        vfs: [{ pci: '0000:5f:02.0', netdev: null, driver: null }],
+      });
       const before = snapshot(env);
-      cniError(() => env.plugin.add(request('ADD', { deviceID: '0000:5f:02.0' })), SriovCode.DeviceUnusable,
-        /VF 0000:5f:02.0 has neither a network interface in this namespace nor a userspace driver \(driver: none\)/);
+      cniError(
+        () => env.plugin.add(request('ADD', { deviceID: '0000:5f:02.0' })),
+        SriovCode.DeviceUnusable,
+        /VF 0000:5f:02.0 has neither a network interface in this namespace nor a userspace driver \(driver: none\)/,
+      );
       assert.deepEqual(snapshot(env), before);
     });
     it('a VF whose index is not under virtfn* (numvfs changed)', () => {
@@ -174,7 +261,11 @@ describe('sriov plugin on a fake host', () => {
     it('the original name taken in the host meanwhile: DEL says so, and a retry succeeds', () => {
       env.plugin.add(request('ADD', FULL));
       env.host.fake.addLink(null, { name: 'enp175s6' });
-      cniError(() => env.plugin.del(request('DEL', FULL)), SriovCode.NetdevFailed, /returning net1 to the host as enp175s6/);
+      cniError(
+        () => env.plugin.del(request('DEL', FULL)),
+        SriovCode.NetdevFailed,
+        /returning net1 to the host as enp175s6/,
+      );
       env.plugin.del(request('DEL', FULL));
       assert.equal(env.host.fake.vfConfig(PF, 0).vlan, 0, 'the PF-level state was restored anyway');
     });
@@ -184,8 +275,11 @@ describe('sriov plugin on a fake host', () => {
     it('a setting the driver refuses (igb: link_state) rolls back the settings applied before it', () => {
       env = setup(IGB_REFUSALS);
       const before = snapshot(env);
-      cniError(() => env.plugin.add(request('ADD', { ...FULL, link_state: 'enable' })), SriovCode.DriverRefused,
-        /cannot set link_state enable on VF 0 of enp175s0f1 \(0000:af:06.0\): the driver does not support it/);
+      cniError(
+        () => env.plugin.add(request('ADD', { ...FULL, link_state: 'enable' })),
+        SriovCode.DriverRefused,
+        /cannot set link_state enable on VF 0 of enp175s0f1 \(0000:af:06.0\): the driver does not support it/,
+      );
       assert.deepEqual(snapshot(env), before);
     });
     it('an IPAM error releases the addresses and restores the VF', () => {
@@ -197,7 +291,11 @@ describe('sriov plugin on a fake host', () => {
     it('the pod already has the interface name (EEXIST): the VF comes home under its own name', () => {
       env.host.fake.addLink(POD, { name: 'net1' });
       const before = snapshot(env);
-      cniError(() => env.plugin.add(request('ADD', FULL)), SriovCode.NetdevFailed, /cannot move enp175s6 into \/var\/run\/netns\/pod1 as net1/);
+      cniError(
+        () => env.plugin.add(request('ADD', FULL)),
+        SriovCode.NetdevFailed,
+        /cannot move enp175s6 into \/var\/run\/netns\/pod1 as net1/,
+      );
       assert.deepEqual(snapshot(env), before);
       assert.ok(env.host.fake.link(null, 'enp175s6'));
     });
@@ -221,22 +319,34 @@ describe('sriov plugin on a fake host', () => {
       const r2 = env.plugin.add(request('ADD', { master: PF }, { containerId: 'c2', netns: POD2 })) as CniResult;
       assert.deepEqual([r1.interfaces[0]?.pciID, r2.interfaces[0]?.pciID], [VF0, VF1]);
       env.host.fake.addNetns('/var/run/netns/pod3');
-      cniError(() => env.plugin.add(request('ADD', { master: PF }, { containerId: 'c3', netns: '/var/run/netns/pod3' })),
-        SriovCode.NoFreeVf, /no free VF on enp175s0f1: all 2 VFs are in use/);
+      cniError(
+        () => env.plugin.add(request('ADD', { master: PF }, { containerId: 'c3', netns: '/var/run/netns/pod3' })),
+        SriovCode.NoFreeVf,
+        /no free VF on enp175s0f1: all 2 VFs are in use/,
+      );
       env.plugin.del(request('DEL', { master: PF }, { containerId: 'c1' }));
-      const r3 = env.plugin.add(request('ADD', { master: PF }, { containerId: 'c3', netns: '/var/run/netns/pod3' })) as CniResult;
+      const r3 = env.plugin.add(
+        request('ADD', { master: PF }, { containerId: 'c3', netns: '/var/run/netns/pod3' }),
+      ) as CniResult;
       assert.equal(r3.interfaces[0]?.pciID, VF0);
     });
     it('master + vf takes that VF, and a second ADD on it is refused while the owner lives', () => {
       const r = env.plugin.add(request('ADD', { master: PF, vf: 1 })) as CniResult;
       assert.equal(r.interfaces[0]?.pciID, VF1);
-      cniError(() => env.plugin.add(request('ADD', { deviceID: VF1 }, { containerId: 'c2', netns: POD2 })), SriovCode.VfInUse,
-        /VF 0000:af:06.1 \(enp175s0f1 VF 1\) is already in use/);
+      cniError(
+        () => env.plugin.add(request('ADD', { deviceID: VF1 }, { containerId: 'c2', netns: POD2 })),
+        SriovCode.VfInUse,
+        /VF 0000:af:06.1 \(enp175s0f1 VF 1\) is already in use/,
+      );
     });
     it('a VF held by another call times out with code 11', () => {
       env.host.fake.locks.holdExternally(`vf-${VF0}`);
       const before = snapshot(env);
-      cniError(() => env.plugin.add(request('ADD', { deviceID: VF0 })), 11, /timed out after 0.5 s waiting for VF 0000:af:06.0/);
+      cniError(
+        () => env.plugin.add(request('ADD', { deviceID: VF0 })),
+        11,
+        /timed out after 0.5 s waiting for VF 0000:af:06.0/,
+      );
       assert.deepEqual(snapshot(env), before);
     });
   });
@@ -261,7 +371,10 @@ describe('sriov plugin on a fake host', () => {
       assert.ok(env.host.fake.link(null, 'net1') ?? env.host.fake.linkOfDevice(VF0), 'the kernel brought the VF home');
       env.plugin.del(request('DEL', FULL, { netns: '' }));
       const after = snapshot(env);
-      assert.deepEqual(after.links, before.links.filter((l) => l.ns !== POD));
+      assert.deepEqual(
+        after.links,
+        before.links.filter((l) => l.ns !== POD),
+      );
       assert.deepEqual(after.vfs, before.vfs);
       assert.deepEqual(after.state, before.state);
     });
@@ -318,8 +431,11 @@ describe('sriov plugin on a fake host', () => {
     it('a refused 802.1ad names vlanProto and is rolled back', () => {
       env = setup(IGB_REFUSALS, IGB_ADMIN_MAC);
       const before = snapshot(env);
-      cniError(() => env.plugin.add(request('ADD', { ...FULL, vlan: 100, vlanProto: '802.1ad' })), SriovCode.DriverRefused,
-        /cannot set vlanProto 802.1ad \(with vlan 100, vlanQoS 3\) on VF 0 of enp175s0f1 \(0000:af:06.0\): the driver does not support it/);
+      cniError(
+        () => env.plugin.add(request('ADD', { ...FULL, vlan: 100, vlanProto: '802.1ad' })),
+        SriovCode.DriverRefused,
+        /cannot set vlanProto 802.1ad \(with vlan 100, vlanQoS 3\) on VF 0 of enp175s0f1 \(0000:af:06.0\): the driver does not support it/,
+      );
       assert.deepEqual(snapshot(env), before);
     });
   });
@@ -332,17 +448,28 @@ describe('sriov plugin on a fake host', () => {
       const networks = new Map<string, string>();
       const accounting: VfAccounting = {
         target: 'http://127.0.0.1:8778',
-        async candidatePfs(trait: string) { calls.push(`candidates ${trait}`); return Object.keys(room).filter((p) => room[p]! > 0); },
-        async knows(pf: string) { return pf in room; },
+        async candidatePfs(trait: string) {
+          calls.push(`candidates ${trait}`);
+          return Object.keys(room).filter((p) => room[p]! > 0);
+        },
+        async knows(pf: string) {
+          return pf in room;
+        },
         async claim(consumer: string, pf: string, network: string) {
           calls.push(`claim ${pf}`);
           if (room[pf]! <= 0) return false;
-          room[pf]!--; held.set(consumer, pf); networks.set(consumer, network); return true;
+          room[pf]!--;
+          held.set(consumer, pf);
+          networks.set(consumer, network);
+          return true;
         },
         async release(consumer: string) {
           calls.push('release');
           const pf = held.get(consumer);
-          if (pf) { room[pf]!++; held.delete(consumer); }
+          if (pf) {
+            room[pf]!++;
+            held.delete(consumer);
+          }
         },
         async attachmentsOn(pfs: readonly string[], network: string) {
           return [...held].filter(([c, pf]) => pfs.includes(pf) && networks.get(c) === network).map(([c]) => c);
@@ -351,10 +478,21 @@ describe('sriov plugin on a fake host', () => {
       return { held, calls, room, accounting };
     }
     function withModel(m: ReturnType<typeof model>, embedded = false) {
-      return new SriovPlugin(env.host, createLogger({}, () => {}), {
-        ...DEFAULT_OPTIONS, ledger: env.ledger, lockTimeoutMs: 500, macDelayMs: 1, pid: 4242, findExecutable: (name) => `/opt/cni/bin/${name}`,
-        accountingFor: () => m.accounting, pfProvider: (pci) => `rp-${pci}`, ...(embedded ? { embeddedModel: 'file:///var/lib/vfnet/vfnet.db' } : {}),
-      });
+      return new SriovPlugin(
+        env.host,
+        createLogger({}, () => {}),
+        {
+          ...DEFAULT_OPTIONS,
+          ledger: env.ledger,
+          lockTimeoutMs: 500,
+          macDelayMs: 1,
+          pid: 4242,
+          findExecutable: (name) => `/opt/cni/bin/${name}`,
+          accountingFor: () => m.accounting,
+          pfProvider: (pci) => `rp-${pci}`,
+          ...(embedded ? { embeddedModel: 'file:///var/lib/vfnet/vfnet.db' } : {}),
+        },
+      );
     }
     const PHYS = { physnet: 'public', placement: { url: 'http://127.0.0.1:8778' }, ...IPAM };
 
@@ -373,12 +511,15 @@ describe('sriov plugin on a fake host', () => {
     it('no room in the model: code 101 naming the physnet, nothing changed', async () => {
       const m = model({ 'rp-0000:af:00.1': 0 });
       const before = snapshot(env);
-      await assert.rejects(async () => withModel(m).add(request('ADD', PHYS)), (e: unknown) => {
-        assert.ok(e instanceof CniError);
-        assert.equal(e.code, SriovCode.NoFreeVf);
-        assert.match(e.message, /no free VF on physnet "public"/);
-        return true;
-      });
+      await assert.rejects(
+        async () => withModel(m).add(request('ADD', PHYS)),
+        (e: unknown) => {
+          assert.ok(e instanceof CniError);
+          assert.equal(e.code, SriovCode.NoFreeVf);
+          assert.match(e.message, /no free VF on physnet "public"/);
+          return true;
+        },
+      );
       assert.deepEqual(snapshot(env), before);
     });
     it('a failed ADD gives its model claim back', async () => {
@@ -394,7 +535,10 @@ describe('sriov plugin on a fake host', () => {
       const plugin = withModel(m);
       await plugin.add(request('ADD', { master: PF }, { containerId: 'x1' }));
       await plugin.add(request('ADD', { master: PF }, { containerId: 'x2', netns: POD2 }));
-      await assert.rejects(async () => plugin.add(request('ADD', PHYS, { containerId: 'x3' })), /no free VF on physnet/);
+      await assert.rejects(
+        async () => plugin.add(request('ADD', PHYS, { containerId: 'x3' })),
+        /no free VF on physnet/,
+      );
       assert.equal(m.held.size, 0);
     });
     it('master on a PF the model has: claimed there too, and a full PF in the model is 101 with nothing changed', async () => {
@@ -404,12 +548,15 @@ describe('sriov plugin on a fake host', () => {
       assert.equal(r.interfaces[0]?.pciID, VF0);
       assert.deepEqual([...m.held.values()], ['rp-0000:af:00.1']);
       const before = snapshot(env);
-      await assert.rejects(async () => plugin.add(request('ADD', { master: PF, ...IPAM }, { containerId: 'c2', netns: POD2 })), (e: unknown) => {
-        assert.ok(e instanceof CniError);
-        assert.equal(e.code, SriovCode.NoFreeVf);
-        assert.match(e.message, /no free VF on enp175s0f1: the resource model at .* has all of its VFs allocated/);
-        return true;
-      });
+      await assert.rejects(
+        async () => plugin.add(request('ADD', { master: PF, ...IPAM }, { containerId: 'c2', netns: POD2 })),
+        (e: unknown) => {
+          assert.ok(e instanceof CniError);
+          assert.equal(e.code, SriovCode.NoFreeVf);
+          assert.match(e.message, /no free VF on enp175s0f1: the resource model at .* has all of its VFs allocated/);
+          return true;
+        },
+      );
       assert.deepEqual(snapshot(env), before);
       await plugin.del(request('DEL', { master: PF, ...IPAM }));
       assert.equal(m.held.size, 0);
@@ -421,29 +568,37 @@ describe('sriov plugin on a fake host', () => {
       assert.equal(m.calls.filter((c) => c.startsWith('claim')).length, 0);
       assert.equal(env.ledger.read(VF0)?.containerId, 'c1');
     });
-    it('an ADD that takes over the VF of a pod that died without DEL releases that pod\'s model claim, and only that ADD does', async () => {
+    it("an ADD that takes over the VF of a pod that died without DEL releases that pod's model claim, and only that ADD does", async () => {
       const m = model({ 'rp-0000:af:00.1': 3 });
       const plugin = withModel(m);
       await plugin.add(request('ADD', PHYS, { containerId: 'old' }));
       const [oldConsumer] = [...m.held.keys()];
       env.host.fake.destroyNetns(POD);
       const r = await plugin.add(request('ADD', PHYS, { containerId: 'new', netns: POD2 }));
-      assert.equal(r.interfaces[0]?.pciID, VF0, 'the dead pod\'s VF, restored');
+      assert.equal(r.interfaces[0]?.pciID, VF0, "the dead pod's VF, restored");
       assert.equal(m.held.has(oldConsumer!), false, 'its claim went with it');
       assert.equal(m.held.size, 1);
       const releases = m.calls.filter((c) => c === 'release').length;
       await plugin.add(request('ADD', PHYS, { containerId: 'third', netns: POD2, ifname: 'net2' }));
-      assert.equal(m.calls.filter((c) => c === 'release').length, releases, 'a later ADD has nothing of the earlier one to release');
+      assert.equal(
+        m.calls.filter((c) => c === 'release').length,
+        releases,
+        'a later ADD has nothing of the earlier one to release',
+      );
       assert.equal(m.held.size, 2);
     });
     it('master with an explicit "placement" that lacks the PF: code 103, nothing changed', async () => {
       const before = snapshot(env);
-      await assert.rejects(async () => withModel(model({})).add(request('ADD', { master: PF, placement: { url: 'http://127.0.0.1:8778' } })), (e: unknown) => {
-        assert.ok(e instanceof CniError);
-        assert.equal(e.code, SriovCode.DeviceUnusable);
-        assert.match(e.message, /PF enp175s0f1 is not registered in http:\/\/127.0.0.1:8778/);
-        return true;
-      });
+      await assert.rejects(
+        async () =>
+          withModel(model({})).add(request('ADD', { master: PF, placement: { url: 'http://127.0.0.1:8778' } })),
+        (e: unknown) => {
+          assert.ok(e instanceof CniError);
+          assert.equal(e.code, SriovCode.DeviceUnusable);
+          assert.match(e.message, /PF enp175s0f1 is not registered in http:\/\/127.0.0.1:8778/);
+          return true;
+        },
+      );
       assert.deepEqual(snapshot(env), before);
     });
     it('physnet with the embedded model and no "placement": claimed in the embedded store', async () => {
@@ -454,16 +609,22 @@ describe('sriov plugin on a fake host', () => {
     });
     it('physnet on a host the embedded model does not have: code 7 saying how to register it, nothing changed', async () => {
       const before = snapshot(env);
-      await assert.rejects(async () => withModel(model({}), true).add(request('ADD', { physnet: 'public' })), (e: unknown) => {
-        assert.ok(e instanceof CniError);
-        assert.equal(e.code, 7);
-        assert.match(e.message, /this host's PFs are not registered in the resource model at http:\/\/127.0.0.1:8778/);
-        assert.match(e.details ?? '', /vfnet agent --db/);
-        return true;
-      });
+      await assert.rejects(
+        async () => withModel(model({}), true).add(request('ADD', { physnet: 'public' })),
+        (e: unknown) => {
+          assert.ok(e instanceof CniError);
+          assert.equal(e.code, 7);
+          assert.match(
+            e.message,
+            /this host's PFs are not registered in the resource model at http:\/\/127.0.0.1:8778/,
+          );
+          assert.match(e.details ?? '', /vfnet agent --db/);
+          return true;
+        },
+      );
       assert.deepEqual(snapshot(env), before);
     });
-    it('GC releases model claims that no attachment holds, and keeps valid ones and other networks\'', async () => {
+    it("GC releases model claims that no attachment holds, and keeps valid ones and other networks'", async () => {
       const m = model({ 'rp-0000:af:00.1': 4 });
       const plugin = withModel(m);
       await plugin.add(request('ADD', PHYS));
@@ -472,28 +633,43 @@ describe('sriov plugin on a fake host', () => {
       await m.accounting.claim('other-net', 'rp-0000:af:00.1', 'net-b');
       const valid = [{ containerID: 'c1', ifname: 'net1' }];
       await plugin.gc(request('GC', { ...PHYS, cniVersion: '1.1.0', 'cni.dev/valid-attachments': valid }));
-      assert.deepEqual([...m.held.keys()].filter((c) => c === 'orphan' || c === 'other-net'), ['other-net']);
+      assert.deepEqual(
+        [...m.held.keys()].filter((c) => c === 'orphan' || c === 'other-net'),
+        ['other-net'],
+      );
       assert.equal(m.held.size, 2);
     });
     it('without "placement" or an embedded model, physnet is a config error (code 7)', async () => {
-      await assert.rejects(async () => env.plugin.add(request('ADD', { physnet: 'public' })), (e: unknown) => {
-        assert.ok(e instanceof CniError);
-        assert.equal(e.code, 7);
-        assert.match(e.message, /needs the resource model/);
-        return true;
-      });
+      await assert.rejects(
+        async () => env.plugin.add(request('ADD', { physnet: 'public' })),
+        (e: unknown) => {
+          assert.ok(e instanceof CniError);
+          assert.equal(e.code, 7);
+          assert.match(e.message, /needs the resource model/);
+          return true;
+        },
+      );
     });
   });
 
   describe('DPDK mode', () => {
     it('configures only the PF level, allocates IPAM, and DEL restores the admin MAC', () => {
       env = setup();
-      env.host.fake.addPf({ name: 'ens3f0', pci: '0000:5e:00.0', vfs: [{ pci: '0000:5e:02.0', netdev: null, driver: 'vfio-pci' }] });
+      env.host.fake.addPf({
+        name: 'ens3f0',
+        pci: '0000:5e:00.0',
+        vfs: [{ pci: '0000:5e:02.0', netdev: null, driver: 'vfio-pci' }],
+      });
       const before = snapshot(env);
-      const r = env.plugin.add(request('ADD', { deviceID: '0000:5e:02.0', mac: '02:11:22:33:44:55', ...IPAM })) as CniResult;
+      const r = env.plugin.add(
+        request('ADD', { deviceID: '0000:5e:02.0', mac: '02:11:22:33:44:55', ...IPAM }),
+      ) as CniResult;
       assert.equal(r.interfaces[0]?.mac, '02:11:22:33:44:55');
       assert.equal(r.ips.length, 1);
-      assert.deepEqual(env.host.fake.calls.filter((c) => /^Link(SetName|SetNsFd|SetUp)/.test(c)), []);
+      assert.deepEqual(
+        env.host.fake.calls.filter((c) => /^Link(SetName|SetNsFd|SetUp)/.test(c)),
+        [],
+      );
       env.plugin.del(request('DEL', { deviceID: '0000:5e:02.0', mac: '02:11:22:33:44:55', ...IPAM }));
       assert.deepEqual(snapshot(env), before);
     });
@@ -504,7 +680,11 @@ describe('sriov plugin on a fake host', () => {
       const result = env.plugin.add(request('ADD', FULL)) as CniResult;
       env.plugin.check(request('CHECK', FULL, { prevResult: result }));
       env.host.pf.setVlan(PF, 0, 999, 0, '802.1q');
-      cniError(() => env.plugin.check(request('CHECK', FULL, { prevResult: result })), SriovCode.CheckFailed, /vlan is 999, expected 100/);
+      cniError(
+        () => env.plugin.check(request('CHECK', FULL, { prevResult: result })),
+        SriovCode.CheckFailed,
+        /vlan is 999, expected 100/,
+      );
     });
     it('CHECK fails when the interface left the pod', () => {
       env.plugin.add(request('ADD', FULL));
@@ -517,30 +697,78 @@ describe('sriov plugin on a fake host', () => {
       const attached = snapshot(env);
       env.plugin.del(request('DEL', { master: PF, name: 'net-b' }));
       assert.deepEqual(snapshot(env), attached);
-      assert.match(env.logs.join('\n'), /DEL of network net-b: c1\/net1 is attached to network net-a; leaving it alone/);
+      assert.match(
+        env.logs.join('\n'),
+        /DEL of network net-b: c1\/net1 is attached to network net-a; leaving it alone/,
+      );
     });
     it('an unusable ledger: STATUS is 50, ADD is code 5 and changes nothing', () => {
       const broken = { location: '/var/lib/vfnet/vfnet.db', read: fail, write: fail, remove: fail, all: fail };
-      function fail(): never { throw new Error('unable to open database file'); }
-      const plugin = new SriovPlugin(env.host, createLogger({}, () => {}), { ...DEFAULT_OPTIONS, ledger: broken, lockTimeoutMs: 500, macDelayMs: 1, pid: 4242, findExecutable: (name) => `/opt/cni/bin/${name}` });
-      cniError(() => plugin.status(request('STATUS', { cniVersion: '1.1.0', master: PF }, { containerId: '', ifname: '', netns: '' })), 50, /unable to open database file/);
+      function fail(): never {
+        throw new Error('unable to open database file');
+      }
+      const plugin = new SriovPlugin(
+        env.host,
+        createLogger({}, () => {}),
+        {
+          ...DEFAULT_OPTIONS,
+          ledger: broken,
+          lockTimeoutMs: 500,
+          macDelayMs: 1,
+          pid: 4242,
+          findExecutable: (name) => `/opt/cni/bin/${name}`,
+        },
+      );
+      cniError(
+        () =>
+          plugin.status(
+            request('STATUS', { cniVersion: '1.1.0', master: PF }, { containerId: '', ifname: '', netns: '' }),
+          ),
+        50,
+        /unable to open database file/,
+      );
       const before = snapshot(env);
-      cniError(() => plugin.add(request('ADD', { master: PF, ...IPAM })), 5, /cannot read the claim on VF 0000:af:06.0 from \/var\/lib\/vfnet\/vfnet.db: unable to open database file/);
+      cniError(
+        () => plugin.add(request('ADD', { master: PF, ...IPAM })),
+        5,
+        /cannot read the claim on VF 0000:af:06.0 from \/var\/lib\/vfnet\/vfnet.db: unable to open database file/,
+      );
       assert.deepEqual(snapshot(env), before);
     });
     it('STATUS is ready while a VF is free, code 50 when none is', () => {
-      env.plugin.status(request('STATUS', { cniVersion: '1.1.0', master: PF }, { containerId: '', ifname: '', netns: '' }));
+      env.plugin.status(
+        request('STATUS', { cniVersion: '1.1.0', master: PF }, { containerId: '', ifname: '', netns: '' }),
+      );
       env.plugin.add(request('ADD', { master: PF }));
       env.plugin.add(request('ADD', { master: PF }, { containerId: 'c2', netns: POD2 }));
-      cniError(() => env.plugin.status(request('STATUS', { cniVersion: '1.1.0', master: PF }, { containerId: '', ifname: '', netns: '' })), 50, /no free VF/);
-      cniError(() => env.plugin.status(request('STATUS', { cniVersion: '1.1.0', master: 'nope0' }, { containerId: '', ifname: '', netns: '' })), 50, /no such network interface/);
+      cniError(
+        () =>
+          env.plugin.status(
+            request('STATUS', { cniVersion: '1.1.0', master: PF }, { containerId: '', ifname: '', netns: '' }),
+          ),
+        50,
+        /no free VF/,
+      );
+      cniError(
+        () =>
+          env.plugin.status(
+            request('STATUS', { cniVersion: '1.1.0', master: 'nope0' }, { containerId: '', ifname: '', netns: '' }),
+          ),
+        50,
+        /no such network interface/,
+      );
     });
     it('GC releases attachments missing from cni.dev/valid-attachments, and only those', () => {
       const before = snapshot(env);
       env.plugin.add(request('ADD', { master: PF, vlan: 7 }));
       env.plugin.add(request('ADD', { master: PF, vlan: 8 }, { containerId: 'c2', netns: POD2 }));
-      env.plugin.gc(request('GC', { cniVersion: '1.1.0', master: PF, 'cni.dev/valid-attachments': [{ containerID: 'c2', ifname: 'net1' }] },
-        { containerId: '', ifname: '', netns: '' }));
+      env.plugin.gc(
+        request(
+          'GC',
+          { cniVersion: '1.1.0', master: PF, 'cni.dev/valid-attachments': [{ containerID: 'c2', ifname: 'net1' }] },
+          { containerId: '', ifname: '', netns: '' },
+        ),
+      );
       assert.equal(env.host.fake.vfConfig(PF, 0).vlan, 0);
       assert.equal(env.host.fake.vfConfig(PF, 1).vlan, 8);
       assert.ok(env.host.fake.link(null, 'enp175s6'));

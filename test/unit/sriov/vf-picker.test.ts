@@ -8,13 +8,13 @@ import { createLogger } from '../../../src/host/log.js';
 import { SriovCode } from '../../../src/sriov/errors.js';
 import { VfNetdevs } from '../../../src/sriov/netdev.js';
 import { DEFAULT_OPTIONS, SriovPlugin } from '../../../src/sriov/plugin.js';
-import { Records, type AttachmentRecord } from '../../../src/sriov/records.js';
+import { type AttachmentRecord, Records } from '../../../src/sriov/records.js';
 import { VfLocks } from '../../../src/sriov/vf-locks.js';
 import { VfPicker } from '../../../src/sriov/vf-picker.js';
 import { VfRestorer } from '../../../src/sriov/vf-restorer.js';
 import { VfSettings } from '../../../src/sriov/vf-settings.js';
 import { MemoryVfLedger } from '../../../src/store/vf-ledger.js';
-import { fakeHostPorts, type FakeHostPorts } from '../../support/fake-host/host.js';
+import { type FakeHostPorts, fakeHostPorts } from '../../support/fake-host/host.js';
 
 const PF = 'enp175s0f1';
 const VF0 = '0000:af:06.0';
@@ -27,8 +27,19 @@ const OPTIONS = { ...DEFAULT_OPTIONS, lockTimeoutMs: 500, macDelayMs: 1, pid: SE
 function request(containerId: string, netns = POD): CniRequest {
   const config = { cniVersion: '1.0.0', name: 'net-a', type: 'sriov' };
   return {
-    command: 'ADD', containerId, netns, ifname: 'net1', args: new Map(), ignoreUnknownArgs: true, paths: [],
-    cniVersion: '1.0.0', config, stdin: Buffer.from(JSON.stringify(config)), prevResult: null, env: {}, stderr: () => {},
+    command: 'ADD',
+    containerId,
+    netns,
+    ifname: 'net1',
+    args: new Map(),
+    ignoreUnknownArgs: true,
+    paths: [],
+    cniVersion: '1.0.0',
+    config,
+    stdin: Buffer.from(JSON.stringify(config)),
+    prevResult: null,
+    env: {},
+    stderr: () => {},
   };
 }
 
@@ -40,13 +51,26 @@ describe('VfPicker', () => {
 
   beforeEach(() => {
     host = fakeHostPorts({ fixture: false });
-    host.fake.addPf({ name: PF, pci: '0000:af:00.1', vfs: [{ pci: VF0, netdev: 'enp175s6' }, { pci: VF1, netdev: 'enp175s7' }] });
+    host.fake.addPf({
+      name: PF,
+      pci: '0000:af:00.1',
+      vfs: [
+        { pci: VF0, netdev: 'enp175s6' },
+        { pci: VF1, netdev: 'enp175s7' },
+      ],
+    });
     host.fake.addNetns(POD);
     host.fake.addNetns(POD2);
     ledger = new MemoryVfLedger();
     records = new Records(host.state, ledger);
     const log = createLogger({}, () => {});
-    const restorer = new VfRestorer(new VfSettings(host.pf, host.clock, OPTIONS), new VfNetdevs(host.links, host.clock, OPTIONS), records, host.sysfs, log);
+    const restorer = new VfRestorer(
+      new VfSettings(host.pf, host.clock, OPTIONS),
+      new VfNetdevs(host.links, host.clock, OPTIONS),
+      records,
+      host.sysfs,
+      log,
+    );
     picker = new VfPicker(host, records, new VfLocks(host.locks, OPTIONS.lockTimeoutMs), restorer, log, OPTIONS);
   });
 
@@ -55,14 +79,22 @@ describe('VfPicker', () => {
     assert.equal(first.vf.pci, VF0);
     assert.deepEqual(host.fake.locks.heldNames(), [`vf-${VF0}`]);
     assert.deepEqual(ledger.read(VF0), {
-      pci: VF0, network: 'net-a', containerId: 'c1', ifname: 'net1', netns: POD, at: new Date(host.clock.now()).toISOString(),
+      pci: VF0,
+      network: 'net-a',
+      containerId: 'c1',
+      ifname: 'net1',
+      netns: POD,
+      at: new Date(host.clock.now()).toISOString(),
     });
     first.lock.release();
     const second = picker.pick({ kind: 'master', pf: PF, vf: null }, 'net-a', request('c2', POD2), []);
     assert.equal(second.vf.pci, VF1, 'a claimed VF is skipped, even unlocked');
     second.lock.release();
-    assert.throws(() => picker.pick({ kind: 'master', pf: PF, vf: null }, 'net-a', request('c3'), []),
-      (e: unknown) => e instanceof CniError && e.code === SriovCode.NoFreeVf && /all 2 VFs are in use \(2 held\)/.test(e.message));
+    assert.throws(
+      () => picker.pick({ kind: 'master', pf: PF, vf: null }, 'net-a', request('c3'), []),
+      (e: unknown) =>
+        e instanceof CniError && e.code === SriovCode.NoFreeVf && /all 2 VFs are in use \(2 held\)/.test(e.message),
+    );
     assert.deepEqual(host.fake.locks.heldNames(), []);
   });
 
@@ -74,8 +106,10 @@ describe('VfPicker', () => {
 
   it('a named VF held by a live pod is 100 (in use) and leaves no lock', () => {
     picker.pick({ kind: 'deviceID', pci: VF1 }, 'net-a', request('c1'), []).lock.release();
-    assert.throws(() => picker.pick({ kind: 'master', pf: PF, vf: 1 }, 'net-a', request('c2', POD2), []),
-      (e: unknown) => e instanceof CniError && e.code === SriovCode.VfInUse);
+    assert.throws(
+      () => picker.pick({ kind: 'master', pf: PF, vf: 1 }, 'net-a', request('c2', POD2), []),
+      (e: unknown) => e instanceof CniError && e.code === SriovCode.VfInUse,
+    );
     assert.deepEqual(host.fake.locks.heldNames(), []);
   });
 
@@ -95,8 +129,15 @@ describe('VfPicker', () => {
   });
 
   it('gives back the VF of an owner that died without DEL, and hands its record to this pick only', () => {
-    const plugin = new SriovPlugin(host, createLogger({}, () => {}), { ...OPTIONS, ledger, findExecutable: (n) => `/opt/cni/bin/${n}` });
-    plugin.add({ ...request('old'), config: { cniVersion: '1.0.0', name: 'net-a', type: 'sriov', deviceID: VF0, vlan: 10 } });
+    const plugin = new SriovPlugin(
+      host,
+      createLogger({}, () => {}),
+      { ...OPTIONS, ledger, findExecutable: (n) => `/opt/cni/bin/${n}` },
+    );
+    plugin.add({
+      ...request('old'),
+      config: { cniVersion: '1.0.0', name: 'net-a', type: 'sriov', deviceID: VF0, vlan: 10 },
+    });
     const old = records.readAttachment('old', 'net1')!;
     records.writeAttachment({ ...old, model: { url: 'http://placement', consumer: 'consumer-of-old' } });
     host.fake.destroyNetns(POD);
@@ -104,7 +145,10 @@ describe('VfPicker', () => {
     const picked = picker.pick({ kind: 'master', pf: PF, vf: null }, 'net-a', request('new', POD2), reclaimed);
     assert.equal(picked.vf.pci, VF0);
     assert.equal(host.fake.vfConfig(PF, 0).vlan, 0, 'restored before it is handed out');
-    assert.deepEqual(reclaimed.map((r) => r.model?.consumer), ['consumer-of-old']);
+    assert.deepEqual(
+      reclaimed.map((r) => r.model?.consumer),
+      ['consumer-of-old'],
+    );
     assert.equal(records.readAttachment('old', 'net1'), null);
     assert.equal(ledger.read(VF0)?.containerId, 'new');
   });
@@ -113,7 +157,14 @@ describe('VfPicker', () => {
     assert.equal(picker.whyUnavailable({ kind: 'master', pf: PF, vf: null }, request('c1')), null);
     picker.pick({ kind: 'master', pf: PF, vf: 0 }, 'net-a', request('c1'), []).lock.release();
     assert.equal(picker.whyUnavailable({ kind: 'master', pf: PF, vf: 0 }, request('c2', POD2)), `no free VF on ${PF}`);
-    assert.equal(picker.whyUnavailable({ kind: 'master', pf: PF, vf: 0 }, request('c1')), null, 'its own VF is not in its way');
-    assert.match(picker.whyUnavailable({ kind: 'deviceID', pci: '0000:00:1f.7' }, request('c1')) ?? '', /0000:00:1f\.7/);
+    assert.equal(
+      picker.whyUnavailable({ kind: 'master', pf: PF, vf: 0 }, request('c1')),
+      null,
+      'its own VF is not in its way',
+    );
+    assert.match(
+      picker.whyUnavailable({ kind: 'deviceID', pci: '0000:00:1f.7' }, request('c1')) ?? '',
+      /0000:00:1f\.7/,
+    );
   });
 });

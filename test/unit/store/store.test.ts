@@ -10,8 +10,8 @@ import pg from 'pg';
 import { PlacementError } from '../../../src/placement/errors.js';
 import { STANDARD_RESOURCE_CLASSES, STANDARD_TRAITS } from '../../../src/placement/standard-names.js';
 import { openStore } from '../../../src/store/open.js';
-import type { SqlStore } from '../../../src/store/sql-store.js';
 import { MIGRATIONS } from '../../../src/store/schema.js';
+import type { SqlStore } from '../../../src/store/sql-store.js';
 
 interface Backend {
   name: string;
@@ -77,7 +77,12 @@ async function rejectsWith(p: Promise<unknown>, status: number, code?: string): 
 }
 
 const vf = (uuid: string, n = 1) => [{ providerUuid: uuid, resourceClass: 'SRIOV_NET_VF', used: n }];
-const claim = (consumer: string, pf: string, n = 1) => ({ consumerUuid: consumer, projectId: 'p', userId: 'u', allocations: vf(pf, n) });
+const claim = (consumer: string, pf: string, n = 1) => ({
+  consumerUuid: consumer,
+  projectId: 'p',
+  userId: 'u',
+  allocations: vf(pf, n),
+});
 
 for (const backend of backends) {
   describe(`store on ${backend.name}`, () => {
@@ -102,7 +107,17 @@ for (const backend of backends) {
       const s2 = await seeded(loc); // a second "process" on the same database
       const rp = randomUUID();
       await s1.createProvider({ uuid: rp, name: 'pf', parentUuid: null });
-      const inv = (total: number) => [{ resourceClass: 'SRIOV_NET_VF', total, reserved: 0, minUnit: 1, maxUnit: total, stepSize: 1, allocationRatio: 1 }];
+      const inv = (total: number) => [
+        {
+          resourceClass: 'SRIOV_NET_VF',
+          total,
+          reserved: 0,
+          minUnit: 1,
+          maxUnit: total,
+          stepSize: 1,
+          allocationRatio: 1,
+        },
+      ];
       const results = await Promise.allSettled([s1.setInventories(rp, 0, inv(8)), s2.setInventories(rp, 0, inv(4))]);
       const ok = results.filter((r) => r.status === 'fulfilled');
       const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -123,8 +138,20 @@ for (const backend of backends) {
       const s2 = await seeded(loc);
       const pf = randomUUID();
       await s1.createProvider({ uuid: pf, name: 'pf', parentUuid: null });
-      await s1.setInventories(pf, 0, [{ resourceClass: 'SRIOV_NET_VF', total: 4, reserved: 0, minUnit: 1, maxUnit: 4, stepSize: 1, allocationRatio: 1 }]);
-      const attempts = Array.from({ length: 12 }, (_, i) => (i % 2 ? s1 : s2).writeAllocations([{ ...claim(randomUUID(), pf), consumerGeneration: null }]));
+      await s1.setInventories(pf, 0, [
+        {
+          resourceClass: 'SRIOV_NET_VF',
+          total: 4,
+          reserved: 0,
+          minUnit: 1,
+          maxUnit: 4,
+          stepSize: 1,
+          allocationRatio: 1,
+        },
+      ]);
+      const attempts = Array.from({ length: 12 }, (_, i) =>
+        (i % 2 ? s1 : s2).writeAllocations([{ ...claim(randomUUID(), pf), consumerGeneration: null }]),
+      );
       const results = await Promise.allSettled(attempts);
       assert.equal(results.filter((r) => r.status === 'fulfilled').length, 4);
       for (const r of results) {
@@ -140,14 +167,34 @@ for (const backend of backends) {
       const s = await seeded(await backend.fresh());
       const pf = randomUUID();
       await s.createProvider({ uuid: pf, name: 'pf', parentUuid: null });
-      await s.setInventories(pf, 0, [{ resourceClass: 'SRIOV_NET_VF', total: 2, reserved: 0, minUnit: 1, maxUnit: 2, stepSize: 1, allocationRatio: 1 }]);
+      await s.setInventories(pf, 0, [
+        {
+          resourceClass: 'SRIOV_NET_VF',
+          total: 2,
+          reserved: 0,
+          minUnit: 1,
+          maxUnit: 2,
+          stepSize: 1,
+          allocationRatio: 1,
+        },
+      ]);
       const c = randomUUID();
       await s.writeAllocations([{ ...claim(c, pf), consumerGeneration: null }]);
-      const e = await rejectsWith(s.writeAllocations([{ ...claim(c, pf, 2), consumerGeneration: null }]), 409, 'placement.concurrent_update');
+      const e = await rejectsWith(
+        s.writeAllocations([{ ...claim(c, pf, 2), consumerGeneration: null }]),
+        409,
+        'placement.concurrent_update',
+      );
       assert.match(e.detail, /consumer generation conflict - expected 1 but got null/);
       await s.writeAllocations([{ ...claim(c, pf, 2), consumerGeneration: 1 }]);
       // A batch with one bad consumer changes nothing.
-      await rejectsWith(s.writeAllocations([{ ...claim(c, pf, 1), consumerGeneration: 2 }, { ...claim(randomUUID(), pf, 2), consumerGeneration: null }]), 409);
+      await rejectsWith(
+        s.writeAllocations([
+          { ...claim(c, pf, 1), consumerGeneration: 2 },
+          { ...claim(randomUUID(), pf, 2), consumerGeneration: null },
+        ]),
+        409,
+      );
       const view = await s.getConsumerAllocations(c);
       assert.equal(view.consumer!.generation, 2);
       assert.equal(view.allocations.get(pf)!.resources.get('SRIOV_NET_VF'), 2);
@@ -161,7 +208,17 @@ for (const backend of backends) {
       await s.createProvider({ uuid: host, name: 'host', parentUuid: null });
       const child = await s.createProvider({ uuid: pf, name: 'pf', parentUuid: host });
       assert.equal(child.rootUuid, host);
-      await s.setInventories(pf, 0, [{ resourceClass: 'SRIOV_NET_VF', total: 2, reserved: 0, minUnit: 1, maxUnit: 2, stepSize: 1, allocationRatio: 1 }]);
+      await s.setInventories(pf, 0, [
+        {
+          resourceClass: 'SRIOV_NET_VF',
+          total: 2,
+          reserved: 0,
+          minUnit: 1,
+          maxUnit: 2,
+          stepSize: 1,
+          allocationRatio: 1,
+        },
+      ]);
       await s.writeAllocations([claim(randomUUID(), pf)]);
       // Placement 8.0 answers a single in-use inventory's DELETE with concurrent_update (measured against it).
       await rejectsWith(s.deleteInventory(pf, 'SRIOV_NET_VF'), 409, 'placement.concurrent_update');
@@ -176,7 +233,15 @@ for (const backend of backends) {
       const pf2 = randomUUID();
       await s.createProvider({ uuid: pf1, name: 'pf1', parentUuid: null });
       await s.createProvider({ uuid: pf2, name: 'pf2', parentUuid: null });
-      const inv = (resourceClass: string, total: number) => ({ resourceClass, total, reserved: 0, minUnit: 1, maxUnit: total, stepSize: 1, allocationRatio: 1 });
+      const inv = (resourceClass: string, total: number) => ({
+        resourceClass,
+        total,
+        reserved: 0,
+        minUnit: 1,
+        maxUnit: total,
+        stepSize: 1,
+        allocationRatio: 1,
+      });
       await s.setInventories(pf1, 0, [inv('SRIOV_NET_VF', 2), inv('VCPU', 4)]);
       const c = randomUUID();
       await s.writeAllocations([{ ...claim(c, pf1), consumerGeneration: null }]);
@@ -185,19 +250,32 @@ for (const backend of backends) {
       const inUse = await rejectsWith(s.setInventories(pf1, 2, [inv('VCPU', 4)]), 409, 'placement.inventory.inuse');
       assert.match(inUse.detail, /update conflict: Inventory for 'SRIOV_NET_VF' on resource provider '.*' in use\./);
       const unknown = await rejectsWith(s.setInventories(pf1, 2, [inv('CUSTOM_NOPE', 1)]), 400);
-      assert.equal(unknown.message, `Unknown resource class in inventory for resource provider ${pf1}: No such resource class CUSTOM_NOPE.`);
-      const reshapeUnknown = await rejectsWith(s.reshape([{ providerUuid: pf1, generation: 2, inventories: [inv('CUSTOM_NOPE', 1)] }], []), 400);
+      assert.equal(
+        unknown.message,
+        `Unknown resource class in inventory for resource provider ${pf1}: No such resource class CUSTOM_NOPE.`,
+      );
+      const reshapeUnknown = await rejectsWith(
+        s.reshape([{ providerUuid: pf1, generation: 2, inventories: [inv('CUSTOM_NOPE', 1)] }], []),
+        400,
+      );
       assert.equal(reshapeUnknown.message, 'No such resource class CUSTOM_NOPE.');
 
       // Reshape may drop it when the same call moves the allocation away...
       const moved = { ...claim(c, pf2), consumerGeneration: 1 };
-      const stillThere = await rejectsWith(s.reshape([{ providerUuid: pf1, generation: 2, inventories: [inv('VCPU', 8)] }], []), 409, 'placement.inventory.inuse');
+      const stillThere = await rejectsWith(
+        s.reshape([{ providerUuid: pf1, generation: 2, inventories: [inv('VCPU', 8)] }], []),
+        409,
+        'placement.inventory.inuse',
+      );
       assert.match(stillThere.detail, /Inventory for 'SRIOV_NET_VF' on resource provider '.*' in use\./);
       assert.equal((await s.getInventories(pf1)).inventories.length, 2, 'a refused reshape changes nothing');
-      await s.reshape([
-        { providerUuid: pf1, generation: 2, inventories: [inv('VCPU', 8)] },
-        { providerUuid: pf2, generation: 0, inventories: [inv('SRIOV_NET_VF', 1)] },
-      ], [moved]);
+      await s.reshape(
+        [
+          { providerUuid: pf1, generation: 2, inventories: [inv('VCPU', 8)] },
+          { providerUuid: pf2, generation: 0, inventories: [inv('SRIOV_NET_VF', 1)] },
+        ],
+        [moved],
+      );
       const after1 = await s.getInventories(pf1);
       assert.deepEqual(after1.inventories, [inv('VCPU', 8)], 'kept classes are updated, dropped ones deleted');
       // One step for the allocations moving, two for the interim and final inventories.
