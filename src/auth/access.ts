@@ -13,7 +13,12 @@ export function defaultTarget(id: Identity): Target {
 }
 
 /** null when allowed, else the 403 Placement would send. */
-export function checkPolicy(enforcer: PolicyEnforcer, action: string, id: Identity, target: Target = defaultTarget(id)) {
+export function checkPolicy(
+  enforcer: PolicyEnforcer,
+  action: string,
+  id: Identity,
+  target: Target = defaultTarget(id),
+) {
   const d = enforcer.authorize(action, target, policyCredentials(id));
   return d.allowed ? null : policyRefusal(action);
 }

@@ -24,7 +24,9 @@ export function noauth2Identity(headers: Headers): Identity | null {
   else roles = userId === 'admin' ? ['admin'] : [];
 
   const systemScope = header(headers, 'openstack-system-scope');
-  const clientProject = header(headers, 'x-project-id') ?? (systemScope ? (header(headers, 'x-tenant-id') ?? header(headers, 'x-tenant')) : undefined);
+  const clientProject =
+    header(headers, 'x-project-id') ??
+    (systemScope ? (header(headers, 'x-tenant-id') ?? header(headers, 'x-tenant')) : undefined);
   const projectId = clientProject ?? (systemScope ? null : tokenProject);
 
   return {

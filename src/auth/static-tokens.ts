@@ -49,17 +49,25 @@ export function parseTokenFile(text: string, where: string): Entry[] {
   return list.map((raw, i): Entry => {
     const e = (raw ?? {}) as Record<string, unknown>;
     const at = `${where}: tokens[${i}]`;
+    for (const k of ['token', 'sha256']) {
+      // YAML reads an unquoted 0123... or 1e5 as a number: say so rather than misreading it.
+      if (e[k] !== undefined && typeof e[k] !== 'string')
+        throw new TokenFileError(`${at}: "${k}" must be a string (quote it)`);
+    }
     const token = str(e.token);
     const hex = str(e.sha256);
-    if ((token === undefined) === (hex === undefined)) throw new TokenFileError(`${at}: give exactly one of "token" or "sha256"`);
+    if ((token === undefined) === (hex === undefined))
+      throw new TokenFileError(`${at}: give exactly one of "token" or "sha256"`);
     if (token !== undefined && token.length < MIN_TOKEN_LENGTH) {
       throw new TokenFileError(`${at}: a token needs at least ${MIN_TOKEN_LENGTH} characters (openssl rand -hex 32)`);
     }
-    if (hex !== undefined && !/^[0-9a-fA-F]{64}$/.test(hex)) throw new TokenFileError(`${at}: sha256 must be 64 hex digits`);
+    if (hex !== undefined && !/^[0-9a-fA-F]{64}$/.test(hex))
+      throw new TokenFileError(`${at}: sha256 must be 64 hex digits`);
     const user = str(e.user);
     if (!user) throw new TokenFileError(`${at}: needs a "user"`);
     const roles = e.roles ?? [];
-    if (!Array.isArray(roles) || !roles.every((r) => typeof r === 'string')) throw new TokenFileError(`${at}: "roles" is a list of role names`);
+    if (!Array.isArray(roles) || !roles.every((r) => typeof r === 'string'))
+      throw new TokenFileError(`${at}: "roles" is a list of role names`);
     return {
       digest: token !== undefined ? sha256(token) : Buffer.from(hex!, 'hex'),
       identity: {

@@ -54,7 +54,11 @@ export class KeystoneAuthenticator implements Authenticator {
 
   constructor(private readonly opts: KeystoneOptions) {
     this.now = opts.now ?? Date.now;
-    this.client = new KeystoneClient(opts.credentials, opts.fetch ?? (fetch as unknown as FetchFn), opts.timeoutMs ?? 10_000);
+    this.client = new KeystoneClient(
+      opts.credentials,
+      opts.fetch ?? (fetch as unknown as FetchFn),
+      opts.timeoutMs ?? 10_000,
+    );
     this.cache = new TokenCache(opts.maxCachedTokens ?? 10_000, this.now);
     this.cacheMs = (opts.cacheSeconds ?? 300) * 1000;
     this.revocationMs = (opts.revocationCheckSeconds ?? 10) * 1000;
@@ -133,7 +137,9 @@ export class KeystoneAuthenticator implements Authenticator {
     }
     if (!Array.isArray(events)) {
       // Unknown revocations: trust nothing cached, and try the events again next time.
-      this.opts.warn?.(`cannot read revocation events, validating every token again: ${events === 'unauthorized' ? 'refused' : events.message}`);
+      this.opts.warn?.(
+        `cannot read revocation events, validating every token again: ${events === 'unauthorized' ? 'refused' : events.message}`,
+      );
       this.cache.sweep((c) => c.valid);
       this.eventsReadAt = null;
       return;
@@ -145,7 +151,8 @@ export class KeystoneAuthenticator implements Authenticator {
       this.cache.sweep((c) => c.valid && eventMayRevoke(ev, c.token));
     }
     // An event older than the read window will not come back; forget it.
-    for (const [id, at] of this.seenEvents) if (at < startedAt - 2 * CLOCK_SKEW_MS - this.revocationMs) this.seenEvents.delete(id);
+    for (const [id, at] of this.seenEvents)
+      if (at < startedAt - 2 * CLOCK_SKEW_MS - this.revocationMs) this.seenEvents.delete(id);
     this.eventsReadAt = startedAt;
   }
 }

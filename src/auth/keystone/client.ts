@@ -3,7 +3,10 @@
 // No call ever puts a token or the password in an error message.
 import type { ServiceCredentials } from './credentials.js';
 
-export type FetchFn = (url: string, init: { method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal }) => Promise<{
+export type FetchFn = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal },
+) => Promise<{
   status: number;
   headers: { get(name: string): string | null };
   json(): Promise<unknown>;
@@ -50,15 +53,25 @@ export class KeystoneClient {
   /** A project-scoped token for the service user, and when it expires (epoch ms). */
   async serviceToken(): Promise<{ token: string; expiresAt: number }> {
     const c = this.creds;
-    const r = await this.call('POST', '/auth/tokens?nocatalog', {}, {
-      auth: {
-        identity: { methods: ['password'], password: { user: { name: c.username, domain: c.userDomain, password: c.password } } },
-        scope: { project: { name: c.projectName, domain: c.projectDomain } },
+    const r = await this.call(
+      'POST',
+      '/auth/tokens?nocatalog',
+      {},
+      {
+        auth: {
+          identity: {
+            methods: ['password'],
+            password: { user: { name: c.username, domain: c.userDomain, password: c.password } },
+          },
+          scope: { project: { name: c.projectName, domain: c.projectDomain } },
+        },
       },
-    });
+    );
     const token = r.headers.get('x-subject-token');
     if (r.status !== 201 || !token) {
-      throw new KeystoneUnavailable(`identity service refused the service credentials of ${c.username} (HTTP ${r.status})`);
+      throw new KeystoneUnavailable(
+        `identity service refused the service credentials of ${c.username} (HTTP ${r.status})`,
+      );
     }
     const body = (await r.json().catch(() => ({}))) as { token?: { expires_at?: string } };
     const expiresAt = Date.parse(body.token?.expires_at ?? '');
@@ -67,7 +80,10 @@ export class KeystoneClient {
 
   /** 'invalid' for a token Keystone does not accept (unknown, expired, revoked); 'unauthorized' when the service token itself is refused. */
   async validate(serviceToken: string, subject: string): Promise<{ body: unknown } | 'invalid' | 'unauthorized'> {
-    const r = await this.call('GET', '/auth/tokens?nocatalog', { 'x-auth-token': serviceToken, 'x-subject-token': subject });
+    const r = await this.call('GET', '/auth/tokens?nocatalog', {
+      'x-auth-token': serviceToken,
+      'x-subject-token': subject,
+    });
     if (r.status === 200) return { body: await r.json() };
     if (r.status === 404) return 'invalid';
     if (r.status === 401 || r.status === 403) return 'unauthorized';
@@ -75,10 +91,16 @@ export class KeystoneClient {
   }
 
   /** Revocation events since `since` (ISO time); 'unauthorized' when the service token is refused. */
-  async revocationEvents(serviceToken: string, since: string): Promise<Array<Record<string, unknown>> | 'unauthorized'> {
-    const r = await this.call('GET', `/OS-REVOKE/events?since=${encodeURIComponent(since)}`, { 'x-auth-token': serviceToken });
+  async revocationEvents(
+    serviceToken: string,
+    since: string,
+  ): Promise<Array<Record<string, unknown>> | 'unauthorized'> {
+    const r = await this.call('GET', `/OS-REVOKE/events?since=${encodeURIComponent(since)}`, {
+      'x-auth-token': serviceToken,
+    });
     if (r.status === 401 || r.status === 403) return 'unauthorized';
-    if (r.status !== 200) throw new KeystoneUnavailable(`identity service answered HTTP ${r.status} to the revocation events`);
+    if (r.status !== 200)
+      throw new KeystoneUnavailable(`identity service answered HTTP ${r.status} to the revocation events`);
     const body = (await r.json()) as { events?: unknown };
     return Array.isArray(body.events) ? (body.events as Array<Record<string, unknown>>) : [];
   }

@@ -10,7 +10,9 @@ interface Pattern {
 }
 
 function compile(rules: readonly PlacementRule[]): Pattern[] {
-  return rules.flatMap((r) => (r.operations ?? []).map((op) => ({ method: op.method, parts: op.path.split('/').slice(1), action: r.name })));
+  return rules.flatMap((r) =>
+    (r.operations ?? []).map((op) => ({ method: op.method, parts: op.path.split('/').slice(1), action: r.name })),
+  );
 }
 
 const PATTERNS = compile(PLACEMENT_RULES);

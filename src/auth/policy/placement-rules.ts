@@ -33,7 +33,12 @@ export const PLACEMENT_RULES: readonly PlacementRule[] = [
   // base
   { name: 'admin_api', check: 'role:admin', scopeTypes: PROJECT },
   { name: 'service_api', check: 'role:service', deprecated: DEPRECATED_ADMIN, scopeTypes: PROJECT },
-  { name: 'admin_or_service_api', check: 'role:admin or role:service', deprecated: DEPRECATED_ADMIN, scopeTypes: PROJECT },
+  {
+    name: 'admin_or_service_api',
+    check: 'role:admin or role:service',
+    deprecated: DEPRECATED_ADMIN,
+    scopeTypes: PROJECT,
+  },
   // No scope_types in Placement: it is only ever reached through the rule below.
   { name: 'project_reader_api', check: 'role:reader and project_id:%(project_id)s', deprecated: DEPRECATED_ADMIN },
   {

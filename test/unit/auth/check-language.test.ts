@@ -5,8 +5,17 @@ import { parseRule, substitute } from '../../../src/auth/policy/check-language.j
 import { PolicyEnforcer } from '../../../src/auth/policy/enforcer.js';
 
 // One registered action whose rule is the text under test, in an enforcer with no scope rule.
-function allows(rule: string | unknown[], creds: Record<string, unknown>, target: Record<string, unknown> = {}, extra: Record<string, string> = {}) {
-  const e = new PolicyEnforcer({ defaults: 'secure', rules: [{ name: 'x', check: '!' }], overrides: { x: rule as string, ...extra } });
+function allows(
+  rule: string | unknown[],
+  creds: Record<string, unknown>,
+  target: Record<string, unknown> = {},
+  extra: Record<string, string> = {},
+) {
+  const e = new PolicyEnforcer({
+    defaults: 'secure',
+    rules: [{ name: 'x', check: '!' }],
+    overrides: { x: rule as string, ...extra },
+  });
   return e.authorize('x', target, creds).allowed;
 }
 
@@ -72,8 +81,14 @@ describe('policy language', () => {
   });
 
   it('reads the old list-of-lists form as an OR of ANDs', () => {
-    assert.equal(allows([['role:admin'], ['role:reader', 'project_id:%(project_id)s']], reader, { project_id: 'p1' }), true);
-    assert.equal(allows([['role:admin'], ['role:reader', 'project_id:%(project_id)s']], reader, { project_id: 'p9' }), false);
+    assert.equal(
+      allows([['role:admin'], ['role:reader', 'project_id:%(project_id)s']], reader, { project_id: 'p1' }),
+      true,
+    );
+    assert.equal(
+      allows([['role:admin'], ['role:reader', 'project_id:%(project_id)s']], reader, { project_id: 'p9' }),
+      false,
+    );
     assert.equal(allows([], {}), true);
     assert.deepEqual(parseRule([[]]), { kind: 'false' });
   });

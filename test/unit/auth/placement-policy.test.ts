@@ -40,8 +40,14 @@ describe("Placement's policy rules", () => {
 
   it('refuses system- and domain-scoped tokens (every rule is project scope)', () => {
     const e = new PolicyEnforcer({ defaults: 'legacy' });
-    assert.deepEqual(e.authorize('placement:resource_providers:list', {}, { roles: ['admin'], system_scope: 'all' }), { allowed: false, why: 'scope' });
-    assert.deepEqual(e.authorize('placement:resource_providers:list', {}, { roles: ['admin'], domain_id: 'd' }), { allowed: false, why: 'scope' });
+    assert.deepEqual(e.authorize('placement:resource_providers:list', {}, { roles: ['admin'], system_scope: 'all' }), {
+      allowed: false,
+      why: 'scope',
+    });
+    assert.deepEqual(e.authorize('placement:resource_providers:list', {}, { roles: ['admin'], domain_id: 'd' }), {
+      allowed: false,
+      why: 'scope',
+    });
   });
 
   it('a policy file replaces a default and drops its deprecated alternative', () => {
@@ -52,27 +58,44 @@ describe("Placement's policy rules", () => {
   });
 
   it('an unregistered action is a programming error', () => {
-    assert.throws(() => new PolicyEnforcer({ defaults: 'secure' }).authorize('placement:nope', {}, {}), /not registered/);
+    assert.throws(
+      () => new PolicyEnforcer({ defaults: 'secure' }).authorize('placement:nope', {}, {}),
+      /not registered/,
+    );
   });
 
   it('names the rule of every Placement route', () => {
     assert.equal(actionFor('GET', '/resource_providers'), 'placement:resource_providers:list');
-    assert.equal(actionFor('PUT', '/resource_providers/abc/inventories/VCPU'), 'placement:resource_providers:inventories:update');
-    assert.equal(actionFor('DELETE', '/resource_providers/abc/inventories'), 'placement:resource_providers:inventories:delete');
+    assert.equal(
+      actionFor('PUT', '/resource_providers/abc/inventories/VCPU'),
+      'placement:resource_providers:inventories:update',
+    );
+    assert.equal(
+      actionFor('DELETE', '/resource_providers/abc/inventories'),
+      'placement:resource_providers:inventories:delete',
+    );
     assert.equal(actionFor('POST', '/reshaper'), 'placement:reshaper:reshape');
     assert.equal(actionFor('GET', '/'), undefined);
-    for (const r of PLACEMENT_RULES.filter((r) => r.name.startsWith('placement:'))) assert.ok(r.operations?.length, r.name);
+    for (const r of PLACEMENT_RULES.filter((r) => r.name.startsWith('placement:')))
+      assert.ok(r.operations?.length, r.name);
   });
 });
 
 describe("Placement's RBAC gabbi files, policy only", () => {
   const dir = join(apiPaths().conformance, 'gabbits-rbac');
-  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort() : [];
+  const files = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.yaml'))
+        .sort()
+    : [];
   it('finds the 18 files', { skip: files.length === 0 ? `no ${dir}` : false }, () => assert.equal(files.length, 18));
 
   for (const file of files) {
     it(file, () => {
-      const doc = parse(readFileSync(join(dir, file), 'utf8'), { merge: true, maxAliasCount: -1 }) as { fixtures: string[]; tests: Array<Record<string, unknown>> };
+      const doc = parse(readFileSync(join(dir, file), 'utf8'), { merge: true, maxAliasCount: -1 }) as {
+        fixtures: string[];
+        tests: Array<Record<string, unknown>>;
+      };
       const defaults = doc.fixtures[0] === 'SecureRBACPolicyFixture' ? 'secure' : 'legacy';
       assert.ok(/secure/.test(file) === (defaults === 'secure'), 'fixture matches the file name');
       const enforcer = new PolicyEnforcer({ defaults });
@@ -85,12 +108,19 @@ describe("Placement's RBAC gabbi files, policy only", () => {
         const [path, query = ''] = (t[method] as string).split('?');
         const action = actionFor(method, path!);
         if (!action) continue;
-        const headers = Object.fromEntries(Object.entries((t.request_headers ?? {}) as Record<string, unknown>).map(([k, v]) => [k.toLowerCase(), String(v)]));
+        const headers = Object.fromEntries(
+          Object.entries((t.request_headers ?? {}) as Record<string, unknown>).map(([k, v]) => [
+            k.toLowerCase(),
+            String(v),
+          ]),
+        );
         const id = noauth2Identity(headers);
         assert.ok(id, `${t.name}: has a token`);
-        const target = action === 'placement:usages' ? { project_id: new URLSearchParams(query).get('project_id') } : undefined;
+        const target =
+          action === 'placement:usages' ? { project_id: new URLSearchParams(query).get('project_id') } : undefined;
         const refused = checkPolicy(enforcer, action, id, target) !== null;
-        if (refused !== (status === 403)) wrong.push(`${t.name}: expected ${status}, policy ${refused ? 'refuses' : 'allows'} ${action}`);
+        if (refused !== (status === 403))
+          wrong.push(`${t.name}: expected ${status}, policy ${refused ? 'refuses' : 'allows'} ${action}`);
         checked++;
       }
       assert.deepEqual(wrong, []);
