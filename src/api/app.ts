@@ -1,7 +1,7 @@
 // The Placement-compatible HTTP application. Fastify does the HTTP; every request then passes
 // the same stages as in Placement: request id, CORS, auth (noauth2), microversion negotiation,
-// the content-length/content-type rule, routing (404/405), the version gate of the method,
-// media-type checks, policy (admin only), and the handler.
+// the content-length/content-type rule, routing (404/405, from route-table.ts), the version gate
+// of the method, media-type checks, policy (admin only), and the handler.
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -9,15 +9,11 @@ import { PlacementError } from '../placement/errors.js';
 import type { PlacementStore } from '../store/port.js';
 import { ChunkPool } from './byte-writer.js';
 import type { ByteChunks } from './byte-writer.js';
-import { RawJson, httpDate, parseJson, type Ctx, type Reply, type RouteSpec } from './context.js';
+import { SnapshotBytesCache } from './candidates-json.js';
+import { RawJson, httpDate, parseJson, type Ctx } from './context.js';
 import { SchemaValidator } from './json-schema.js';
-import { MAX_VERSION, MIN_VERSION, atLeast, parseVersionHeader, versionString, type Version } from './microversion.js';
-import { allocationRoutes } from './routes/allocations.js';
-import { candidateRoutes } from './routes/candidates.js';
-import { nameRoutes } from './routes/names.js';
-import { providerPartRoutes } from './routes/provider-parts.js';
-import { providerRoutes } from './routes/providers.js';
-import { reshaperRoutes } from './routes/reshaper.js';
+import { MV, atLeast, parseVersionHeader, versionString, type Microversion, type Version } from './microversion.js';
+import { ROUTES, type Method, type Route } from './route-table.js';
 
 export interface PlacementAppOptions {
   store: PlacementStore;
@@ -27,26 +23,24 @@ export interface PlacementAppOptions {
   corsAllowedOrigin?: string | null;
   /** Extra headers CORS allows (Placement's test configuration allows openstack-api-version). */
   corsAllowedHeaders?: string[];
-  /** Upper bound on generated allocation candidates (Placement's max_allocation_candidates). */
+  /** Upper bound on generated allocation candidates (Placement's max_allocation_candidates); null = none. */
   maxAllocationCandidates?: number | null;
 }
 
-const ALL_METHODS = ['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'PATCH', 'HEAD'] as const;
+/** The methods of one path, in the route table's order (the order of a 405's `allow`). */
+type PathMethods = ReadonlyMap<Method, Route>;
 
-async function root(): Promise<Reply> {
-  return {
-    status: 200,
-    body: {
-      versions: [{
-        id: 'v1.0', max_version: versionString(MAX_VERSION), min_version: versionString(MIN_VERSION),
-        status: 'CURRENT', links: [{ rel: 'self', href: '' }],
-      }],
-    },
-    lastModified: 'now',
-  };
+function byPath(routes: readonly Route[]): Map<string, Map<Method, Route>> {
+  const out = new Map<string, Map<Method, Route>>();
+  for (const r of routes) {
+    let methods = out.get(r.path);
+    if (!methods) out.set(r.path, (methods = new Map()));
+    methods.set(r.method, r);
+  }
+  return out;
 }
 
-const ROOT_ROUTE: RouteSpec = { path: '/', methods: { GET: { handler: root } } };
+const ALL_METHODS = ['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'PATCH', 'HEAD'] as const;
 
 /** True when `accept` admits `type` (RFC 7231 media ranges, q > 0). */
 function accepts(accept: string | undefined, type: string): boolean {
@@ -82,7 +76,9 @@ function parseQuery(url: string): Array<[string, string]> {
 export function createPlacementApp(opts: PlacementAppOptions): FastifyInstance {
   const schemas = new SchemaValidator();
   const chunkPool = new ChunkPool();
+  const snapshotBytes = new SnapshotBytesCache();
   const store = opts.store;
+  const maxAllocationCandidates = opts.maxAllocationCandidates ?? null;
   const fastifyOpts: Record<string, unknown> = {
     genReqId: () => `req-${randomUUID()}`,
     requestIdHeader: false,
@@ -138,12 +134,12 @@ export function createPlacementApp(opts: PlacementAppOptions): FastifyInstance {
     }
     const { noCode, ...extra } = e.extra as { noCode?: boolean } & Record<string, unknown>;
     const err: Record<string, unknown> = { status: e.status, title: e.title, detail: e.detail, request_id: req.id };
-    if (!noCode && version && atLeast(version, 23)) err.code = e.code;
+    if (!noCode && version && atLeast(version, MV.ERROR_CODES)) err.code = e.code;
     Object.assign(err, extra);
     return send(reply, e.status, h, JSON.stringify({ errors: [err] }));
   };
 
-  const dispatch = async (route: RouteSpec | null, req: FastifyRequest, reply: FastifyReply) => {
+  const dispatch = async (route: PathMethods | null, req: FastifyRequest, reply: FastifyReply) => {
     const headers: Record<string, string> = { 'x-openstack-request-id': req.id };
     const path = req.url.split('?')[0]!;
     const method = req.method.toUpperCase();
@@ -185,13 +181,13 @@ export function createPlacementApp(opts: PlacementAppOptions): FastifyInstance {
         throw new PlacementError(400, 'content-type header required when content-length > 0');
       }
       if (!route) throw new PlacementError(404, '');
-      const spec = (route.methods as Record<string, RouteSpec['methods']['GET']>)[method];
+      const spec = route.get(method as Method);
       if (!spec) {
-        const allow = Object.keys(route.methods).join(', ');
+        const allow = [...route.keys()].join(', ');
         throw new PlacementError(405, `The method ${method} is not allowed for this resource.\n\n The method specified is not allowed for this resource.`, undefined, { headers: { allow }, rawDetail: true });
       }
-      if (spec.min !== undefined && !atLeast(version, spec.min)) {
-        if (spec.minStatus === 405) {
+      if (spec.since !== undefined && !atLeast(version, spec.since)) {
+        if (spec.belowSince === 405) {
           throw new PlacementError(405, `The method ${method} is not allowed for this resource.\n\n The method specified is not allowed for this resource.`, undefined, { rawDetail: true });
         }
         throw new PlacementError(404, '');
@@ -208,13 +204,13 @@ export function createPlacementApp(opts: PlacementAppOptions): FastifyInstance {
         }
       }
       const token = headerValue(req.headers['x-auth-token']) ?? '';
-      if (route !== ROOT_ROUTE && token.split(':')[0] !== 'admin') {
+      if (!spec.public && token.split(':')[0] !== 'admin') {
         throw new PlacementError(403, `Policy does not allow placement:${path} to be performed.`);
       }
       const rawBody = typeof req.body === 'string' ? req.body : undefined;
       const ctx: Ctx = {
         version,
-        v: (minor: number) => atLeast(version, minor),
+        atLeast: (mv: Microversion) => atLeast(version, mv),
         params: req.params as Record<string, string>,
         query: parseQuery(req.url),
         rawBody,
@@ -222,17 +218,18 @@ export function createPlacementApp(opts: PlacementAppOptions): FastifyInstance {
         store,
         schemas,
         chunkPool,
+        snapshotBytes,
+        maxAllocationCandidates,
         json: () => {
           if (req.body instanceof InvalidUtf8) throw new PlacementError(400, `Malformed JSON: ${req.body.reason}`);
           return parseJson(rawBody);
         },
       };
-      (ctx as Ctx & { maxCandidates?: number | null }).maxCandidates = opts.maxAllocationCandidates ?? null;
       const out = await spec.handler(ctx);
       const h = { ...headers, ...(out.headers ?? {}) };
       // Placement's locations are absolute (wsgiref's application_uri).
       if (h.location?.startsWith('/')) h.location = `http://${headerValue(req.headers.host) ?? 'localhost'}${h.location}`;
-      if (atLeast(version, 15) && out.lastModified !== undefined) {
+      if (atLeast(version, MV.LAST_MODIFIED) && out.lastModified !== undefined) {
         h['last-modified'] = httpDate(out.lastModified === 'now' ? Date.now() : out.lastModified);
         h['cache-control'] = 'no-cache';
       }
@@ -245,10 +242,9 @@ export function createPlacementApp(opts: PlacementAppOptions): FastifyInstance {
     }
   };
 
-  const routes: RouteSpec[] = [ROOT_ROUTE, ...providerRoutes, ...providerPartRoutes, ...nameRoutes,
-    ...allocationRoutes, ...candidateRoutes, ...reshaperRoutes];
-  for (const r of routes) {
-    app.route({ method: [...ALL_METHODS], url: r.path, handler: (req, reply) => dispatch(r, req, reply) });
+  // Each path takes every method, so that a known path with an unknown method is our 405.
+  for (const [path, methods] of byPath(ROUTES)) {
+    app.route({ method: [...ALL_METHODS], url: path, handler: (req, reply) => dispatch(methods, req, reply) });
   }
   app.setNotFoundHandler((req, reply) => dispatch(null, req, reply));
   app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {

@@ -1,31 +1,37 @@
-// What a route handler gets and returns. Handlers are plain async functions; the app turns
-// their results and thrown PlacementErrors into HTTP responses with Placement's headers.
+// What a handler gets and returns. Handlers are plain async functions; the app turns their
+// results and thrown PlacementErrors into HTTP responses with Placement's headers.
 import { PlacementError } from '../placement/errors.js';
 import type { PlacementStore } from '../store/port.js';
 import type { ByteChunks, ChunkPool } from './byte-writer.js';
+import type { SnapshotBytesCache } from './candidates-json.js';
 import type { SchemaValidator } from './json-schema.js';
-import { atLeast, type Version } from './microversion.js';
+import type { Microversion, Version } from './microversion.js';
 
 export interface Ctx {
   version: Version;
-  /** version >= 1.minor */
-  v(minor: number): boolean;
+  /** The request's version is this one or later. */
+  atLeast(mv: Microversion): boolean;
   params: Record<string, string>;
   /** Query pairs in order, repeated keys kept. */
   query: Array<[string, string]>;
   rawBody: string | undefined;
   headers: Record<string, string | string[] | undefined>;
   store: PlacementStore;
+  /** The app's validator: it compiles each schema object once, so schemas are module constants. */
   schemas: SchemaValidator;
   /** Output chunks for large answers, reused from one answer to the next (see ByteWriter). */
   chunkPool: ChunkPool;
+  /** The app's cache of each snapshot's JSON pieces for allocation-candidate answers. */
+  snapshotBytes: SnapshotBytesCache;
+  /** The cap on generated allocation candidates (Placement's max_allocation_candidates); null = none. */
+  maxAllocationCandidates: number | null;
   /** Parses the body as JSON (400 "Malformed JSON" otherwise). */
   json(): unknown;
 }
 
 export interface Reply {
   status: number;
-  /** A value to serialise, or RawJson when the route wrote the JSON itself (large answers). */
+  /** A value to serialise, or RawJson when the handler wrote the JSON itself (large answers). */
   body?: unknown;
   headers?: Record<string, string>;
   /** From 1.15: last-modified is this time (epoch ms); 'now' for computed answers. */
@@ -33,27 +39,6 @@ export interface Reply {
 }
 
 export type Handler = (ctx: Ctx) => Promise<Reply>;
-
-export interface MethodSpec {
-  handler: Handler;
-  /** Lowest microversion minor that has this method (404 below it). */
-  min?: number;
-  /** Status below `min` (Placement answers 405 for a few methods, 404 for the rest). */
-  minStatus?: 404 | 405;
-  /** The request must be application/json (415 otherwise). */
-  jsonBody?: boolean;
-  /** The request must be application/json below this minor version only. */
-  jsonBodyBelow?: number;
-}
-
-export interface RouteSpec {
-  path: string;
-  methods: Partial<Record<'GET' | 'PUT' | 'POST' | 'DELETE', MethodSpec>>;
-}
-
-export function makeCtxVersionCheck(version: Version) {
-  return (minor: number) => atLeast(version, minor);
-}
 
 /** Last value of a query key (webob's dict(req.GET)). */
 export function lastValue(ctx: Ctx, key: string): string | undefined {
@@ -83,7 +68,7 @@ export function parseJson(raw: string | undefined): unknown {
 
 export const httpDate = (ms: number) => new Date(ms).toUTCString();
 
-/** JSON a route has already written (as text or as bytes), sent as it is. */
+/** JSON a handler has already written (as text or as bytes), sent as it is. */
 export class RawJson {
   constructor(readonly json: string | ByteChunks) {}
 }

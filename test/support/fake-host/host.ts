@@ -1,7 +1,9 @@
 // An in-memory SR-IOV host for unit tests of the plugin: a sysfs tree shaped like the kernel's, links
 // in namespaces, PF-level VF settings, state files, locks, a clock and an IPAM runner, all recorded
 // and all open to fault injection. Nothing here touches the real machine.
-import { FakeLinks, FakeNetwork, FakePfControl, type AdminMacBehaviour, type FakeLink, type FakeLinkSpec, type FakeNetworkOptions, type PfRefusals } from './network.js';
+import { FakeLinks } from './links.js';
+import { FakeNetwork, type AdminMacBehaviour, type FakeLink, type FakeLinkSpec, type FakeNetworkOptions, type PfRefusals } from './network.js';
+import { FakePfControl } from './pf-control.js';
 import { CallRecorder, type CallMatch } from './recorder.js';
 import { FakeClock, FakeLocks, FakeProcessRunner, FakeStateFiles } from './stores.js';
 import { FakeSysfsTree, type SysfsNode } from './sysfs.js';

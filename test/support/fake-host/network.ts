@@ -1,5 +1,7 @@
-import { errnoText, type CallRecorder } from './recorder.js';
-import { HostError, type LinkInfo, type Links, type Netns, type PfControl, type RouteSpec, type VfConfig, type VfLinkState, type VlanProto } from '../../../src/host/ports.js';
+// The shared network state of the fake host (links, namespaces, routes, sysctls, VF ownership)
+// and its types; the ports over it are FakeLinks (links.ts) and FakePfControl (pf-control.ts).
+import { HostError, type Netns, type RouteSpec, type VfConfig } from '../../../src/host/ports.js';
+
 
 /** PF-level features a driver may refuse; the value is the errno it answers with. */
 /** `rate` refuses any rate call (no ndo_set_vf_rate); `minRate` refuses a non-zero minimum only. */
@@ -81,21 +83,22 @@ export interface FakeNetworkOptions {
 }
 
 const IFNAMSIZ = 16;
-const ZERO_MAC = '00:00:00:00:00:00';
+export const ZERO_MAC = '00:00:00:00:00:00';
 
 export function validIfName(name: string): boolean {
   return name.length > 0 && name.length < IFNAMSIZ && name !== '.' && name !== '..' && !/[/:\s]/.test(name);
 }
 
-function nsLabel(ns: Netns): string {
+export function nsLabel(ns: Netns): string {
   return ns ?? 'host';
 }
 
 /**
  * The link and namespace state of the fake host: which links exist in which namespace, with what
- * attributes, and the PF-level VF settings of PF links. Implements the Links and PfControl ports with
- * the kernel's answers for the cases the plugin meets (EEXIST on a name clash, ENODEV for a missing
- * link, ENOENT for a missing namespace, links going down when they change namespace).
+ * attributes, and the PF-level VF settings of PF links. FakeLinks and FakePfControl implement the
+ * Links and PfControl ports over it, with the kernel's answers for the cases the plugin meets
+ * (EEXIST on a name clash, ENODEV for a missing link, ENOENT for a missing namespace, links going
+ * down when they change namespace).
  */
 export class FakeNetwork {
   readonly links: FakeLink[] = [];
@@ -217,338 +220,6 @@ export class FakeNetwork {
   }
 }
 
-/** The Links port over a FakeNetwork. */
-export class FakeLinks implements Links {
-  constructor(
-    private readonly net: FakeNetwork,
-    private readonly recorder: CallRecorder,
-    private readonly options: FakeNetworkOptions = {},
-  ) {}
-
-  get(ns: Netns, name: string): LinkInfo | null {
-    return this.recorder.call('LinkByName', `LinkByName ${name}`, 'silent', () => {
-      const canonical = this.net.canonical(ns);
-      const link = this.net.links.find((l) => l.ns === canonical && l.name === name);
-      return link ? info(link) : null;
-    });
-  }
-
-  netnsExists(path: string): boolean {
-    return this.net.namespaces.has(this.net.aliases.get(path) ?? path);
-  }
-
-  createNetns(): string {
-    const path = this.net.nextTempNetns();
-    return this.recorder.call('NetnsCreate', `NetnsCreate ${path}`, 'event', () => {
-      this.net.addNetns(path);
-      return path;
-    });
-  }
-
-  deleteNetns(path: string): void {
-    this.recorder.call('NetnsDelete', `NetnsDelete ${path}`, 'event', () => {
-      if (!this.netnsExists(path)) throw new HostError(`Cannot remove namespace file "${path}": No such file or directory`, 'ENOENT');
-      this.net.destroyNetns(path);
-    });
-  }
-
-  move(ns: Netns, name: string, to: Netns): void {
-    this.recorder.call('LinkSetNsFd', `LinkSetNsFd ${name} ${nsLabel(to)}`, 'netlink', () => {
-      const link = this.net.require(ns, name);
-      const target = this.net.canonical(to);
-      if (target === link.ns) return;
-      if (this.net.nameInUse(target, link.name)) throw new HostError('Error: An interface with the same name exists in the target netns.', 'EEXIST');
-      for (const n of link.altnames) {
-        if (this.net.nameInUse(target, n)) throw new HostError('RTNETLINK answers: File exists', 'EEXIST');
-      }
-      // The kernel closes a device before moving it (dev_change_net_namespace → dev_close), and
-      // its addresses and routes stay behind with the old namespace.
-      this.net.dropRoutes(link);
-      link.up = false;
-      link.addresses = [];
-      link.ns = target;
-      this.net.version++;
-    });
-  }
-
-  moveAndRename(ns: Netns, name: string, to: Netns, newName: string): void {
-    this.recorder.call('LinkSetNsFd', `LinkSetNsFd ${name} ${nsLabel(to)} name ${newName}`, 'netlink', () => {
-      const link = this.net.require(ns, name);
-      if (!validIfName(newName)) throw new HostError(`Error: argument "${newName}" is wrong: "name" not a valid ifname`, 'EINVAL');
-      const target = this.net.canonical(to);
-      if (target === link.ns) throw new HostError('RTNETLINK answers: Invalid argument', 'EINVAL');
-      for (const n of link.altnames) {
-        if (this.net.nameInUse(target, n)) throw new HostError('RTNETLINK answers: File exists', 'EEXIST');
-      }
-      // As the kernel does it: the new name is used for the move only when the old one clashes
-      // in the target; otherwise the link moves as it is and is renamed there, and that rename
-      // can still fail, leaving the link moved.
-      const clash = this.net.nameInUse(target, link.name);
-      if (clash && this.net.nameInUse(target, newName)) throw new HostError('Error: An interface with the same name exists in the target netns.', 'EEXIST');
-      this.net.dropRoutes(link);
-      link.up = false;
-      link.addresses = [];
-      link.ns = target;
-      if (clash) link.name = newName;
-      this.net.version++;
-      if (link.name !== newName) {
-        if (this.net.nameInUse(target, newName)) throw new HostError('RTNETLINK answers: File exists', 'EEXIST');
-        link.name = newName;
-      }
-    });
-  }
-
-  rename(ns: Netns, name: string, newName: string): void {
-    this.recorder.call('LinkSetName', `LinkSetName ${name} ${newName}`, 'netlink', () => {
-      const link = this.net.require(ns, name);
-      if (!validIfName(newName)) throw new HostError(`Error: argument "${newName}" is wrong: "name" not a valid ifname`, 'EINVAL');
-      if (newName === link.name) return;
-      if (this.net.nameInUse(link.ns, newName)) throw new HostError('RTNETLINK answers: File exists', 'EEXIST');
-      if (link.up && !this.options.renameWhileUp) throw new HostError('RTNETLINK answers: Device or resource busy', 'EBUSY');
-      if (this.options.renameKeepsAltname) link.altnames.push(link.name);
-      link.name = newName;
-      this.net.version++;
-    });
-  }
-
-  deleteAltname(ns: Netns, name: string, altname: string): void {
-    this.recorder.call('LinkDelAltName', `LinkDelAltName ${name} ${altname}`, 'netlink', () => {
-      const link = this.net.require(ns, name);
-      const i = link.altnames.indexOf(altname);
-      if (i < 0) throw new HostError('RTNETLINK answers: No such file or directory', 'ENOENT');
-      link.altnames.splice(i, 1);
-    });
-  }
-
-  setMac(ns: Netns, name: string, mac: string): void {
-    this.recorder.call('LinkSetHardwareAddr', `LinkSetHardwareAddr ${name} ${mac}`, 'netlink', () => {
-      const link = this.net.require(ns, name);
-      if (!isUnicastMac(mac)) throw new HostError('RTNETLINK answers: Cannot assign requested address', 'EADDRNOTAVAIL');
-      const vf = this.net.vfBehind(link);
-      const locked = vf !== null && this.net.adminSet.has(vf.config) && vf.config.mac !== ZERO_MAC;
-      if (vf?.pf.adminMac.locksUntrusted && locked && vf.config.trust !== true && mac.toLowerCase() !== vf.config.mac) {
-        throw new HostError('RTNETLINK answers: Cannot assign requested address', 'EADDRNOTAVAIL');
-      }
-      link.mac = mac.toLowerCase();
-      if (vf?.pf.adminMac.reportsOwnMac && !locked) vf.config.mac = link.mac;
-      this.net.version++;
-    });
-  }
-
-  setMtu(ns: Netns, name: string, mtu: number): void {
-    this.recorder.call('LinkSetMTU', `LinkSetMTU ${name} ${mtu}`, 'netlink', () => {
-      const link = this.net.require(ns, name);
-      if (mtu < link.minMtu) throw new HostError('Error: mtu less than device minimum.', 'EINVAL');
-      if (mtu > link.maxMtu) throw new HostError('Error: mtu greater than device maximum.', 'EINVAL');
-      link.mtu = mtu;
-      this.net.version++;
-    });
-  }
-
-  setUp(ns: Netns, name: string, up: boolean): void {
-    const op = up ? 'LinkSetUp' : 'LinkSetDown';
-    this.recorder.call(op, `${op} ${name}`, 'netlink', () => {
-      const link = this.net.require(ns, name);
-      // A link going down loses its routes, as the kernel flushes them (fib_disable_ip).
-      if (!up) this.net.dropRoutes(link);
-      const vf = this.net.vfBehind(link);
-      const adminMac = vf !== null && this.net.adminSet.has(vf.config) && vf.config.mac !== ZERO_MAC;
-      if (up && !link.up && vf?.pf.adminMac.appliesOnOpen && adminMac) link.mac = vf.config.mac;
-      if (up && !link.up && vf?.pf.adminMac.reportsOwnMac && !adminMac) vf.config.mac = link.mac;
-      link.up = up;
-      this.net.version++;
-    });
-  }
-
-  addAddress(ns: Netns, name: string, cidr: string): void {
-    this.recorder.call('AddrAdd', `AddrAdd ${name} ${cidr}`, 'netlink', () => {
-      const link = this.net.require(ns, name);
-      if (!parseCidr(cidr)) throw new HostError(`Error: any valid prefix is expected rather than "${cidr}".`, 'EINVAL');
-      if (link.addresses.includes(cidr)) throw new HostError('RTNETLINK answers: File exists', 'EEXIST');
-      link.addresses.push(cidr);
-    });
-  }
-
-  addRoute(ns: Netns, name: string, route: RouteSpec): void {
-    const via = route.gw ? ` via ${route.gw}` : '';
-    this.recorder.call('RouteAdd', `RouteAdd ${name} ${route.dst}${via}`, 'netlink', () => {
-      const link = this.net.require(ns, name);
-      if (!parseCidr(route.dst)) throw new HostError(`Error: any valid prefix is expected rather than "${route.dst}".`, 'EINVAL');
-      if (!link.up) throw new HostError('Error: Nexthop device is not up.', 'ENETDOWN');
-      if (route.gw && !link.addresses.some((a) => sameSubnet(a, route.gw!))) {
-        throw new HostError('Error: Nexthop has invalid gateway.', 'ENETUNREACH');
-      }
-      const clash = this.net.routes.some((r) => r.ns === link.ns && r.dst === route.dst && (r.table ?? 254) === (route.table ?? 254) && (r.priority ?? 0) === (route.priority ?? 0));
-      if (clash) throw new HostError('RTNETLINK answers: File exists', 'EEXIST');
-      this.net.routes.push({ ...route, ns: link.ns, dev: link.name });
-    });
-  }
-
-  sysctl(ns: Netns, key: string, value: string): void {
-    try {
-      this.recorder.call('Sysctl', `Sysctl ${nsLabel(ns)} ${key} ${value}`, 'event', () => {
-        this.net.sysctls.set(`${nsLabel(this.net.canonical(ns))}:${key}`, value);
-      });
-    } catch {
-      // Best effort by contract.
-    }
-  }
-}
-
-/** The PfControl port over a FakeNetwork: VF settings live on the PF link, as IFLA_VFINFO_LIST does. */
-export class FakePfControl implements PfControl {
-  constructor(
-    private readonly net: FakeNetwork,
-    private readonly recorder: CallRecorder,
-  ) {}
-
-  readVf(pf: string, vf: number): VfConfig | null {
-    return this.recorder.call('ReadVf', `ReadVf ${pf} ${vf}`, 'silent', () => {
-      const config = this.requirePf(pf).vfs?.[vf];
-      return config ? { ...config } : null;
-    });
-  }
-
-  setVlan(pf: string, vf: number, vlan: number, qos: number, proto: VlanProto): void {
-    const wire = proto === '802.1ad' ? 0x88a8 : 0x8100;
-    this.vfCall('LinkSetVfVlanQosProto', `${pf} ${vf} ${vlan} ${qos} ${wire}`, pf, vf, (config, link) => {
-      refuse(link, 'vlan');
-      if (proto === '802.1ad') refuse(link, 'proto8021ad');
-      if (!Number.isInteger(vlan) || vlan < 0 || vlan > 4095 || !Number.isInteger(qos) || qos < 0 || qos > 7) {
-        throw new HostError('RTNETLINK answers: Invalid argument', 'EINVAL');
-      }
-      config.vlan = vlan;
-      config.qos = qos;
-      config.proto = proto;
-    });
-  }
-
-  setMac(pf: string, vf: number, mac: string): void {
-    this.vfCall('LinkSetVfHardwareAddr', `${pf} ${vf} ${mac}`, pf, vf, (config, link) => {
-      refuse(link, 'mac');
-      // Drivers accept all-zero (it clears the admin MAC) and refuse multicast.
-      if (!/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/.test(mac) || (parseInt(mac.slice(0, 2), 16) & 1) === 1) {
-        throw new HostError('RTNETLINK answers: Invalid argument', 'EINVAL');
-      }
-      config.mac = mac.toLowerCase();
-      if (config.mac === ZERO_MAC) this.net.adminSet.delete(config);
-      else this.net.adminSet.add(config);
-    });
-  }
-
-  setRate(pf: string, vf: number, minTxRate: number, maxTxRate: number): void {
-    this.vfCall('LinkSetVfRate', `${pf} ${vf} ${minTxRate} ${maxTxRate}`, pf, vf, (config, link) => {
-      refuse(link, 'rate');
-      if (minTxRate !== 0) refuse(link, 'minRate');
-      if (minTxRate < 0 || maxTxRate < 0 || (maxTxRate > 0 && minTxRate > maxTxRate)) {
-        throw new HostError('RTNETLINK answers: Invalid argument', 'EINVAL');
-      }
-      config.minTxRate = minTxRate;
-      config.maxTxRate = maxTxRate;
-    });
-  }
-
-  setSpoofchk(pf: string, vf: number, on: boolean): void {
-    this.vfCall('LinkSetVfSpoofchk', `${pf} ${vf} ${on}`, pf, vf, (config, link) => {
-      refuse(link, 'spoofchk');
-      config.spoofchk = on;
-    });
-  }
-
-  setTrust(pf: string, vf: number, on: boolean): void {
-    this.vfCall('LinkSetVfTrust', `${pf} ${vf} ${on}`, pf, vf, (config, link) => {
-      refuse(link, 'trust');
-      config.trust = on;
-    });
-  }
-
-  setLinkState(pf: string, vf: number, state: VfLinkState): void {
-    const wire = { auto: 0, enable: 1, disable: 2 }[state];
-    this.vfCall('LinkSetVfState', `${pf} ${vf} ${wire}`, pf, vf, (config, link) => {
-      refuse(link, 'linkState');
-      config.linkState = state;
-    });
-  }
-
-  private vfCall(op: string, args: string, pf: string, vf: number, apply: (config: VfConfig, link: FakeLink) => void): void {
-    this.recorder.call(op, `${op} ${args}`, 'netlink', () => {
-      const link = this.requirePf(pf);
-      const config = link.vfs?.[vf];
-      if (!config) throw new HostError(`RTNETLINK answers: Invalid argument`, 'EINVAL');
-      apply(config, link);
-    });
-  }
-
-  private requirePf(pf: string): FakeLink {
-    const link = this.net.links.find((l) => l.ns === null && l.name === pf);
-    if (!link) throw new HostError(`Cannot find device "${pf}"`, 'ENODEV');
-    return link;
-  }
-}
-
-function refuse(link: FakeLink, feature: PfFeature): void {
-  const errno = link.refusals[feature];
-  if (errno) throw new HostError(`RTNETLINK answers: ${errnoText(errno)}`, errno);
-}
-
-function info(link: FakeLink): LinkInfo {
-  return {
-    name: link.name,
-    ifindex: link.ifindex,
-    mac: link.mac,
-    mtu: link.mtu,
-    up: link.up,
-    carrier: link.up && link.carrierWhenUp,
-    altnames: [...link.altnames],
-  };
-}
-
-function isUnicastMac(mac: string): boolean {
-  if (!/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/.test(mac)) return false;
-  if (/^(00:){5}00$/.test(mac)) return false;
-  return (parseInt(mac.slice(0, 2), 16) & 1) === 0;
-}
-
 function hex2(n: number): string {
   return (n & 0xff).toString(16).padStart(2, '0');
-}
-
-/** [address bytes, prefix length] of an IPv4 or IPv6 CIDR; null when malformed. */
-function parseCidr(cidr: string): [number[], number] | null {
-  const [addr, len, extra] = cidr.split('/');
-  if (addr === undefined || len === undefined || extra !== undefined || !/^\d+$/.test(len)) return null;
-  const bytes = parseIp(addr);
-  if (!bytes || Number(len) > bytes.length * 8) return null;
-  return [bytes, Number(len)];
-}
-
-function parseIp(addr: string): number[] | null {
-  if (addr.includes(':')) {
-    const halves = addr.split('::');
-    if (halves.length > 2) return null;
-    const groups = (h: string) => (h === '' ? [] : h.split(':'));
-    const head = groups(halves[0]!);
-    const tail = halves.length === 2 ? groups(halves[1]!) : [];
-    const fill = halves.length === 2 ? 8 - head.length - tail.length : 0;
-    if (fill < 0 || (halves.length === 1 && head.length !== 8)) return null;
-    const all = [...head, ...Array<string>(fill).fill('0'), ...tail];
-    if (!all.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g))) return null;
-    return all.flatMap((g) => [parseInt(g, 16) >> 8, parseInt(g, 16) & 0xff]);
-  }
-  const parts = addr.split('.');
-  if (parts.length !== 4 || !parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255)) return null;
-  return parts.map(Number);
-}
-
-/** Is `ip` inside the subnet of `cidr` (same family, same leading prefix bits)? */
-function sameSubnet(cidr: string, ip: string): boolean {
-  const net = parseCidr(cidr);
-  const addr = parseIp(ip);
-  if (!net || !addr || addr.length !== net[0].length) return false;
-  const [bytes, len] = net;
-  for (let bit = 0; bit < len; bit++) {
-    const mask = 0x80 >> (bit % 8);
-    if ((bytes[bit >> 3]! & mask) !== (addr[bit >> 3]! & mask)) return false;
-  }
-  return true;
 }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { evenSplit } from '../../../src/placement/can-split.js';
 import {
-  allocationsOf, evenSplit, findCandidates, mappingsOf, type CandidateRequest, type RequestGroup,
+  allocationsOf, findCandidates, mappingsOf, type CandidateRequest, type RequestGroup,
 } from '../../../src/placement/candidates.js';
 import { snapshotOf, sriovHost, uuidOf } from './fixtures.js';
 
