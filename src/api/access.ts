@@ -23,7 +23,11 @@ export interface AccessOptions {
 
 /** Placement's test mode on the current defaults: what an app gets when nobody says otherwise. */
 export function defaultAccess(): AccessOptions {
-  return { authenticator: noauth2Authenticator(), enforcer: new PolicyEnforcer({ defaults: DEFAULT_POLICY_DEFAULTS }), allowedHosts: null };
+  return {
+    authenticator: noauth2Authenticator(),
+    enforcer: new PolicyEnforcer({ defaults: DEFAULT_POLICY_DEFAULTS }),
+    allowedHosts: null,
+  };
 }
 
 function one(h: string | string[] | undefined): string | undefined {
@@ -32,7 +36,11 @@ function one(h: string | string[] | undefined): string | undefined {
 
 export interface AccessControl {
   /** Installs the Host and token checks (see installAccessChecks). */
-  install(app: FastifyInstance, preflight: (req: FastifyRequest) => boolean, baseHeaders: (req: FastifyRequest) => Record<string, string>): void;
+  install(
+    app: FastifyInstance,
+    preflight: (req: FastifyRequest) => boolean,
+    baseHeaders: (req: FastifyRequest) => Record<string, string>,
+  ): void;
   /** Throws Placement's 403 unless the caller may use the route. */
   enforce(req: FastifyRequest, route: Route, query: Array<[string, string]>): void;
 }
@@ -58,7 +66,13 @@ function installAccessChecks(
   preflight: (req: FastifyRequest) => boolean,
   baseHeaders: (req: FastifyRequest) => Record<string, string>,
 ): void {
-  const refuse = (reply: FastifyReply, req: FastifyRequest, status: number, body: string, extra: Record<string, string> = {}) => {
+  const refuse = (
+    reply: FastifyReply,
+    req: FastifyRequest,
+    status: number,
+    body: string,
+    extra: Record<string, string> = {},
+  ) => {
     reply.code(status).headers({ ...baseHeaders(req), ...extra, 'content-type': 'application/json' });
     // The connection cannot be reused: its unread body would be taken for the next request.
     if (req.headers['content-length'] || req.headers['transfer-encoding']) reply.header('connection', 'close');
@@ -68,7 +82,12 @@ function installAccessChecks(
     if (access.allowedHosts && !hostAllowed(one(req.headers.host), access.allowedHosts)) {
       // Not the attacker's name back in the body: a fixed text.
       const e = new PlacementError(400, 'The Host header names no host this server answers to (see --allowed-host).');
-      return refuse(reply, req, 400, JSON.stringify({ errors: [{ status: 400, title: e.title, detail: e.detail, request_id: req.id }] }));
+      return refuse(
+        reply,
+        req,
+        400,
+        JSON.stringify({ errors: [{ status: 400, title: e.title, detail: e.detail, request_id: req.id }] }),
+      );
     }
     const path = req.url.split('?')[0]!;
     if (authExempt(path) || preflight(req)) return;
@@ -79,7 +98,8 @@ function installAccessChecks(
     }
     req.log.info({ reason: outcome.reason, status: outcome.status }, 'request refused');
     if (outcome.status === 503) return refuse(reply, req, 503, IDENTITY_UNAVAILABLE_BODY);
-    const extra: Record<string, string> = access.authenticator.mode === 'keystone' ? { 'www-authenticate': wwwAuthenticate(access.authUri) } : {};
+    const extra: Record<string, string> =
+      access.authenticator.mode === 'keystone' ? { 'www-authenticate': wwwAuthenticate(access.authUri) } : {};
     return refuse(reply, req, 401, UNAUTHORIZED_BODY, extra);
   });
 }
@@ -88,7 +108,12 @@ function installAccessChecks(
  * The route's policy check, as a thrown 403 (Placement's handlers raise PolicyNotAuthorized).
  * GET /usages is checked against the project it asks about, like Placement's handler does.
  */
-function enforceRoutePolicy(access: AccessOptions, id: Identity | undefined, route: Route, query: Array<[string, string]>): void {
+function enforceRoutePolicy(
+  access: AccessOptions,
+  id: Identity | undefined,
+  route: Route,
+  query: Array<[string, string]>,
+): void {
   if (route.public) return;
   if (!route.policy) throw new Error(`route ${route.method} ${route.path} names no policy`);
   if (!id) throw new PlacementError(403, `Policy does not allow ${route.policy} to be performed.`);

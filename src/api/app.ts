@@ -29,6 +29,8 @@ export interface PlacementAppOptions {
   maxAllocationCandidates?: number | null;
   /** Authentication, policy and Host names; default: noauth2 on the secure defaults, any Host. */
   access?: AccessOptions;
+  /** Serve HTTPS with this certificate chain and key (PEM). */
+  tls?: { cert: Buffer; key: Buffer } | null;
 }
 
 /** The methods of one path, in the route table's order (the order of a 405's `allow`). */
@@ -102,6 +104,7 @@ export function createPlacementApp(opts: PlacementAppOptions): FastifyInstance {
     },
   };
   if (opts.logger) fastifyOpts.loggerInstance = opts.logger;
+  if (opts.tls) fastifyOpts.https = { cert: opts.tls.cert, key: opts.tls.key };
   const app = Fastify(fastifyOpts);
 
   app.removeAllContentTypeParsers();
@@ -230,7 +233,7 @@ export function createPlacementApp(opts: PlacementAppOptions): FastifyInstance {
       const out = await spec.handler(ctx);
       const h = { ...headers, ...(out.headers ?? {}) };
       // Placement's locations are absolute (wsgiref's application_uri).
-      if (h.location?.startsWith('/')) h.location = `http://${headerValue(req.headers.host) ?? 'localhost'}${h.location}`;
+      if (h.location?.startsWith('/')) h.location = `${opts.tls ? 'https' : 'http'}://${headerValue(req.headers.host) ?? 'localhost'}${h.location}`;
       if (atLeast(version, MV.LAST_MODIFIED) && out.lastModified !== undefined) {
         h['last-modified'] = httpDate(out.lastModified === 'now' ? Date.now() : out.lastModified);
         h['cache-control'] = 'no-cache';
