@@ -21,6 +21,11 @@ export const UNAUTHORIZED_BODY = JSON.stringify({
   title: 'Unauthorized',
 });
 
+/** keystonemiddleware's own 401 body (auth_token rejects before Placement's error formatter). */
+export const KEYSTONE_UNAUTHORIZED_BODY = JSON.stringify({
+  error: { code: 401, title: 'Unauthorized', message: 'The request you have made requires authentication.' },
+});
+
 /** keystonemiddleware's answer when the identity service cannot be reached. */
 export const IDENTITY_UNAVAILABLE_BODY = JSON.stringify({
   message: 'The server is currently unavailable. Please try again at a later time.<br /><br />\n\n\n',

@@ -36,7 +36,8 @@ type Cached = { valid: true; token: ValidatedToken } | { valid: false };
 
 // Keystone's clock and ours differ; events are read from this much before the last read.
 const CLOCK_SKEW_MS = 60_000;
-// The service token is renewed this long before it expires.
+// The service token is renewed this long before it expires, or at three quarters of its life
+// when Keystone issues short-lived tokens.
 const RENEW_MARGIN_MS = 60_000;
 
 export class KeystoneAuthenticator implements Authenticator {
@@ -46,7 +47,7 @@ export class KeystoneAuthenticator implements Authenticator {
   private readonly now: () => number;
   private readonly cacheMs: number;
   private readonly revocationMs: number;
-  private service: { token: string; expiresAt: number } | null = null;
+  private service: { token: string; expiresAt: number; renewAt: number } | null = null;
   private servicePending: Promise<string> | null = null;
   private eventsReadAt: number | null = null;
   private eventsPending: Promise<void> | null = null;
@@ -105,11 +106,13 @@ export class KeystoneAuthenticator implements Authenticator {
   }
 
   private async serviceToken(): Promise<string> {
-    if (this.service && this.service.expiresAt - RENEW_MARGIN_MS > this.now()) return this.service.token;
+    if (this.service && this.service.renewAt > this.now()) return this.service.token;
+    const asked = this.now();
     this.servicePending ??= this.client
       .serviceToken()
       .then((s) => {
-        this.service = s;
+        const margin = Math.min(RENEW_MARGIN_MS, (s.expiresAt - asked) / 4);
+        this.service = { ...s, renewAt: s.expiresAt - margin };
         return s.token;
       })
       .finally(() => {
