@@ -8,7 +8,12 @@ import { hostAllowed } from '../auth/hosts.js';
 import { type Authenticator, authExempt, type Identity } from '../auth/identity.js';
 import { noauth2Authenticator } from '../auth/noauth2.js';
 import { DEFAULT_POLICY_DEFAULTS, PolicyEnforcer } from '../auth/policy/enforcer.js';
-import { IDENTITY_UNAVAILABLE_BODY, KEYSTONE_UNAUTHORIZED_BODY, UNAUTHORIZED_BODY, wwwAuthenticate } from '../auth/refusals.js';
+import {
+  IDENTITY_UNAVAILABLE_BODY,
+  KEYSTONE_UNAUTHORIZED_BODY,
+  UNAUTHORIZED_BODY,
+  wwwAuthenticate,
+} from '../auth/refusals.js';
 import { PlacementError } from '../placement/errors.js';
 import type { Route } from './route-table.js';
 
@@ -101,7 +106,9 @@ function installAccessChecks(
     // Each mode refuses in the shape of the middleware Placement would run: keystonemiddleware's
     // auth_token, or the noauth2 filter's plain webob 401.
     if (access.authenticator.mode === 'keystone') {
-      return refuse(reply, req, 401, KEYSTONE_UNAUTHORIZED_BODY, { 'www-authenticate': wwwAuthenticate(access.authUri) });
+      return refuse(reply, req, 401, KEYSTONE_UNAUTHORIZED_BODY, {
+        'www-authenticate': wwwAuthenticate(access.authUri),
+      });
     }
     return refuse(reply, req, 401, UNAUTHORIZED_BODY);
   });

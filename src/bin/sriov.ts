@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { hostProviderUuid, pfProviderUuid } from '../accounting/ids.js';
 import { HttpVfAccounting } from '../accounting/http-accounting.js';
+import { placementToken } from '../accounting/token.js';
 import { runPlugin } from '../cni/index.js';
 import { hostPortsWithIproute2 } from '../host/compose.js';
 import { createLogger } from '../host/log.js';
@@ -60,7 +61,7 @@ async function plugin(): Promise<SriovPlugin> {
     let model = models.get(target);
     if (!model) {
       const file = nodeDbFromTarget(target);
-      model = file ? new StoreVfAccounting(() => openNodeModel(file), hostProviderUuid(host), target) : new HttpVfAccounting(target, hostProviderUuid(host));
+      model = file ? new StoreVfAccounting(() => openNodeModel(file), hostProviderUuid(host), target) : new HttpVfAccounting(target, hostProviderUuid(host), placementToken(process.env));
       models.set(target, model);
     }
     return model;

@@ -12,6 +12,7 @@ import { openHost } from './host-access.js';
 import { abortableSleep, runAgent } from '../agent/loop.js';
 import { parsePhysnets } from '../agent/physnet.js';
 import { HttpPlacementClient } from '../agent/placement-client.js';
+import { DEFAULT_TOKEN_FILE, placementToken } from '../accounting/token.js';
 import { IN_PROCESS_URL, inProcessPlacement } from '../api/in-process.js';
 import { STANDARD_RESOURCE_CLASSES, STANDARD_TRAITS } from '../placement/standard-names.js';
 import { nodeDbPath } from '../store/node-paths.js';
@@ -34,7 +35,7 @@ interface AgentOptions {
   physnet: string[];
   sysfsRoot: string;
   hostname?: string;
-  token: string;
+  tokenFile?: string;
   json?: boolean;
 }
 
@@ -48,7 +49,7 @@ export function registerAgent(program: Command): void {
     .option('--physnet <pf=name>', 'physical network of a PF (netdev name or PCI address); repeatable', collect, [])
     .option('--sysfs-root <dir>', 'read sysfs under this root (a lab directory works too)', defaultSysfsRoot())
     .option('--hostname <name>', "host name for provider names and UUIDs (default: this machine's)")
-    .option('--token <token>', 'x-auth-token to send', process.env.OS_TOKEN || 'admin')
+    .option('--token-file <path>', `file holding the x-auth-token to send (else VFNET_TOKEN, else VFNET_TOKEN_FILE or ${DEFAULT_TOKEN_FILE}; for a noauth2 vfnet serve: VFNET_TOKEN=admin)`)
     .option('--json', 'one JSON line per pass instead of text')
     .action(async (o: AgentOptions) => {
       if (o.db !== undefined && o.placement) throw new AgentError(AgentCode.badOption, 'give --placement URL or --db PATH, not both');
@@ -58,13 +59,18 @@ export function registerAgent(program: Command): void {
       let api: HttpPlacementClient;
       let closeStore = async () => {};
       if (o.placement) {
-        api = new HttpPlacementClient(o.placement, { token: o.token });
+        const token = placementToken(process.env, undefined, o.tokenFile);
+        if (!token) {
+          throw new AgentError(AgentCode.badOption, `no token for ${o.placement}: give --token-file FILE or VFNET_TOKEN (for a noauth2 vfnet serve: VFNET_TOKEN=admin)`);
+        }
+        api = new HttpPlacementClient(o.placement, { token });
       } else {
         const path = nodeDbPath({ db: typeof o.db === 'string' ? o.db : process.env.VFNET_DB });
         const store = await openStore(path);
         await store.seedStandardNames(STANDARD_RESOURCE_CLASSES, STANDARD_TRAITS);
         const local = inProcessPlacement(store);
-        api = new HttpPlacementClient(IN_PROCESS_URL, { fetch: local.fetch });
+        // The in-process API is this process's own, in noauth2 mode: the token names the caller.
+        api = new HttpPlacementClient(IN_PROCESS_URL, { fetch: local.fetch, token: 'admin' });
         closeStore = async () => { await local.close(); await store.close(); };
       }
       const stop = new AbortController();

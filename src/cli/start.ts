@@ -39,7 +39,8 @@ export async function runStart(o: StartOptions): Promise<void> {
     const host = openHost(sysfsRoot);
     const code = await runAgent({
       discover: () => discover(host.sysfs, facts, parsePhysnets(physnets)),
-      api: new HttpPlacementClient(server.url, {}),
+      // Its own server, on loopback in noauth2 mode, where the token names the caller.
+      api: new HttpPlacementClient(server.url, { token: 'admin' }),
       once: true,
       intervalMs: 0,
       sleep: async () => {},

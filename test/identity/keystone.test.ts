@@ -28,7 +28,14 @@ describe('Keystone end to end (real Keystone, real openstack CLI)', { timeout: 6
       db: `${ks.workdir}/vfnet.db`,
       port: vport,
       // revocation events read on every cached use: a revoked token fails on its next request
-      extraArgs: ['--auth', 'keystone', '--keystone-credentials-file', ks.credentialsFile, '--keystone-revocation-check-seconds', '0'],
+      extraArgs: [
+        '--auth',
+        'keystone',
+        '--keystone-credentials-file',
+        ks.credentialsFile,
+        '--keystone-revocation-check-seconds',
+        '0',
+      ],
     });
   });
   after(async () => {
@@ -36,9 +43,20 @@ describe('Keystone end to end (real Keystone, real openstack CLI)', { timeout: 6
     await ks?.stop();
   });
 
-  const osc = (cloud: string, ...args: string[]) => ks.openstack(cloud, ['--os-placement-api-version', '1.39', ...args]);
+  const osc = (cloud: string, ...args: string[]) =>
+    ks.openstack(cloud, ['--os-placement-api-version', '1.39', ...args]);
   const withToken = (token: string, ...args: string[]) =>
-    ks.openstack(null, ['--os-auth-type', 'admin_token', '--os-token', token, '--os-endpoint', placementUrl, '--os-placement-api-version', '1.39', ...args]);
+    ks.openstack(null, [
+      '--os-auth-type',
+      'admin_token',
+      '--os-token',
+      token,
+      '--os-endpoint',
+      placementUrl,
+      '--os-placement-api-version',
+      '1.39',
+      ...args,
+    ]);
   // osc-placement reads every 4xx body as Placement's {"errors": [...]}; a 401 comes from the
   // auth middleware in keystonemiddleware's own shape, so against real Placement too the CLI
   // fails with "'errors'". The status itself is asked of the server directly.
@@ -47,7 +65,9 @@ describe('Keystone end to end (real Keystone, real openstack CLI)', { timeout: 6
     assert.notEqual(cli.status, 0, 'the CLI fails');
     const res = await fetch(`${placementUrl}/resource_providers`, { headers: { 'x-auth-token': token } });
     assert.equal(res.status, status);
-    assert.deepEqual(await res.json(), { error: { code: 401, title: 'Unauthorized', message: 'The request you have made requires authentication.' } });
+    assert.deepEqual(await res.json(), {
+      error: { code: 401, title: 'Unauthorized', message: 'The request you have made requires authentication.' },
+    });
   };
   const issue = async (cloud: string) => {
     const r = await ks.openstack(cloud, ['token', 'issue', '-f', 'value', '-c', 'id']);
@@ -97,7 +117,9 @@ describe('Keystone end to end (real Keystone, real openstack CLI)', { timeout: 6
 
   it("a project reader sees its own project's usages, not another's", async () => {
     const project = (await ks.openstack('admin', ['project', 'show', 'demo', '-f', 'value', '-c', 'id'])).stdout.trim();
-    const other = (await ks.openstack('admin', ['project', 'show', 'service', '-f', 'value', '-c', 'id'])).stdout.trim();
+    const other = (
+      await ks.openstack('admin', ['project', 'show', 'service', '-f', 'value', '-c', 'id'])
+    ).stdout.trim();
     const own = await osc('demo-reader', 'resource', 'usage', 'show', project);
     assert.equal(own.status, 0, own.stderr);
     const theirs = await osc('demo-reader', 'resource', 'usage', 'show', other);
@@ -116,12 +138,29 @@ describe('Keystone end to end (real Keystone, real openstack CLI)', { timeout: 6
     // An application credential's tokens expire with it: a credential that lives a few seconds
     // gives a token that is valid now and expired soon, without a second Keystone.
     const expires = new Date(Date.now() + 20_000).toISOString().slice(0, 19);
-    const cred = await ks.openstack('admin', ['application', 'credential', 'create', '--expiration', expires, '--role', 'admin', 'short-lived', '-f', 'json']);
+    const cred = await ks.openstack('admin', [
+      'application',
+      'credential',
+      'create',
+      '--expiration',
+      expires,
+      '--role',
+      'admin',
+      'short-lived',
+      '-f',
+      'json',
+    ]);
     assert.equal(cred.status, 0, cred.stderr);
     const { id, secret } = JSON.parse(cred.stdout) as { id: string; secret: string };
     tokensSeen.push(secret);
-    const body = { auth: { identity: { methods: ['application_credential'], application_credential: { id, secret } } } };
-    const res = await fetch(`${ks.url}/auth/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const body = {
+      auth: { identity: { methods: ['application_credential'], application_credential: { id, secret } } },
+    };
+    const res = await fetch(`${ks.url}/auth/tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     assert.equal(res.status, 201);
     const token = res.headers.get('x-subject-token')!;
     tokensSeen.push(token);
@@ -142,6 +181,7 @@ describe('Keystone end to end (real Keystone, real openstack CLI)', { timeout: 6
   it("no password or token appears in vfnet's log", () => {
     const log = vfnet.log();
     assert.ok(log.length > 0);
-    for (const secret of [...ks.passwords, ...tokensSeen]) assert.equal(log.includes(secret), false, 'a secret in the server log');
+    for (const secret of [...ks.passwords, ...tokensSeen])
+      assert.equal(log.includes(secret), false, 'a secret in the server log');
   });
 });

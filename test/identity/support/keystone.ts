@@ -13,14 +13,19 @@ export interface RunningKeystone {
   /** The users' passwords, to prove none of them reaches a log. */
   passwords: string[];
   /** Runs `openstack --os-cloud CLOUD ...`; the result is never thrown. */
-  openstack(cloud: string | null, args: readonly string[]): Promise<{ status: number | null; stdout: string; stderr: string }>;
+  openstack(
+    cloud: string | null,
+    args: readonly string[],
+  ): Promise<{ status: number | null; stdout: string; stderr: string }>;
   stop(): Promise<void>;
 }
 
 export async function startKeystone(root: string, port: number, placementUrl: string): Promise<RunningKeystone> {
   const deps = await run('bash', [join(root, 'scripts', 'keystone-deps.sh')]);
   if (deps.status !== 0) throw new Error(`scripts/keystone-deps.sh failed: ${deps.stderr.slice(-1500)}`);
-  const r = await run('bash', [join(root, 'test', 'identity', 'start-keystone.sh'), String(port), placementUrl], { timeoutMs: 300_000 });
+  const r = await run('bash', [join(root, 'test', 'identity', 'start-keystone.sh'), String(port), placementUrl], {
+    timeoutMs: 300_000,
+  });
   const kv = keyValues(r.stdout);
   if (r.status !== 0 || !kv.KEYSTONE_URL || !kv.PID || !kv.WORKDIR) {
     throw new Error(`start-keystone.sh failed (exit ${r.status}): ${r.stderr.slice(-1500)}`);
@@ -38,7 +43,8 @@ export async function startKeystone(root: string, port: number, placementUrl: st
     workdir,
     credentialsFile: join(workdir, 'placement-credentials.yaml'),
     passwords,
-    openstack: (cloud, args) => run('openstack', [...(cloud ? ['--os-cloud', cloud] : []), ...args], { env, timeoutMs: 120_000 }),
+    openstack: (cloud, args) =>
+      run('openstack', [...(cloud ? ['--os-cloud', cloud] : []), ...args], { env, timeoutMs: 120_000 }),
     async stop() {
       await stopPid(pid);
       rmSync(workdir, { recursive: true, force: true });
