@@ -4,16 +4,15 @@
 //   VFNET_TOKEN        the token itself
 //   VFNET_TOKEN_FILE   a file holding it (first line), default /etc/vfnet/placement-token
 // For a `vfnet serve --auth noauth2` on loopback, the token names the caller: VFNET_TOKEN=admin.
-import { readFileSync } from 'node:fs';
-
 export const DEFAULT_TOKEN_FILE = '/etc/vfnet/placement-token';
 
+/** Reads a file's text (the entry point passes fs; accounting itself does no I/O). */
 export type ReadText = (path: string) => string;
 
 /** The configured token, or null when there is none (the service will then answer 401). */
 export function placementToken(
   env: NodeJS.ProcessEnv,
-  read: ReadText = (p) => readFileSync(p, 'utf8'),
+  read: ReadText,
   tokenFile?: string,
 ): string | null {
   if (!tokenFile && env.VFNET_TOKEN) return env.VFNET_TOKEN;

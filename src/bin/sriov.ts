@@ -61,7 +61,7 @@ async function plugin(): Promise<SriovPlugin> {
     let model = models.get(target);
     if (!model) {
       const file = nodeDbFromTarget(target);
-      model = file ? new StoreVfAccounting(() => openNodeModel(file), hostProviderUuid(host), target) : new HttpVfAccounting(target, hostProviderUuid(host), placementToken(process.env));
+      model = file ? new StoreVfAccounting(() => openNodeModel(file), hostProviderUuid(host), target) : new HttpVfAccounting(target, hostProviderUuid(host), placementToken(process.env, (p) => readFileSync(p, 'utf8')));
       models.set(target, model);
     }
     return model;

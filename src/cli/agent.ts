@@ -4,6 +4,7 @@
 // Exit status with --once: 0 in sync, 1 failed (or part of the tree not written), 2 in sync
 // except what was held back and reported (a refused shrink, a vanished PF still in use).
 // Without --once it runs until SIGINT/SIGTERM and then exits 0.
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { discover } from '../agent/discover.js';
 import { AgentCode, AgentError } from '../agent/errors.js';
@@ -59,7 +60,7 @@ export function registerAgent(program: Command): void {
       let api: HttpPlacementClient;
       let closeStore = async () => {};
       if (o.placement) {
-        const token = placementToken(process.env, undefined, o.tokenFile);
+        const token = placementToken(process.env, (p) => readFileSync(p, 'utf8'), o.tokenFile);
         if (!token) {
           throw new AgentError(AgentCode.badOption, `no token for ${o.placement}: give --token-file FILE or VFNET_TOKEN (for a noauth2 vfnet serve: VFNET_TOKEN=admin)`);
         }
