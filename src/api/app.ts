@@ -11,7 +11,7 @@ import type { PlacementStore } from '../store/port.js';
 import { type AccessOptions, accessControl, defaultAccess } from './access.js';
 import { ChunkPool } from './byte-writer.js';
 import type { ByteChunks } from './byte-writer.js';
-import { SnapshotBytesCache } from './candidates-json.js';
+import { SnapshotBytesCache } from './snapshot-bytes.js';
 import { RawJson, httpDate, parseJson, type Ctx } from './context.js';
 import { SchemaValidator } from './json-schema.js';
 import { MV, atLeast, parseVersionHeader, versionString, type Microversion, type Version } from './microversion.js';

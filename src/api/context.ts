@@ -3,7 +3,7 @@
 import { PlacementError } from '../placement/errors.js';
 import type { PlacementStore } from '../store/port.js';
 import type { ByteChunks, ChunkPool } from './byte-writer.js';
-import type { SnapshotBytesCache } from './candidates-json.js';
+import type { SnapshotBytesCache } from './snapshot-bytes.js';
 import type { SchemaValidator } from './json-schema.js';
 import type { Microversion, Version } from './microversion.js';
 

@@ -4,17 +4,16 @@
 // per container.
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { accountingByTarget } from '../accounting/by-target.js';
 import { hostProviderUuid, pfProviderUuid } from '../accounting/ids.js';
-import { HttpVfAccounting } from '../accounting/http-accounting.js';
 import { placementToken } from '../accounting/token.js';
 import { runPlugin } from '../cni/index.js';
-import { hostPortsWithIproute2 } from '../host/compose.js';
+import { hostPortsWithRtnetlink } from '../host/compose-rtnetlink.js';
 import { createLogger } from '../host/log.js';
 import type { HostPorts } from '../host/ports.js';
 import { isLab, labPorts } from '../lab/plugin-ports.js';
-import type { VfAccounting } from '../accounting/port.js';
 import { DEFAULT_OPTIONS, SriovPlugin } from '../sriov/plugin.js';
-import { nodeDbFromTarget, nodeDbPath, nodeDbTarget } from '../store/node-paths.js';
+import { nodeDbPath, nodeDbTarget } from '../store/node-paths.js';
 import type { VfLedger } from '../store/vf-ledger.js';
 
 const env = process.env;
@@ -28,7 +27,7 @@ const lockTimeoutMs = Number(env.VFNET_LOCK_TIMEOUT_MS) > 0 ? Number(env.VFNET_L
 const host = env.VFNET_HOSTNAME || hostname();
 
 function hostPorts(): HostPorts {
-  const host = hostPortsWithIproute2({ sysfsRoot, stateDir });
+  const host = hostPortsWithRtnetlink({ sysfsRoot, stateDir });
   // A lab directory replaces what a real NIC provides: its sysfs tree and its PF-level settings.
   return sysfsRoot !== '/' && isLab(sysfsRoot) ? { ...host, ...labPorts(sysfsRoot) } : host;
 }
@@ -52,20 +51,10 @@ function unavailableLedger(e: unknown): VfLedger {
 
 async function plugin(): Promise<SriovPlugin> {
   // The store's modules load here, not at start-up: VERSION never needs them.
-  const [{ openNodeLedger, openNodeModel }, { StoreVfAccounting }] = await Promise.all([
-    import('../store/node-store.js'), import('../accounting/store-accounting.js'),
+  const [{ openNodeLedger }, accountingFor] = await Promise.all([
+    import('../store/node-store.js'), accountingByTarget(hostProviderUuid(host), placementToken(process.env, (p) => readFileSync(p, 'utf8'))),
   ]);
   const ledger = await openNodeLedger(dbPath).catch(unavailableLedger);
-  const models = new Map<string, VfAccounting>();
-  const accountingFor = (target: string): VfAccounting => {
-    let model = models.get(target);
-    if (!model) {
-      const file = nodeDbFromTarget(target);
-      model = file ? new StoreVfAccounting(() => openNodeModel(file), hostProviderUuid(host), target) : new HttpVfAccounting(target, hostProviderUuid(host), placementToken(process.env, (p) => readFileSync(p, 'utf8')));
-      models.set(target, model);
-    }
-    return model;
-  };
   return new SriovPlugin(hostPorts(), log, {
     ...DEFAULT_OPTIONS, lockTimeoutMs, pid: process.pid, ledger, accountingFor,
     embeddedModel: nodeDbTarget(dbPath),

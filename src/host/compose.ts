@@ -5,7 +5,7 @@ import { IpLinks } from './iproute2/links.js';
 import { FileLocks } from './locks.js';
 import { IpPfControl } from './iproute2/pf-control.js';
 import type { HostPorts } from './ports.js';
-import { SpawnProcessRunner } from './process.js';
+import { SpawnProcessRunner, SystemProcessTable } from './process.js';
 import { DirStateFiles } from './state-files.js';
 import { RealSysfs } from './sysfs.js';
 
@@ -22,6 +22,7 @@ export function hostPortsWithIproute2(options: HostPortsOptions = {}): HostPorts
   const stateDir = options.stateDir ?? '/var/lib/cni/sriov';
   const clock = new SystemClock();
   const processes = new SpawnProcessRunner();
+  const processTable = new SystemProcessTable();
   // One set of ip sessions for links and PF settings: the host namespace's is shared.
   const links = new IpLinks(processes);
   return {
@@ -29,8 +30,9 @@ export function hostPortsWithIproute2(options: HostPortsOptions = {}): HostPorts
     pf: new IpPfControl(processes, { ip: links.ip }),
     links,
     processes,
+    processTable,
     state: new DirStateFiles(stateDir),
-    locks: new FileLocks({ dir: options.lockDir ?? `${stateDir}/locks`, clock }),
+    locks: new FileLocks({ dir: options.lockDir ?? `${stateDir}/locks`, clock, processes: processTable }),
     clock,
   };
 }

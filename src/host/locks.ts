@@ -1,7 +1,8 @@
 import { linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SystemClock } from './clock.js';
-import { HostError, type Clock, type Lock, type Locks } from './ports.js';
+import { HostError, type Clock, type Lock, type Locks, type ProcessTable } from './ports.js';
+import { SystemProcessTable } from './process.js';
 
 /** Who holds a lock: pid plus the process start time, so that a recycled pid is not mistaken for the owner. */
 export interface LockOwner {
@@ -11,29 +12,12 @@ export interface LockOwner {
   token: string;
 }
 
-/**
- * The start time of a process in clock ticks since boot (field 22 of /proc/<pid>/stat), or null when
- * there is no such process. The command name (field 2) may contain spaces and parentheses, so the
- * fields are counted from the last ')'.
- */
-export function processStartTime(pid: number, procRoot = '/proc'): string | null {
-  let stat: string;
-  try {
-    stat = readFileSync(join(procRoot, String(pid), 'stat'), 'utf8');
-  } catch {
-    return null;
-  }
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // fields[0] is field 3 (state), so field 22 is fields[19].
-  return fields[19] ?? null;
-}
-
 export interface FileLocksOptions {
   /** Directory of the lock files, created (0700) on first use. */
   dir: string;
   clock?: Clock;
-  /** Where to look up owners; tests point it at a fake /proc. */
-  procRoot?: string;
+  /** Where owners are looked up, to tell a dead one (whose lock is reclaimed) from a live one. */
+  processes?: ProcessTable;
   /** This process, as recorded in the lock files it creates; defaults to the running process. */
   self?: { pid: number; start: string };
   /** An unreadable lock file older than this is treated as abandoned. */
@@ -63,7 +47,7 @@ const MAX_BACKOFF_MS = 50;
  */
 export class FileLocks implements Locks {
   private readonly clock: Clock;
-  private readonly procRoot: string;
+  private readonly processes: ProcessTable;
   private readonly corruptGraceMs: number;
   private self: { pid: number; start: string } | null;
   private dirReady = false;
@@ -74,7 +58,7 @@ export class FileLocks implements Locks {
     const options: FileLocksOptions = typeof dirOrOptions === 'string' ? { dir: dirOrOptions } : dirOrOptions;
     this.dir = options.dir;
     this.clock = options.clock ?? new SystemClock();
-    this.procRoot = options.procRoot ?? '/proc';
+    this.processes = options.processes ?? new SystemProcessTable();
     this.corruptGraceMs = options.corruptGraceMs ?? 2000;
     this.self = options.self ?? null;
   }
@@ -116,7 +100,7 @@ export class FileLocks implements Locks {
 
   private me(): { pid: number; start: string } {
     if (!this.self) {
-      const start = processStartTime(process.pid, this.procRoot);
+      const start = this.processes.startTime(process.pid);
       if (start === null) throw new HostError(`cannot read the start time of process ${process.pid}`, 'ENOENT');
       this.self = { pid: process.pid, start };
     }
@@ -191,7 +175,7 @@ export class FileLocks implements Locks {
     if (!owner) return this.clock.now() - seen.mtimeMs > this.corruptGraceMs;
     const me = this.me();
     if (owner.pid === me.pid && owner.start === me.start) return false;
-    return processStartTime(owner.pid, this.procRoot) !== owner.start;
+    return this.processes.startTime(owner.pid) !== owner.start;
   }
 
   private look(path: string): Seen | null {

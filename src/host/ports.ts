@@ -134,6 +134,17 @@ export interface ProcessRunner {
   run(file: string, args: string[], env: Record<string, string | undefined>, stdin: string | Buffer): ProcessResult;
 }
 
+/**
+ * The host's processes, as far as telling a dead owner (of a lock, of an ADD in progress, of a
+ * temporary file) from a live one goes.
+ */
+export interface ProcessTable {
+  /** Does a process with this pid run? One this process may not signal still counts. */
+  alive(pid: number): boolean;
+  /** When it started, as a token that differs for a recycled pid; null when no such process runs. */
+  startTime(pid: number): string | null;
+}
+
 /** Small JSON state files (cache, ledger), written atomically (temp file + rename), mode 0600. */
 export interface StateFiles {
   readonly dir: string;
@@ -178,6 +189,7 @@ export interface HostPorts {
   pf: PfControl;
   links: Links;
   processes: ProcessRunner;
+  processTable: ProcessTable;
   state: StateFiles;
   locks: Locks;
   clock: Clock;

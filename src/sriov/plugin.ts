@@ -1,29 +1,27 @@
-// The `sriov` plugin's commands: ADD, DEL, CHECK, STATUS and GC over the host ports.
-import { CniCode, CniError, delegateIpam, delegateSupports, emptyResult, validAttachments, type CniRequest, type CniResult, type ExecutableFinder, type HandlerCommand, type PluginHandlers } from '../cni/index.js';
+// The `sriov` plugin's commands: ADD, DEL, CHECK, STATUS and GC, and the order of their steps.
+// Choosing and locking the VF is VfPicker's, claims in the resource model are ModelClaims', and
+// giving a VF back is VfRestorer's.
+import { CniCode, CniError, delegateIpam, delegateSupports, validAttachments, type CniRequest, type CniResult, type ExecutableFinder, type HandlerCommand, type PluginHandlers } from '../cni/index.js';
 import type { Logger } from '../host/log.js';
-import { HostError, type HostPorts, type Lock, type VfConfig } from '../host/ports.js';
+import type { HostPorts, VfConfig } from '../host/ports.js';
+import type { VfAccounting } from '../accounting/port.js';
+import type { VfLedger } from '../store/vf-ledger.js';
 import { configuredSettings, parseConfig, type ConfigNotes, type SriovConfig } from './config.js';
 import { SriovCode } from './errors.js';
 import { Journal } from './journal.js';
+import { ModelClaims, type ModelClaimsOptions } from './model-claims.js';
 import { VfNetdevs, type NetdevOriginal } from './netdev.js';
-import { ownsClaim, RECORD_SCHEMA, Records, type AttachmentRecord, type VfClaim } from './records.js';
-import { isUsable, listPfVfs, notUsable, resolveDevice, type VfRef } from './resolve.js';
+import { ownsClaim, RECORD_SCHEMA, Records, type AttachmentRecord } from './records.js';
+import type { VfRef } from './resolve.js';
+import { attachmentResult } from './result.js';
+import { VfLocks } from './vf-locks.js';
+import { VfPicker } from './vf-picker.js';
+import { VfRestorer } from './vf-restorer.js';
 import { VfSettings, ZERO_MAC, type RetryPolicy } from './vf-settings.js';
-import { attachmentConsumer, type VfAccounting } from '../accounting/port.js';
-import type { VfLedger } from '../store/vf-ledger.js';
 
-export interface PluginOptions extends RetryPolicy {
+export interface PluginOptions extends RetryPolicy, ModelClaimsOptions {
   /** Which attachment holds which VF on this node. */
   ledger: VfLedger;
-  /**
-   * The resource model at a target: a Placement URL (`"placement": {"url": ...}`), or the
-   * embedded store's `file:` URL. Absent: no model, so `physnet` is unavailable.
-   */
-  accountingFor?: (target: string) => VfAccounting;
-  /** The embedded store's `file:` URL, the model when the config names no `placement`. */
-  embeddedModel?: string;
-  /** The provider UUID of one of this host's PFs, by PF PCI address (as `vfnet agent` registers it). */
-  pfProvider?: (pfPci: string) => string;
   /** Finds delegate plugins in CNI_PATH; tests substitute one that needs no files. */
   findExecutable?: ExecutableFinder;
   /** How long ADD/DEL wait for a VF held by another call (sriov-cni: 60 s). */
@@ -39,15 +37,17 @@ export const DEFAULT_OPTIONS: Omit<PluginOptions, 'pid' | 'ledger'> = {
   macDelayMs: 100,
 };
 
-const vfLock = (pci: string) => `vf-${pci}`;
-const pfLock = (pf: string) => `pf-${pf}`;
+/** `containerID\0ifname`: how GC's list of valid attachments is looked up. */
+const attachmentKey = (containerId: string, ifname: string) => `${containerId}\u0000${ifname}`;
 
 export class SriovPlugin implements PluginHandlers {
   private readonly records: Records;
   private readonly settings: VfSettings;
   private readonly netdevs: VfNetdevs;
-  /** Model claims of stale owners restored during this call, released before it returns. */
-  private readonly staleModelClaims: AttachmentRecord[] = [];
+  private readonly locks: VfLocks;
+  private readonly restorer: VfRestorer;
+  private readonly picker: VfPicker;
+  private readonly modelClaims: ModelClaims;
 
   constructor(
     private readonly host: HostPorts,
@@ -57,6 +57,10 @@ export class SriovPlugin implements PluginHandlers {
     this.records = new Records(host.state, options.ledger);
     this.settings = new VfSettings(host.pf, host.clock, options);
     this.netdevs = new VfNetdevs(host.links, host.clock, options);
+    this.locks = new VfLocks(host.locks, options.lockTimeoutMs);
+    this.restorer = new VfRestorer(this.settings, this.netdevs, this.records, host.sysfs, log);
+    this.picker = new VfPicker(host, this.records, this.locks, this.restorer, log, options);
+    this.modelClaims = new ModelClaims(host.sysfs, this.records, this.picker, log, options);
   }
 
   private ipam(op: HandlerCommand, req: CniRequest): CniResult | null {
@@ -86,237 +90,6 @@ export class SriovPlugin implements PluginHandlers {
     return config;
   }
 
-  private acquire(name: string, what: string): Lock {
-    try {
-      return this.host.locks.acquire(name, this.options.lockTimeoutMs);
-    } catch (e) {
-      if (e instanceof HostError && e.errno === 'ETIMEDOUT') {
-        throw new CniError(CniCode.TryAgainLater, `timed out after ${this.options.lockTimeoutMs / 1000} s waiting for ${what}`,
-          'another ADD or DEL holds it; try again later');
-      }
-      throw new CniError(CniCode.IoFailure, `cannot lock ${what}`, (e as Error).message);
-    }
-  }
-
-  /** A claim protects its VF while its owner's namespace lives (or the owner is this call). */
-  private claimHolds(claim: VfClaim | null, req: CniRequest): claim is VfClaim {
-    if (!claim || ownsClaim(claim, req.containerId, req.ifname)) return false;
-    if (claim.netns && this.host.links.netnsExists(claim.netns)) return true;
-    // The owner's namespace is gone; so is the owner, unless its attachment record says otherwise.
-    const owner = this.records.readAttachmentSafe(claim.containerId, claim.ifname);
-    return owner !== null && owner.phase === 'adding' && owner.pid !== this.options.pid && this.pidAlive(owner.pid);
-  }
-
-  private pidAlive(pid: number): boolean {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch (e) {
-      return (e as NodeJS.ErrnoException).code === 'EPERM';
-    }
-  }
-
-  // ------------------------------------------------------------------ VF selection
-
-  /** Chooses the VF and takes its lock and claim. */
-  private claim(config: SriovConfig, req: CniRequest): { vf: VfRef; lock: Lock } {
-    const { selector } = config;
-    const { userspaceDrivers } = this.options;
-    if (selector.kind === 'physnet') throw new Error('physnet is claimed through the resource model (claimThroughModel)');
-    if (selector.kind === 'deviceID' || selector.vf !== null) {
-      let vf: VfRef;
-      if (selector.kind === 'deviceID') {
-        vf = resolveDevice(this.host.sysfs, selector.pci, userspaceDrivers);
-      } else {
-        const all = listPfVfs(this.host.sysfs, 'master', selector.pf, userspaceDrivers);
-        const found = all.find((v) => v.index === selector.vf);
-        if (!found) throw new CniError(SriovCode.DeviceUnusable, `"vf": ${selector.vf} does not exist on ${selector.pf}, which has ${all.length} VFs`);
-        vf = found;
-      }
-      const lock = this.acquire(vfLock(vf.pci), `VF ${vf.pci}`);
-      try {
-        const holder = this.records.readClaim(vf.pci);
-        if (this.claimHolds(holder, req)) {
-          throw new CniError(SriovCode.VfInUse, `VF ${vf.pci} (${vf.pf} VF ${vf.index}) is already in use`,
-            `held by container ${holder.containerId} as ${holder.ifname} in ${holder.netns}`);
-        }
-        this.reclaimIfStale(holder, req);
-        // Re-resolve under the lock: the previous holder's DEL may have just given the netdev back.
-        const fresh = selector.kind === 'deviceID' ? resolveDevice(this.host.sysfs, vf.pci, userspaceDrivers) : vf;
-        if (!isUsable(fresh)) throw notUsable(fresh);
-        this.writeClaim(config, req, fresh);
-        return { vf: fresh, lock };
-      } catch (e) {
-        lock.release();
-        throw e;
-      }
-    }
-    // `master` without `vf`: the first free VF, chosen under the PF's lock so that two ADDs
-    // never pick the same one.
-    const pf = selector.pf;
-    const pfl = this.acquire(pfLock(pf), `PF ${pf}`);
-    try {
-      const vfs = listPfVfs(this.host.sysfs, 'master', pf, userspaceDrivers);
-      let inUse = 0;
-      for (const vf of vfs) {
-        const holder = this.records.readClaim(vf.pci);
-        if (this.claimHolds(holder, req)) { inUse++; continue; }
-        const lock = this.host.locks.tryAcquire(vfLock(vf.pci));
-        if (!lock) { inUse++; continue; }
-        try {
-          this.reclaimIfStale(holder, req);
-          const fresh = holder ? listPfVfs(this.host.sysfs, 'master', pf, userspaceDrivers).find((v) => v.pci === vf.pci) ?? vf : vf;
-          if (!isUsable(fresh)) { lock.release(); inUse++; continue; }
-          this.writeClaim(config, req, fresh);
-          return { vf: fresh, lock };
-        } catch (e) {
-          lock.release();
-          throw e;
-        }
-      }
-      throw new CniError(SriovCode.NoFreeVf, `no free VF on ${pf}: all ${vfs.length} VFs are in use (${inUse} held)`,
-        'release one (delete a container using it) or create more VFs (sriov_numvfs)');
-    } finally {
-      pfl.release();
-    }
-  }
-
-  /**
-   * A claim whose owner is gone (its namespace died and no DEL came) still has the VF configured
-   * for that owner: give it back first, from the owner's record, so the next owner starts from
-   * the VF's original state and the late DEL, finding no record, leaves the VF alone.
-   */
-  private reclaimIfStale(holder: VfClaim | null, req: CniRequest): void {
-    if (!holder || ownsClaim(holder, req.containerId, req.ifname)) return;
-    const record = this.records.readAttachmentSafe(holder.containerId, holder.ifname);
-    if (record) {
-      this.log.warning(`VF ${holder.pci} was left by ${holder.containerId}/${holder.ifname} (namespace gone, no DEL); restoring it first`);
-      this.release(record, '', this.log);
-      if (record.model) this.staleModelClaims.push(record);
-    } else {
-      this.records.removeClaim(holder.pci);
-    }
-  }
-
-  /** The model this config's claims go to: its `placement` service, else the embedded store. */
-  private model(config: SriovConfig): VfAccounting | null {
-    const target = config.placement?.url ?? this.options.embeddedModel;
-    return target && this.options.accountingFor ? this.options.accountingFor(target) : null;
-  }
-
-  /** This host's SR-IOV PFs in the host namespace: provider UUID → netdev name. */
-  private localPfs(): Map<string, string> {
-    const local = new Map<string, string>();
-    if (!this.options.pfProvider) return local;
-    for (const entry of this.host.sysfs.list('sys/class/net') ?? []) {
-      const pci = this.host.sysfs.linkName(`sys/class/net/${entry}/device`);
-      if (pci && this.host.sysfs.read(`sys/bus/pci/devices/${pci}/sriov_totalvfs`) !== null) local.set(this.options.pfProvider(pci), entry);
-    }
-    return local;
-  }
-
-  private static physnetTrait(physnet: string): string {
-    return `CUSTOM_PHYSNET_${physnet.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
-  }
-
-  private static unreachable(model: VfAccounting, what: string, e: unknown): CniError {
-    return new CniError(CniCode.TryAgainLater, `cannot ${what} in the resource model at ${model.target}`, (e as Error).message);
-  }
-
-  /**
-   * The PFs a model-claimed ADD may take a VF from, in order. `physnet`: this host's PFs with
-   * that physical network's trait and room, from the model. `master`: that PF, when the model
-   * has it; null when it does not and the model is only the embedded default (a host nobody
-   * registered: the ledger alone accounts for its VFs).
-   */
-  private async modelPfs(config: SriovConfig, model: VfAccounting): Promise<Array<{ provider: string; pf: string }> | null> {
-    const { selector } = config;
-    if (selector.kind === 'physnet') {
-      const local = this.localPfs();
-      const trait = SriovPlugin.physnetTrait(selector.physnet);
-      let candidates: string[];
-      try {
-        candidates = await model.candidatePfs(trait);
-      } catch (e) {
-        throw SriovPlugin.unreachable(model, `look for PFs on physnet "${selector.physnet}"`, e);
-      }
-      const mine = candidates.filter((p) => local.has(p)).map((provider) => ({ provider, pf: local.get(provider)! }));
-      if (mine.length === 0 && !(await this.knowsAnyOf(model, [...local.keys()]))) {
-        // Not "no free VF": the model has never heard of this host.
-        throw new CniError(CniCode.InvalidConfig, `"physnet": this host's PFs are not registered in the resource model at ${model.target}`,
-          config.placement ? 'run vfnet agent --placement URL on this host (with the same --hostname as VFNET_HOSTNAME)'
-            : 'register this host in the embedded store: vfnet agent --db (with the same --hostname as VFNET_HOSTNAME), or give "placement": {"url": ...}');
-      }
-      return mine;
-    }
-    if (selector.kind !== 'master') return null;
-    const pci = this.host.sysfs.linkName(`sys/class/net/${selector.pf}/device`);
-    const provider = pci && this.options.pfProvider ? this.options.pfProvider(pci) : undefined;
-    let known = false;
-    try {
-      known = provider !== undefined && (await model.knows(provider));
-    } catch (e) {
-      throw SriovPlugin.unreachable(model, `look up PF ${selector.pf}`, e);
-    }
-    if (known) return [{ provider: provider!, pf: selector.pf }];
-    if (config.placement) {
-      throw new CniError(SriovCode.DeviceUnusable, `PF ${selector.pf} is not registered in ${config.placement.url}`,
-        'run vfnet agent --placement URL on this host (with the same --hostname), or omit "placement" to use the embedded store');
-    }
-    this.log.debug(`PF ${selector.pf} is not in the embedded store ${model.target}; the ledger alone accounts for its VFs`);
-    return null;
-  }
-
-  private async knowsAnyOf(model: VfAccounting, providers: string[]): Promise<boolean> {
-    try {
-      for (const p of providers) if (await model.knows(p)) return true;
-      return false;
-    } catch (e) {
-      throw SriovPlugin.unreachable(model, 'look up this host\'s PFs', e);
-    }
-  }
-
-  /**
-   * A VF picked through the model: claimed there first (SRIOV_NET_VF: 1 by this attachment's
-   * consumer), then picked locally on that PF. A PF whose local VFs are all busy gives its
-   * claim back and the next one is tried. null: the model does not cover this `master` PF.
-   */
-  private async claimThroughModel(config: SriovConfig, req: CniRequest, model: VfAccounting): Promise<{ vf: VfRef; lock: Lock; consumer: string } | null> {
-    const pfs = await this.modelPfs(config, model);
-    if (pfs === null) return null;
-    const { selector } = config;
-    const consumer = attachmentConsumer(req.containerId, req.ifname);
-    let lastLocal: CniError | null = null;
-    let refused = 0;
-    for (const { provider, pf } of pfs) {
-      let claimed: boolean;
-      try {
-        claimed = await model.claim(consumer, provider, config.name);
-      } catch (e) {
-        throw SriovPlugin.unreachable(model, `claim a VF of ${pf}`, e);
-      }
-      if (!claimed) { refused++; continue; }
-      try {
-        return { ...this.claim({ ...config, selector: { kind: 'master', pf, vf: selector.kind === 'master' ? selector.vf : null } }, req), consumer };
-      } catch (e) {
-        await model.release(consumer).catch((err: Error) => this.log.error(`cannot give back the model claim ${consumer}: ${err.message}`));
-        if (e instanceof CniError && e.code === SriovCode.NoFreeVf) { lastLocal = e; continue; }
-        throw e;
-      }
-    }
-    if (selector.kind === 'master') {
-      throw lastLocal ?? new CniError(SriovCode.NoFreeVf, `no free VF on ${selector.pf}: the resource model at ${model.target} has all of its VFs allocated`,
-        'release one (delete a container or instance using it), or raise its SRIOV_NET_VF inventory (sriov_numvfs, then vfnet agent)');
-    }
-    const physnet = selector.kind === 'physnet' ? selector.physnet : '';
-    throw new CniError(SriovCode.NoFreeVf, `no free VF on physnet "${physnet}" (trait ${SriovPlugin.physnetTrait(physnet)}) on this host`,
-      `${pfs.length} PF(s) of this host had room in ${model.target}${refused ? ` (${refused} filled up meanwhile)` : ''}, and none had a free VF left`);
-  }
-
-  private writeClaim(config: SriovConfig, req: CniRequest, vf: VfRef): void {
-    this.records.writeClaim({ pci: vf.pci, network: config.name, containerId: req.containerId, ifname: req.ifname, netns: req.netns, at: new Date().toISOString() });
-  }
-
   // ------------------------------------------------------------------ ADD
 
   add(req: CniRequest): CniResult | Promise<CniResult> {
@@ -329,45 +102,44 @@ export class SriovPlugin implements PluginHandlers {
       throw new CniError(SriovCode.VfInUse, `container ${req.containerId} already has ${req.ifname} on VF ${previous.vf.pci}`,
         'DEL it first');
     }
-    if (previous) this.release(previous, previous.netns, this.log);
+    if (previous) this.restorer.release(previous, previous.netns);
 
-    const model = config.selector.kind === 'deviceID' ? null : this.model(config);
+    const model = config.selector.kind === 'deviceID' ? null : this.modelClaims.modelFor(config);
     if (config.selector.kind === 'physnet' && !model) {
       throw new CniError(CniCode.InvalidConfig, `"physnet": picking a VF by physical network needs the resource model`,
         'give "placement": {"url": "http://HOST:8778"} (a vfnet serve or Placement where vfnet agent registered this host), or register this host in the embedded store with vfnet agent --db');
     }
-    if (model) return this.addThroughModel(config, req, model);
-    return this.addLocally(config, req);
+    // Owners found dead on the way to this call's VF: their model claims go once this ADD is done.
+    const reclaimed: AttachmentRecord[] = [];
+    if (model) return this.addThroughModel(config, req, model, reclaimed);
+    return this.addLocally(config, req, reclaimed);
   }
 
   /** ADD with the VF accounted for by the ledger alone (deviceID, or a PF no model has). */
-  private addLocally(config: SriovConfig, req: CniRequest): CniResult | Promise<CniResult> {
-    const { vf, lock } = this.claim(config, req);
+  private addLocally(config: SriovConfig, req: CniRequest, reclaimed: AttachmentRecord[]): CniResult | Promise<CniResult> {
+    const { selector } = config;
+    if (selector.kind === 'physnet') throw new Error('physnet is claimed through the resource model (addThroughModel)');
+    const { vf, lock } = this.picker.pick(selector, config.name, req, reclaimed);
     let result: CniResult;
     try {
       result = this.attach(config, req, vf, null);
     } finally {
       lock.release();
     }
-    return this.staleModelClaims.length ? this.releaseStaleModelClaims().then(() => result) : result;
+    // Synchronous when there is nothing to release: the common ADD by deviceID stays a plain call.
+    return reclaimed.length ? this.modelClaims.releaseReclaimed(reclaimed).then(() => result) : result;
   }
 
-  private async releaseStaleModelClaims(): Promise<void> {
-    for (const r of this.staleModelClaims.splice(0)) {
-      await this.releaseModelClaim(r).catch((e: Error) => this.log.error(`cannot release the model claim of ${r.containerId}/${r.ifname}: ${e.message}`));
-    }
-  }
-
-  private async addThroughModel(config: SriovConfig, req: CniRequest, model: VfAccounting): Promise<CniResult> {
-    const claimed = await this.claimThroughModel(config, req, model);
-    if (!claimed) return this.addLocally(config, req);
-    const { vf, lock, consumer } = claimed;
+  private async addThroughModel(config: SriovConfig, req: CniRequest, model: VfAccounting, reclaimed: AttachmentRecord[]): Promise<CniResult> {
+    const picked = await this.modelClaims.pick(config, req, model, reclaimed);
+    if (!picked) return this.addLocally(config, req, reclaimed);
+    const { vf, lock, consumer } = picked;
     try {
       const result = this.attach(config, req, vf, { url: model.target, consumer });
-      await this.releaseStaleModelClaims();
+      await this.modelClaims.releaseReclaimed(reclaimed);
       return result;
     } catch (e) {
-      await model.release(consumer).catch((err: Error) => this.log.error(`rollback: cannot release ${consumer}: ${err.message}`));
+      await this.modelClaims.giveBack(model, consumer, `rollback: cannot release ${consumer}`);
       throw e;
     } finally {
       lock.release();
@@ -392,7 +164,7 @@ export class SriovPlugin implements PluginHandlers {
       const record: AttachmentRecord = {
         schema: RECORD_SCHEMA, network: config.name, containerId: req.containerId, ifname: req.ifname, netns: req.netns,
         vf, configured: configuredSettings(config), original: { pf: pfOrig, netdev: netdevOrig }, ipamType: config.ipamType ?? null,
-        phase: 'adding', result: null, pid: this.options.pid, createdAt: new Date().toISOString(), model,
+        phase: 'adding', result: null, pid: this.options.pid, createdAt: new Date(this.host.clock.now()).toISOString(), model,
       };
       // The original state is on disk before the first change: a crash anywhere after this is undone by DEL or GC.
       this.records.writeAttachment(record);
@@ -417,7 +189,7 @@ export class SriovPlugin implements PluginHandlers {
         mtu = link.mtu;
       }
 
-      const result = this.result(req, vf, mac, mtu, ipam, config);
+      const result = attachmentResult(req, vf, mac, mtu, ipam);
       this.records.writeAttachment({ ...record, phase: 'added', result });
       journal.commit();
       this.log.info(`attached VF ${vf.pci} (${vf.pf} VF ${vf.index}${vf.dpdk ? `, ${vf.driver}` : `, was ${vf.netdev}`}) as ${req.ifname}`);
@@ -441,24 +213,6 @@ export class SriovPlugin implements PluginHandlers {
       }
       throw e;
     }
-  }
-
-  private result(req: CniRequest, vf: VfRef, mac: string | undefined, mtu: number | undefined, ipam: CniResult | null, config: SriovConfig): CniResult {
-    const base = req.prevResult ?? emptyResult();
-    const index = base.interfaces.length;
-    const iface: CniResult['interfaces'][number] = { name: req.ifname, sandbox: req.netns, pciID: vf.pci };
-    if (mac) iface.mac = mac;
-    if (mtu) iface.mtu = mtu;
-    const result: CniResult = {
-      interfaces: [...base.interfaces, iface],
-      ips: [...base.ips, ...(ipam?.ips ?? []).map((ip) => ({ ...ip, interface: index }))],
-      routes: [...base.routes, ...(ipam?.routes ?? [])],
-      dns: ipam && Object.keys(ipam.dns).length ? ipam.dns : base.dns,
-    };
-    const dns = req.config.dns;
-    if (!Object.keys(result.dns).length && dns && typeof dns === 'object') result.dns = dns as CniResult['dns'];
-    void config;
-    return result;
   }
 
   // ------------------------------------------------------------------ DEL
@@ -496,15 +250,11 @@ export class SriovPlugin implements PluginHandlers {
       }
       this.log.debug('DEL: no attachment record; nothing to restore');
       // An ADD that died between its model claim and its record leaves only the claim.
-      const model = config && config.selector.kind !== 'deviceID' ? this.model(config) : null;
-      if (model) {
-        return model.release(attachmentConsumer(req.containerId, req.ifname)).catch((e: Error) => {
-          throw SriovPlugin.unreachable(model, `release the claim of ${req.containerId}/${req.ifname}`, e);
-        });
-      }
+      const model = config && config.selector.kind !== 'deviceID' ? this.modelClaims.modelFor(config) : null;
+      if (model) return this.modelClaims.releaseUnrecorded(model, req.containerId, req.ifname);
       return;
     }
-    const lock = this.acquire(vfLock(record.vf.pci), `VF ${record.vf.pci}`);
+    const lock = this.locks.vf(record.vf.pci);
     try {
       // Runtimes may DEL twice at once (podman's stop and conmon's cleanup): the record read
       // before the lock may be gone now, and then the other DEL has done the work.
@@ -524,62 +274,14 @@ export class SriovPlugin implements PluginHandlers {
       }
       // IPAM first: if it fails, the record stays and the runtime's retry finds everything as it was.
       if (ipamType) this.ipam('DEL', req);
-      const errors = this.release(record, req.netns, this.log);
+      const errors = this.restorer.release(record, req.netns);
       if (errors.length) {
         throw new CniError(SriovCode.NetdevFailed, `VF ${record.vf.pci} was released, but not everything could be restored`, errors.join('; '));
       }
     } finally {
       lock.release();
     }
-    if (record.model) return this.releaseModelClaim(record);
-  }
-
-  /** The VF's claim in the resource model goes last: the VF is free on the host by then. */
-  private async releaseModelClaim(record: AttachmentRecord): Promise<void> {
-    const { url, consumer } = record.model!;
-    if (!this.options.accountingFor) return;
-    try {
-      await this.options.accountingFor(url).release(consumer);
-    } catch (e) {
-      throw new CniError(CniCode.TryAgainLater, `VF ${record.vf.pci} is back, but its claim ${consumer} in ${url} could not be released`, (e as Error).message);
-    }
-  }
-
-  /**
-   * Gives a VF back: PF-level state first (some drivers cannot reset a netdev's MAC while an
-   * admin MAC is set), then the netdev, then the claim and the record. The record and claim go
-   * even when a step fails, so a retried DEL cannot loop forever (sriov-cni #178); the failures
-   * are returned for the caller to report once.
-   */
-  private release(record: AttachmentRecord, netns: string, log: Logger): string[] {
-    const errors = this.settings.restore(record.vf, record.configured, record.original.pf).map((e) => e.message);
-    const orig = record.original.netdev;
-    if (orig && !record.vf.dpdk) {
-      try {
-        const places = [...new Set([netns, record.netns].filter((p) => p !== ''))];
-        const hostNow = this.currentHostName(record.vf);
-        if (!this.netdevs.returnHome(orig, places, record.ifname, hostNow)) {
-          log.warning(`VF ${record.vf.pci}: its interface is nowhere to be found (namespace gone, VF removed?)`);
-        } else {
-          this.netdevs.settleHostMac(orig);
-          log.info(`released VF ${record.vf.pci}: ${orig.name} is back in the host (looked in ${places.join(', ') || 'no namespace'}${hostNow ? `, host had ${hostNow}` : ''})`);
-        }
-      } catch (e) {
-        errors.push(`returning ${record.ifname} to the host as ${orig.name}: ${(e as Error).message}`);
-      }
-    }
-    const macError = this.settings.reassertMac(record.vf, record.original.pf.mac.toLowerCase());
-    if (macError) errors.push(macError.message);
-    for (const e of errors) log.error(e);
-    const claim = this.records.readClaim(record.vf.pci);
-    if (claim && ownsClaim(claim, record.containerId, record.ifname)) this.records.removeClaim(record.vf.pci);
-    this.records.removeAttachment(record.containerId, record.ifname);
-    return errors;
-  }
-
-  /** The VF's netdev name in the host right now, from sysfs (the kernel's view). */
-  private currentHostName(vf: VfRef): string | null {
-    return this.host.sysfs.list(`sys/bus/pci/devices/${vf.pci}/net`)?.[0] ?? null;
+    if (record.model) return this.modelClaims.release(record);
   }
 
   // ------------------------------------------------------------------ CHECK
@@ -622,36 +324,16 @@ export class SriovPlugin implements PluginHandlers {
       throw unavailable((e as Error).message);
     }
     const { selector } = config;
-    try {
-      if (selector.kind === 'deviceID') {
-        const vf = resolveDevice(this.host.sysfs, selector.pci, this.options.userspaceDrivers);
-        if (!isUsable(vf) && !this.claimHolds(this.records.readClaim(vf.pci), req)) throw notUsable(vf);
-      } else if (selector.kind === 'master') {
-        const vfs = listPfVfs(this.host.sysfs, 'master', selector.pf, this.options.userspaceDrivers)
-          .filter((v) => selector.vf === null || v.index === selector.vf);
-        const free = vfs.filter((v) => isUsable(v) && !this.claimHolds(this.records.readClaim(v.pci), req));
-        if (free.length === 0) throw unavailable(`no free VF on ${selector.pf}`);
-      } else {
-        return this.physnetStatus(config, req, selector.physnet, unavailable);
-      }
-    } catch (e) {
-      if (e instanceof CniError && e.code === CniCode.NotAvailable) throw e;
-      throw unavailable((e as Error).message);
-    }
+    if (selector.kind === 'physnet') return this.physnetStatus(config, req, selector.physnet, unavailable);
+    const why = this.picker.whyUnavailable(selector, req);
+    if (why !== null) throw unavailable(why);
     if (config.ipamType) this.forwardTolerantly('STATUS', req);
   }
 
   /** `physnet` can ADD when the model is reachable and has room on one of this host's PFs. */
   private async physnetStatus(config: SriovConfig, req: CniRequest, physnet: string, unavailable: (why: string) => CniError): Promise<void> {
-    const model = this.model(config);
-    if (!model) throw unavailable('"physnet" needs the resource model: a "placement" URL, or this host registered with vfnet agent --db');
-    let pfs: Array<{ provider: string; pf: string }> | null;
-    try {
-      pfs = await this.modelPfs(config, model);
-    } catch (e) {
-      throw unavailable(e instanceof CniError ? e.msg : (e as Error).message);
-    }
-    if (!pfs?.length) throw unavailable(`no PF of this host on physnet "${physnet}" has room in ${model.target}`);
+    const why = await this.modelClaims.physnetUnavailable(config, physnet);
+    if (why !== null) throw unavailable(why);
     if (config.ipamType) this.forwardTolerantly('STATUS', req);
   }
 
@@ -670,7 +352,7 @@ export class SriovPlugin implements PluginHandlers {
   gc(req: CniRequest): void | Promise<void> {
     const config = this.config(req);
     const listed = validAttachments(req.config);
-    const valid = listed ? new Set(listed.map((a) => `${a.containerID}\u0000${a.ifname}`)) : null;
+    const valid = listed ? new Set(listed.map((a) => attachmentKey(a.containerID, a.ifname))) : null;
     const errors: string[] = [];
     const modelReleases: AttachmentRecord[] = [];
     if (valid) {
@@ -679,18 +361,18 @@ export class SriovPlugin implements PluginHandlers {
         this.records.removeByName(name);
       });
       for (const r of records) {
-        if (r.network !== config.name || valid.has(`${r.containerId}\u0000${r.ifname}`)) continue;
-        const lock = this.acquire(vfLock(r.vf.pci), `VF ${r.vf.pci}`);
+        if (r.network !== config.name || valid.has(attachmentKey(r.containerId, r.ifname))) continue;
+        const lock = this.locks.vf(r.vf.pci);
         try {
           this.log.info(`GC: releasing VF ${r.vf.pci} of stale attachment ${r.containerId}/${r.ifname}`);
-          errors.push(...this.release(r, r.netns, this.log));
+          errors.push(...this.restorer.release(r, r.netns));
           if (r.model) modelReleases.push(r);
         } finally {
           lock.release();
         }
       }
     }
-    const swept = this.host.state.sweepAbandoned((pid) => this.pidAlive(pid));
+    const swept = this.host.state.sweepAbandoned((pid) => this.host.processTable.alive(pid));
     if (swept) this.log.info(`GC: removed ${swept} temporary file(s) of killed writes`);
     // Claims without a record were left by an ADD that died before it wrote anything: nothing
     // was changed, so only the claim goes, once its attachment is not valid (or, without a
@@ -698,44 +380,17 @@ export class SriovPlugin implements PluginHandlers {
     for (const c of this.records.allClaims()) {
       if (c.network !== config.name) continue;
       if (this.records.readAttachmentSafe(c.containerId, c.ifname)) continue;
-      const stillValid = valid ? valid.has(`${c.containerId}\u0000${c.ifname}`) : Boolean(c.netns && this.host.links.netnsExists(c.netns));
+      const stillValid = valid ? valid.has(attachmentKey(c.containerId, c.ifname)) : Boolean(c.netns && this.host.links.netnsExists(c.netns));
       if (stillValid) continue;
       this.records.removeClaim(c.pci);
     }
     if (config.ipamType) this.forwardTolerantly('GC', req);
     if (errors.length) throw new CniError(SriovCode.NetdevFailed, 'GC released stale attachments, but not everything could be restored', errors.join('; '));
-    const model = valid ? this.model(config) : null;
+    const model = listed ? this.modelClaims.modelFor(config) : null;
     if (!modelReleases.length && !model) return;
     return (async () => {
-      for (const r of modelReleases) await this.releaseModelClaim(r);
-      if (model && valid) await this.collectModelClaims(config, model, valid);
+      for (const r of modelReleases) await this.modelClaims.release(r);
+      if (model && listed) await this.modelClaims.collect(config, model, listed);
     })();
-  }
-
-  /**
-   * Claims in the model that no attachment stands behind (an ADD killed between its model claim
-   * and its record, with no DEL after): this network's attachment consumers on this host's PFs
-   * that are neither valid nor recorded are released.
-   */
-  private async collectModelClaims(config: SriovConfig, model: VfAccounting, valid: Set<string>): Promise<void> {
-    const keep = new Set<string>();
-    for (const key of valid) {
-      const [containerId, ifname] = key.split('\u0000') as [string, string];
-      keep.add(attachmentConsumer(containerId, ifname));
-    }
-    for (const r of this.records.allAttachments(() => undefined)) {
-      if (r.model) keep.add(r.model.consumer);
-    }
-    let held: string[];
-    try {
-      held = await model.attachmentsOn([...this.localPfs().keys()], config.name);
-    } catch (e) {
-      throw SriovPlugin.unreachable(model, 'list the claims on this host', e);
-    }
-    for (const consumer of held) {
-      if (keep.has(consumer)) continue;
-      this.log.info(`GC: releasing model claim ${consumer} in ${model.target}: no attachment holds it`);
-      await model.release(consumer).catch((e: Error) => { throw SriovPlugin.unreachable(model, `release ${consumer}`, e); });
-    }
   }
 }

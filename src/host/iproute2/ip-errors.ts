@@ -56,6 +56,8 @@ export function ipErrno(stderr: string): string | null {
   // iproute2's own argument checks (invarg): the request never reached the kernel.
   if (/^Error: argument ".*" is wrong:/m.test(text) || /^Error: either ".*" is duplicate, or ".*" is a garbage\./m.test(text)) return 'EINVAL';
   if (/^Invalid (min|max)_tx_rate/m.test(text)) return 'EINVAL';
+  // get_prefix's refusal of a malformed address or prefix ("Error: any valid prefix is expected rather than ...").
+  if (/^Error: (any valid|inet) prefix is expected/m.test(text)) return 'EINVAL';
   const extack = /^Error: (.+)$/m.exec(text);
   if (extack) {
     for (const [pattern, errno] of EXTACK) if (pattern.test(extack[1]!)) return errno;

@@ -56,7 +56,7 @@ describe('SessionIp', { skip: !isRoot && 'needs root' }, () => {
 
   it('works under Bun, the plugin binary\'s runtime, with the same answers', { skip: !existsSync(bun) && 'bun not installed' }, () => {
     const script = `
-      import { IpLinks } from ${JSON.stringify(join(root, 'src/host/links.ts'))};
+      import { IpLinks } from ${JSON.stringify(join(root, 'src/host/iproute2/links.ts'))};
       const links = new IpLinks();
       const ns = ${JSON.stringify(`/var/run/netns/${ns}`)};
       links.setUp(ns, 'lo', false);

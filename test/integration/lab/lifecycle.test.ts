@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import { HostError } from '../../../src/host/ports.js';
 import { isLab, labDown, labEnv, labShow, labUp } from '../../../src/lab/index.js';
 import { spawnRunner } from '../../../src/lab/commands.js';
-import { hostLinks, labDir, netnsNames, sh, uniquePrefix } from './helpers.js';
+import { hostLinks, labDir, netnsNames, sh, uniquePrefix } from '../../support/lab-helpers.js';
 
 /**
  * What is here now and was not before. Other suites may share this host, so only names of this

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { HostError } from '../../../src/host/ports.js';
 import { labDown, labPorts, labShow, labUp, type LabInfo } from '../../../src/lab/index.js';
-import { intoNetns, labDir, outOfNetns, pings, pingsQuickly, sh, uniquePrefix } from './helpers.js';
+import { intoNetns, labDir, outOfNetns, pings, pingsQuickly, sh, uniquePrefix } from '../../support/lab-helpers.js';
 
 describe('lab switch enforces PF-level VF settings', () => {
   const prefix = uniquePrefix('vs');

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { labBind, labDown, labPorts, labShow, labUp, type LabInfo } from '../../../src/lab/index.js';
-import { labDir, sh, trySh, uniquePrefix } from './helpers.js';
+import { labDir, sh, trySh, uniquePrefix } from '../../support/lab-helpers.js';
 
 describe('lab sysfs', () => {
   const prefix = uniquePrefix('vy');

@@ -1,16 +1,16 @@
 // An in-memory SR-IOV host for unit tests of the plugin: a sysfs tree shaped like the kernel's, links
-// in namespaces, PF-level VF settings, state files, locks, a clock and an IPAM runner, all recorded
-// and all open to fault injection. Nothing here touches the real machine.
+// in namespaces, PF-level VF settings, state files, locks, a clock, a process table and an IPAM
+// runner, all recorded and all open to fault injection. Nothing here touches the real machine.
 import { FakeLinks } from './links.js';
 import { FakeNetwork, type AdminMacBehaviour, type FakeLink, type FakeLinkSpec, type FakeNetworkOptions, type PfRefusals } from './network.js';
 import { FakePfControl } from './pf-control.js';
 import { CallRecorder, type CallMatch } from './recorder.js';
-import { FakeClock, FakeLocks, FakeProcessRunner, FakeStateFiles } from './stores.js';
+import { FakeClock, FakeLocks, FakeProcessRunner, FakeProcessTable, FakeStateFiles } from './stores.js';
 import { FakeSysfsTree, type SysfsNode } from './sysfs.js';
 import { freshVfConfig, type HostPorts, type Netns, type VfConfig } from '../../../src/host/ports.js';
 
 export { IGB_ADMIN_MAC, IGB_REFUSALS, type AdminMacBehaviour, type FakeLink, type FakeLinkSpec, type PfRefusals } from './network.js';
-export { FakeClock, FakeLocks, FakeProcessRunner, FakeStateFiles, defaultIpamResult, type ExecCall } from './stores.js';
+export { FakeClock, FakeLocks, FakeProcessRunner, FakeProcessTable, FakeStateFiles, defaultIpamResult, type ExecCall } from './stores.js';
 export { CallRecorder, type CallMatch } from './recorder.js';
 export { FakeSysfsTree } from './sysfs.js';
 
@@ -81,6 +81,7 @@ export class FakeHost {
   readonly state: FakeStateFiles;
   readonly locks: FakeLocks;
   readonly processes: FakeProcessRunner;
+  readonly processTable = new FakeProcessTable();
   /** PCI address → device directory in the tree. */
   private readonly deviceDirs = new Map<string, string>();
   private overlayCache: { version: number; nodes: Map<string, SysfsNode> } | null = null;
@@ -99,7 +100,7 @@ export class FakeHost {
   }
 
   ports(): HostPorts {
-    return { sysfs: this.sysfs, pf: this.pf, links: this.links, processes: this.processes, state: this.state, locks: this.locks, clock: this.clock };
+    return { sysfs: this.sysfs, pf: this.pf, links: this.links, processes: this.processes, processTable: this.processTable, state: this.state, locks: this.locks, clock: this.clock };
   }
 
   // --- building the host ---------------------------------------------------------------------------

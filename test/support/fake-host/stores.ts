@@ -1,5 +1,5 @@
 import type { CallRecorder } from './recorder.js';
-import { HostError, type Clock, type Lock, type Locks, type ProcessResult, type ProcessRunner, type StateFiles } from '../../../src/host/ports.js';
+import { HostError, type Clock, type Lock, type Locks, type ProcessResult, type ProcessRunner, type ProcessTable, type StateFiles } from '../../../src/host/ports.js';
 import { checkStateName } from '../../../src/host/state-files.js';
 
 /** A clock that only moves when someone sleeps or a test advances it, so timeouts cost no real time. */
@@ -16,6 +16,28 @@ export class FakeClock implements Clock {
 
   advance(ms: number): void {
     this.sleep(ms);
+  }
+}
+
+/** Processes by pid: none runs until a test starts one, so an owner a test invents is dead. */
+export class FakeProcessTable implements ProcessTable {
+  private readonly running = new Map<number, string>();
+
+  /** A process with this pid runs from now on, started at `startTime`. */
+  start(pid: number, startTime = `start-of-${pid}`): void {
+    this.running.set(pid, startTime);
+  }
+
+  stop(pid: number): void {
+    this.running.delete(pid);
+  }
+
+  alive(pid: number): boolean {
+    return this.running.has(pid);
+  }
+
+  startTime(pid: number): string | null {
+    return this.running.get(pid) ?? null;
   }
 }
 

@@ -7,7 +7,7 @@ import { parsePhysnets } from '../../../src/agent/physnet.js';
 import { renderTree } from '../../../src/agent/render.js';
 import { scanHost } from '../../../src/agent/scan.js';
 import { driverTrait, physnetTrait, vendorTrait } from '../../../src/agent/traits.js';
-import { FACTS, plainHost, sriovHost } from './hosts.js';
+import { FACTS, plainHost, sriovHost } from '../../support/fake-sriov-hosts.js';
 
 const physnets = parsePhysnets(['enp59s0f0=public', 'enp59s0f1=intranet']);
 

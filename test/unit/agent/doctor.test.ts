@@ -4,7 +4,7 @@ import { runDoctor, type DoctorReport, type Finding } from '../../../src/agent/d
 import { renderDoctor } from '../../../src/agent/render.js';
 import type { FakeHost } from '../../support/fake-host/host.js';
 import { MemoryVfLedger } from '../../../src/store/vf-ledger.js';
-import { plainHost, sriovHost } from './hosts.js';
+import { plainHost, sriovHost } from '../../support/fake-sriov-hosts.js';
 
 const GOOD_CMDLINE = 'BOOT_IMAGE=/vmlinuz root=/dev/sda1 ro intel_iommu=on iommu=pt';
 

@@ -7,7 +7,7 @@ import { renderPass } from '../../../src/agent/render.js';
 import { planInventories, planTraits, syncExitCode, TreeSync } from '../../../src/agent/sync.js';
 import type { FakeHost } from '../../support/fake-host/host.js';
 import { FakePlacement } from '../../support/fake-placement.js';
-import { FACTS, sriovHost } from './hosts.js';
+import { FACTS, sriovHost } from '../../support/fake-sriov-hosts.js';
 
 const physnets = parsePhysnets(['enp59s0f0=public', 'enp59s0f1=intranet']);
 const discovered = (host: FakeHost, p = physnets): Discovery => discover(host.sysfs, FACTS, p);

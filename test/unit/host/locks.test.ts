@@ -4,9 +4,10 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { FakeClock } from '../../support/fake-host/stores.js';
-import { FileLocks, processStartTime } from '../../../src/host/locks.js';
+import { FakeClock, FakeProcessTable } from '../../support/fake-host/stores.js';
+import { FileLocks } from '../../../src/host/locks.js';
 import { HostError } from '../../../src/host/ports.js';
+import { processStartTime, SystemProcessTable } from '../../../src/host/process.js';
 
 const base = mkdtempSync(join(tmpdir(), 'vfnet-locks-test-'));
 after(() => rmSync(base, { recursive: true, force: true }));
@@ -34,6 +35,16 @@ describe('processStartTime', () => {
     assert.match(mine ?? '', /^\d+$/);
     assert.equal(processStartTime(process.pid), mine);
     assert.equal(processStartTime(deadPid()), null);
+  });
+});
+
+describe('SystemProcessTable', () => {
+  it('finds this process and pid 1 alive, and an exited child dead', () => {
+    const table = new SystemProcessTable();
+    assert.equal(table.alive(process.pid), true);
+    assert.equal(table.alive(1), true, 'a process this one may not signal still runs');
+    assert.equal(table.alive(deadPid()), false);
+    assert.equal(table.startTime(process.pid), processStartTime(process.pid));
   });
 });
 
@@ -79,6 +90,20 @@ describe('FileLocks', () => {
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'x.lock'), JSON.stringify({ pid: 1, start: 'not-the-start-of-pid-1', token: 't' }));
     assert.ok(new FileLocks(dir).tryAcquire('x'));
+  });
+
+  it('asks its process table who is alive', () => {
+    const dir = freshDir();
+    mkdirSync(dir, { recursive: true });
+    const processes = new FakeProcessTable();
+    processes.start(process.pid, 'me');
+    processes.start(777, 'then');
+    writeFileSync(join(dir, 'x.lock'), JSON.stringify({ pid: 777, start: 'then', token: 't' }));
+    const locks = new FileLocks({ dir, processes });
+    assert.equal(locks.tryAcquire('x'), null);
+    processes.stop(777);
+    assert.ok(locks.tryAcquire('x'));
+    assert.equal(JSON.parse(readFileSync(join(dir, 'x.lock'), 'utf8')).start, 'me');
   });
 
   it('does not reclaim a lock whose owner is alive', () => {

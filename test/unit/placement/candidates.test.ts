@@ -4,7 +4,7 @@ import { evenSplit } from '../../../src/placement/can-split.js';
 import {
   allocationsOf, findCandidates, mappingsOf, type CandidateRequest, type RequestGroup,
 } from '../../../src/placement/candidates.js';
-import { snapshotOf, sriovHost, uuidOf } from './fixtures.js';
+import { snapshotOf, sriovHost, uuidOf } from '../../support/snapshots.js';
 
 function group(suffix: string, resources: Record<string, number>, extra: Partial<RequestGroup> = {}): RequestGroup {
   return {

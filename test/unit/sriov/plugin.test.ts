@@ -421,6 +421,21 @@ describe('sriov plugin on a fake host', () => {
       assert.equal(m.calls.filter((c) => c.startsWith('claim')).length, 0);
       assert.equal(env.ledger.read(VF0)?.containerId, 'c1');
     });
+    it('an ADD that takes over the VF of a pod that died without DEL releases that pod\'s model claim, and only that ADD does', async () => {
+      const m = model({ 'rp-0000:af:00.1': 3 });
+      const plugin = withModel(m);
+      await plugin.add(request('ADD', PHYS, { containerId: 'old' }));
+      const [oldConsumer] = [...m.held.keys()];
+      env.host.fake.destroyNetns(POD);
+      const r = await plugin.add(request('ADD', PHYS, { containerId: 'new', netns: POD2 }));
+      assert.equal(r.interfaces[0]?.pciID, VF0, 'the dead pod\'s VF, restored');
+      assert.equal(m.held.has(oldConsumer!), false, 'its claim went with it');
+      assert.equal(m.held.size, 1);
+      const releases = m.calls.filter((c) => c === 'release').length;
+      await plugin.add(request('ADD', PHYS, { containerId: 'third', netns: POD2, ifname: 'net2' }));
+      assert.equal(m.calls.filter((c) => c === 'release').length, releases, 'a later ADD has nothing of the earlier one to release');
+      assert.equal(m.held.size, 2);
+    });
     it('master with an explicit "placement" that lacks the PF: code 103, nothing changed', async () => {
       const before = snapshot(env);
       await assert.rejects(async () => withModel(model({})).add(request('ADD', { master: PF, placement: { url: 'http://127.0.0.1:8778' } })), (e: unknown) => {

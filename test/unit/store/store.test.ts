@@ -170,6 +170,43 @@ for (const backend of backends) {
       await s.close();
     });
 
+    it('replaces inventories the same way for PUT and reshape, reshape checking "in use" at the end', async () => {
+      const s = await seeded(await backend.fresh());
+      const pf1 = randomUUID();
+      const pf2 = randomUUID();
+      await s.createProvider({ uuid: pf1, name: 'pf1', parentUuid: null });
+      await s.createProvider({ uuid: pf2, name: 'pf2', parentUuid: null });
+      const inv = (resourceClass: string, total: number) => ({ resourceClass, total, reserved: 0, minUnit: 1, maxUnit: total, stepSize: 1, allocationRatio: 1 });
+      await s.setInventories(pf1, 0, [inv('SRIOV_NET_VF', 2), inv('VCPU', 4)]);
+      const c = randomUUID();
+      await s.writeAllocations([{ ...claim(c, pf1), consumerGeneration: null }]);
+
+      // PUT refuses to drop an allocated class at once, and names unknown classes its own way.
+      const inUse = await rejectsWith(s.setInventories(pf1, 2, [inv('VCPU', 4)]), 409, 'placement.inventory.inuse');
+      assert.match(inUse.detail, /update conflict: Inventory for 'SRIOV_NET_VF' on resource provider '.*' in use\./);
+      const unknown = await rejectsWith(s.setInventories(pf1, 2, [inv('CUSTOM_NOPE', 1)]), 400);
+      assert.equal(unknown.message, `Unknown resource class in inventory for resource provider ${pf1}: No such resource class CUSTOM_NOPE.`);
+      const reshapeUnknown = await rejectsWith(s.reshape([{ providerUuid: pf1, generation: 2, inventories: [inv('CUSTOM_NOPE', 1)] }], []), 400);
+      assert.equal(reshapeUnknown.message, 'No such resource class CUSTOM_NOPE.');
+
+      // Reshape may drop it when the same call moves the allocation away...
+      const moved = { ...claim(c, pf2), consumerGeneration: 1 };
+      const stillThere = await rejectsWith(s.reshape([{ providerUuid: pf1, generation: 2, inventories: [inv('VCPU', 8)] }], []), 409, 'placement.inventory.inuse');
+      assert.match(stillThere.detail, /Inventory for 'SRIOV_NET_VF' on resource provider '.*' in use\./);
+      assert.equal((await s.getInventories(pf1)).inventories.length, 2, 'a refused reshape changes nothing');
+      await s.reshape([
+        { providerUuid: pf1, generation: 2, inventories: [inv('VCPU', 8)] },
+        { providerUuid: pf2, generation: 0, inventories: [inv('SRIOV_NET_VF', 1)] },
+      ], [moved]);
+      const after1 = await s.getInventories(pf1);
+      assert.deepEqual(after1.inventories, [inv('VCPU', 8)], 'kept classes are updated, dropped ones deleted');
+      // One step for the allocations moving, two for the interim and final inventories.
+      assert.equal(after1.provider.generation, 5);
+      assert.equal((await s.getProvider(pf2))!.generation, 3);
+      assert.equal((await s.getConsumerAllocations(c)).allocations.get(pf2)!.resources.get('SRIOV_NET_VF'), 1);
+      await s.close();
+    });
+
     it('keeps snapshots current across stores (processes) through the change counter', async () => {
       const loc = await backend.fresh();
       const s1 = await seeded(loc);

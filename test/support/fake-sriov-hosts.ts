@@ -1,7 +1,7 @@
 // Fake SR-IOV hosts for the agent's unit tests: a dual-port ixgbe NIC (two PFs on 0000:3b:00) and,
 // optionally, a second NIC with one i40e PF, plus fixed host facts.
-import type { HostFacts } from '../../../src/agent/host-facts.js';
-import { FakeHost, type FakePfSpec } from '../../support/fake-host/host.js';
+import type { HostFacts } from '../../src/agent/host-facts.js';
+import { FakeHost, type FakePfSpec } from './fake-host/host.js';
 
 export const FACTS: HostFacts = { hostname: 'compute1', vcpus: 16, memoryMb: 65536, diskGb: 500 };
 

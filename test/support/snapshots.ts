@@ -1,6 +1,6 @@
 // Builds provider snapshots for engine tests without a database.
-import { ProviderSnapshot, type SnapshotRows } from '../../../src/placement/snapshot.js';
-import type { Inventory } from '../../../src/placement/types.js';
+import { ProviderSnapshot, type SnapshotRows } from '../../src/placement/snapshot.js';
+import type { Inventory } from '../../src/placement/types.js';
 
 export interface TreeSpec {
   name: string;

@@ -1,0 +1,47 @@
+// The wiring of this machine's host ports for the Bun-compiled plugin: links, namespaces and
+// PF-level VF settings over rtnetlink from the process itself, locks with flock(2), all through
+// one lazily-loaded libc binding (bun:ffi). No helper process: the only child of an ADD or DEL
+// is the IPAM plugin. The `vfnet` CLI runs under Node, which has no FFI: it keeps
+// hostPortsWithIproute2 (compose.ts).
+import { SystemClock } from './clock.js';
+import type { HostPortsOptions } from './compose.js';
+import type { HostPorts } from './ports.js';
+import { SpawnProcessRunner, SystemProcessTable } from './process.js';
+import { BunLibc } from './rtnetlink/bun-libc.js';
+import { FlockLocks, sriovCniLockPaths } from './rtnetlink/flock-locks.js';
+import { NetlinkLinks } from './rtnetlink/links.js';
+import { Namespaces } from './rtnetlink/netns.js';
+import { NetlinkPfControl } from './rtnetlink/pf-control.js';
+import { DirStateFiles } from './state-files.js';
+import { RealSysfs } from './sysfs.js';
+
+export interface RtnetlinkPortsOptions extends HostPortsOptions {
+  /**
+   * Lock VFs on sriov-cni's own lock files (`<stateDir>/pci/vf_lock/<pci>.lock`), so that the two
+   * plugins exclude each other on one node. Off by default until the takeover work wires it.
+   */
+  sriovCniLocks?: boolean;
+}
+
+export function hostPortsWithRtnetlink(options: RtnetlinkPortsOptions = {}): HostPorts {
+  const stateDir = options.stateDir ?? '/var/lib/cni/sriov';
+  const clock = new SystemClock();
+  // One binding and one set of namespace handles for links, PF settings and locks; dlopen happens
+  // at the first call, so a command that never touches the kernel never loads libc.
+  const libc = new BunLibc();
+  const namespaces = new Namespaces(libc);
+  return {
+    sysfs: new RealSysfs(options.sysfsRoot ?? '/'),
+    pf: new NetlinkPfControl(namespaces),
+    links: new NetlinkLinks(libc, namespaces),
+    processes: new SpawnProcessRunner(),
+    processTable: new SystemProcessTable(),
+    state: new DirStateFiles(stateDir),
+    locks: new FlockLocks(libc, {
+      dir: options.lockDir ?? `${stateDir}/locks`,
+      clock,
+      ...(options.sriovCniLocks ? { pathOf: sriovCniLockPaths(stateDir) } : {}),
+    }),
+    clock,
+  };
+}

@@ -1,0 +1,19 @@
+// The part of Bun's `bun:ffi` module that bun-libc.ts uses (the project does not depend on
+// bun-types; Bun's own documentation is the reference for these shapes).
+declare module 'bun:ffi' {
+  export const FFIType: {
+    readonly i32: number;
+    readonly i64: number;
+    readonly u32: number;
+    readonly u64: number;
+    readonly ptr: number;
+  };
+  export interface FFIFunction {
+    readonly args: readonly number[];
+    readonly returns: number;
+  }
+  // biome-ignore lint/suspicious/noExplicitAny: foreign functions take and return what their signature says.
+  export type Symbols = Record<string, (...args: any[]) => any>;
+  export function dlopen(path: string, symbols: Record<string, FFIFunction>): { symbols: Symbols; close(): void };
+  export const read: { i32(pointer: number, byteOffset?: number): number };
+}
