@@ -10,11 +10,7 @@ export const DEFAULT_TOKEN_FILE = '/etc/vfnet/placement-token';
 export type ReadText = (path: string) => string;
 
 /** The configured token, or null when there is none (the service will then answer 401). */
-export function placementToken(
-  env: NodeJS.ProcessEnv,
-  read: ReadText,
-  tokenFile?: string,
-): string | null {
+export function placementToken(env: NodeJS.ProcessEnv, read: ReadText, tokenFile?: string): string | null {
   if (!tokenFile && env.VFNET_TOKEN) return env.VFNET_TOKEN;
   const file = tokenFile ?? env.VFNET_TOKEN_FILE ?? DEFAULT_TOKEN_FILE;
   try {
