@@ -71,9 +71,11 @@ function printNextSteps(url: string, hostname: string, labDir: string | null, db
   conflist('vfnet-physnet', {});
   conflist('vfnet-physnet-http', { placement: { url } });
   const osc = `openstack --os-auth-type admin_token --os-token admin --os-endpoint ${url} --os-placement-api-version 1.39`;
-  const env = [`VFNET_HOSTNAME=${hostname}`, 'VFNET_STATE_DIR=/run/vfnet-state', `VFNET_DB=${resolve(db)}`, ...(labDir ? [`VFNET_SYSFS_ROOT=${labDir}`] : [])].join(' ');
+  // VFNET_TOKEN: the plugin's token for vfnet-physnet-http; this service runs noauth2 on loopback.
+  const env = [`VFNET_HOSTNAME=${hostname}`, 'VFNET_STATE_DIR=/run/vfnet-state', `VFNET_DB=${resolve(db)}`, 'VFNET_TOKEN=admin', ...(labDir ? [`VFNET_SYSFS_ROOT=${labDir}`] : [])].join(' ');
   console.log(`
-vfnet serve is listening on ${url} (store: ${db}); this host is registered in it.
+vfnet serve is listening on ${url} (store: ${db}; auth noauth2 on loopback: the x-auth-token
+names the caller, and "admin" is an admin); this host is registered in it.
 
 Try, in another shell:
   ${osc} resource provider list
