@@ -65,6 +65,14 @@ module.exports = {
       to: { path: layer('sriov', 'agent', 'api', 'lab', 'cni') },
     },
     {
+      name: 'auth-stands-alone',
+      comment:
+        'Identity and policy decide who may do what; they know no HTTP framework, store or host, so the API and the CLI use them, never the reverse.',
+      severity: 'error',
+      from: { path: layer('auth') },
+      to: { path: '^src/', pathNot: layer('auth') },
+    },
+    {
       name: 'placement-is-pure',
       severity: 'error',
       comment: 'The model and the candidates engine are pure: no other folder, no I/O.',

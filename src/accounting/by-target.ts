@@ -8,9 +8,13 @@ import type { VfAccounting } from './port.js';
  * One VfAccounting per target, made on first use; `rootProvider` is this host's root provider,
  * whose tree candidates are looked for in. The store's modules load when this is called, not
  * when its importer does: the plugin calls it only for commands that may need the model, and
- * VERSION (podman asks before every ADD and DEL) then loads nothing of the store.
+ * VERSION (podman asks before every ADD and DEL) then loads nothing of the store. `token` is the
+ * x-auth-token for services (placementToken() in token.ts).
  */
-export async function accountingByTarget(rootProvider: string): Promise<(target: string) => VfAccounting> {
+export async function accountingByTarget(
+  rootProvider: string,
+  token: string | null,
+): Promise<(target: string) => VfAccounting> {
   const [{ openNodeModel }, { StoreVfAccounting }] = await Promise.all([
     import('../store/node-store.js'),
     import('./store-accounting.js'),
@@ -22,7 +26,7 @@ export async function accountingByTarget(rootProvider: string): Promise<(target:
       const file = nodeDbFromTarget(target);
       model = file
         ? new StoreVfAccounting(() => openNodeModel(file), rootProvider, target)
-        : new HttpVfAccounting(target, rootProvider);
+        : new HttpVfAccounting(target, rootProvider, token);
       models.set(target, model);
     }
     return model;

@@ -21,14 +21,15 @@ export class HttpVfAccounting implements VfAccounting {
     readonly target: string,
     /** The host's root provider: candidates are looked for in its tree only. */
     private readonly rootProvider: string,
-    private readonly token = 'admin',
+    /** From placementToken() (token.ts); null sends none, and the service says 401. */
+    private readonly token: string | null,
   ) {}
 
   private async call(method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
     const res = await fetch(`${this.target.replace(/\/$/, '')}${path}`, {
       method,
       headers: {
-        'x-auth-token': this.token,
+        ...(this.token ? { 'x-auth-token': this.token } : {}),
         'openstack-api-version': `placement ${MICROVERSION}`,
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       },

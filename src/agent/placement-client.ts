@@ -1,8 +1,8 @@
 // A small typed client for the part of the Placement API the agent uses, over HTTP with Node's
 // fetch. Any Placement-compatible service works: OpenStack Placement itself or `vfnet serve`.
 // Every request sends microversion 1.39 (nested providers, 200 + body on create, re-parenting) and
-// `x-auth-token` (noauth deployments accept any token; "admin" is what Placement's noauth2 maps to
-// the admin role). Failures are PlacementError values carrying Placement's own error code.
+// the caller's `x-auth-token` (none by default: the CLI reads it from a file or the environment,
+// src/accounting/token.ts). Failures are PlacementError values carrying Placement's own error code.
 import type { InventorySpec } from './discover.js';
 
 export const MICROVERSION = '1.39';
@@ -80,7 +80,7 @@ export interface PlacementApi {
 }
 
 export interface PlacementClientOptions {
-  /** Default "admin". */
+  /** The x-auth-token; none is sent without one (the service then answers 401). */
   token?: string;
   /** Per request; default 30 s. */
   timeoutMs?: number;
@@ -109,7 +109,7 @@ export class HttpPlacementClient implements PlacementApi {
 
   constructor(baseUrl: string, opts: PlacementClientOptions = {}) {
     this.base = baseUrl.replace(/\/+$/, '');
-    this.token = opts.token ?? 'admin';
+    this.token = opts.token ?? '';
     this.timeoutMs = opts.timeoutMs ?? 30_000;
     this.fetchFn = opts.fetch ?? fetch;
   }
@@ -127,7 +127,7 @@ export class HttpPlacementClient implements PlacementApi {
         method,
         headers: {
           'openstack-api-version': `placement ${MICROVERSION}`,
-          'x-auth-token': this.token,
+          ...(this.token ? { 'x-auth-token': this.token } : {}),
           accept: 'application/json',
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },

@@ -1,12 +1,14 @@
 // The Placement-compatible HTTP application. Fastify does the HTTP; every request then passes
-// the same stages as in Placement: request id, CORS, auth (noauth2), microversion negotiation,
-// the content-length/content-type rule, routing (404/405, from route-table.ts), the version gate
-// of the method, media-type checks, policy (admin only), and the handler.
+// the same stages as in Placement: the Host check and authentication (access.ts, before the body
+// is read), request id, CORS, microversion negotiation, the content-length/content-type rule,
+// routing (404/405, from route-table.ts), the version gate of the method, media-type checks, the
+// route's policy rule, and the handler.
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { PlacementError } from '../placement/errors.js';
 import type { PlacementStore } from '../store/port.js';
+import { type AccessOptions, accessControl, defaultAccess } from './access.js';
 import type { ByteChunks } from './byte-writer.js';
 import { ChunkPool } from './byte-writer.js';
 import { type Ctx, httpDate, parseJson, RawJson } from './context.js';
@@ -25,6 +27,10 @@ export interface PlacementAppOptions {
   corsAllowedHeaders?: string[];
   /** Upper bound on generated allocation candidates (Placement's max_allocation_candidates); null = none. */
   maxAllocationCandidates?: number | null;
+  /** Authentication, policy and Host names; default: noauth2 on the secure defaults, any Host. */
+  access?: AccessOptions;
+  /** Serve HTTPS with this certificate chain and key (PEM). */
+  tls?: { cert: Buffer; key: Buffer } | null;
 }
 
 /** The methods of one path, in the route table's order (the order of a 405's `allow`). */
@@ -82,6 +88,7 @@ export function createPlacementApp(opts: PlacementAppOptions): FastifyInstance {
   const snapshotBytes = new SnapshotBytesCache();
   const store = opts.store;
   const maxAllocationCandidates = opts.maxAllocationCandidates ?? null;
+  const access = accessControl(opts.access ?? defaultAccess());
   const fastifyOpts: Record<string, unknown> = {
     genReqId: () => `req-${randomUUID()}`,
     requestIdHeader: false,
@@ -113,6 +120,7 @@ export function createPlacementApp(opts: PlacementAppOptions): FastifyInstance {
     },
   };
   if (opts.logger) fastifyOpts.loggerInstance = opts.logger;
+  if (opts.tls) fastifyOpts.https = { cert: opts.tls.cert, key: opts.tls.key };
   const app = Fastify(fastifyOpts);
 
   app.removeAllContentTypeParsers();
@@ -167,14 +175,22 @@ export function createPlacementApp(opts: PlacementAppOptions): FastifyInstance {
     return send(reply, e.status, h, JSON.stringify({ errors: [err] }));
   };
 
+  const cors = !!opts.corsAllowedOrigin;
+  const isPreflight = (req: FastifyRequest) =>
+    cors && req.method === 'OPTIONS' && !!req.headers['access-control-request-method'];
+  const baseHeaders = (req: FastifyRequest): Record<string, string> => {
+    const h: Record<string, string> = { 'x-openstack-request-id': req.id };
+    if (cors && headerValue(req.headers.origin) === opts.corsAllowedOrigin)
+      h['access-control-allow-origin'] = opts.corsAllowedOrigin!;
+    return h;
+  };
+  access.install(app, isPreflight, baseHeaders);
+
   const dispatch = async (route: PathMethods | null, req: FastifyRequest, reply: FastifyReply) => {
-    const headers: Record<string, string> = { 'x-openstack-request-id': req.id };
-    const path = req.url.split('?')[0]!;
+    const headers = baseHeaders(req);
     const method = req.method.toUpperCase();
     const origin = headerValue(req.headers.origin);
-    const cors = !!opts.corsAllowedOrigin;
     if (cors && origin === opts.corsAllowedOrigin) {
-      headers['access-control-allow-origin'] = opts.corsAllowedOrigin!;
       if (method === 'OPTIONS' && req.headers['access-control-request-method']) {
         const allowHeaders = opts.corsAllowedHeaders ?? ['openstack-api-version'];
         const requested = (headerValue(req.headers['access-control-request-headers']) ?? '')
@@ -188,20 +204,6 @@ export function createPlacementApp(opts: PlacementAppOptions): FastifyInstance {
       }
     } else if (cors && method === 'OPTIONS' && req.headers['access-control-request-method']) {
       return send(reply, 200, headers, '');
-    }
-
-    if (path !== '/' && path !== '' && !req.headers['x-auth-token']) {
-      return send(
-        reply,
-        401,
-        headers,
-        JSON.stringify({
-          message:
-            'This server could not verify that you are authorized to access the document you requested. Either you supplied the wrong credentials (e.g., bad password), or your browser does not understand how to supply the credentials required.<br /><br />\n\n\n',
-          code: '401 Unauthorized',
-          title: 'Unauthorized',
-        }),
-      );
     }
 
     let version: Version;
@@ -252,16 +254,14 @@ export function createPlacementApp(opts: PlacementAppOptions): FastifyInstance {
           throw new PlacementError(415, `The media type ${ct || 'None'} is not supported, use application/json`);
         }
       }
-      const token = headerValue(req.headers['x-auth-token']) ?? '';
-      if (!spec.public && token.split(':')[0] !== 'admin') {
-        throw new PlacementError(403, `Policy does not allow placement:${path} to be performed.`);
-      }
+      const query = parseQuery(req.url);
+      access.enforce(req, spec, query);
       const rawBody = typeof req.body === 'string' ? req.body : undefined;
       const ctx: Ctx = {
         version,
         atLeast: (mv: Microversion) => atLeast(version, mv),
         params: req.params as Record<string, string>,
-        query: parseQuery(req.url),
+        query,
         rawBody,
         headers: req.headers,
         store,
@@ -278,7 +278,7 @@ export function createPlacementApp(opts: PlacementAppOptions): FastifyInstance {
       const h = { ...headers, ...(out.headers ?? {}) };
       // Placement's locations are absolute (wsgiref's application_uri).
       if (h.location?.startsWith('/'))
-        h.location = `http://${headerValue(req.headers.host) ?? 'localhost'}${h.location}`;
+        h.location = `${opts.tls ? 'https' : 'http'}://${headerValue(req.headers.host) ?? 'localhost'}${h.location}`;
       if (atLeast(version, MV.LAST_MODIFIED) && out.lastModified !== undefined) {
         h['last-modified'] = httpDate(out.lastModified === 'now' ? Date.now() : out.lastModified);
         h['cache-control'] = 'no-cache';

@@ -1,20 +1,9 @@
-// Development entry: node dist/src/bin/placement-dev.js --listen 127.0.0.1:PORT --db PATH|postgres://... [--cors-allowed-origin O]
-import { parseArgs } from 'node:util';
-import { serve } from '../cli/serve.js';
+// Development entry: node dist/src/bin/placement-dev.js with `vfnet serve`'s options (--listen,
+// --db, --auth, --policy-defaults, --policy-file, --cors-allowed-origin, ...), without the rest
+// of the CLI: what the API test suites start.
+import { Command } from 'commander';
+import { addServeOptions, serve, serveOptionsFrom } from '../cli/serve.js';
 
-const { values } = parseArgs({
-  options: {
-    listen: { type: 'string', default: '127.0.0.1:8778' },
-    db: { type: 'string', default: './data/vfnet.db' },
-    'cors-allowed-origin': { type: 'string' },
-    'log-level': { type: 'string', default: 'info' },
-    'max-allocation-candidates': { type: 'string' },
-  },
-});
-await serve({
-  listen: values.listen!,
-  db: values.db!,
-  corsAllowedOrigin: values['cors-allowed-origin'] ?? null,
-  logLevel: values['log-level']!,
-  maxAllocationCandidates: values['max-allocation-candidates'] ? Number(values['max-allocation-candidates']) : null,
-});
+const cmd = addServeOptions(new Command('placement-dev'));
+cmd.parse(process.argv);
+await serve(serveOptionsFrom(cmd.opts(), process.env));

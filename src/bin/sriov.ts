@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { accountingByTarget } from '../accounting/by-target.js';
 import { hostProviderUuid, pfProviderUuid } from '../accounting/ids.js';
+import { placementToken } from '../accounting/token.js';
 import { runPlugin } from '../cni/index.js';
 import { hostPortsWithRtnetlink } from '../host/compose-rtnetlink.js';
 import { createLogger } from '../host/log.js';
@@ -55,7 +56,10 @@ async function plugin(): Promise<SriovPlugin> {
   // The store's modules load here, not at start-up: VERSION never needs them.
   const [{ openNodeLedger }, accountingFor] = await Promise.all([
     import('../store/node-store.js'),
-    accountingByTarget(hostProviderUuid(host)),
+    accountingByTarget(
+      hostProviderUuid(host),
+      placementToken(process.env, (p) => readFileSync(p, 'utf8')),
+    ),
   ]);
   const ledger = await openNodeLedger(dbPath).catch(unavailableLedger);
   return new SriovPlugin(hostPorts(), log, {

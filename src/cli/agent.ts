@@ -4,7 +4,9 @@
 // Exit status with --once: 0 in sync, 1 failed (or part of the tree not written), 2 in sync
 // except what was held back and reported (a refused shrink, a vanished PF still in use).
 // Without --once it runs until SIGINT/SIGTERM and then exits 0.
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { DEFAULT_TOKEN_FILE, placementToken } from '../accounting/token.js';
 import { discover } from '../agent/discover.js';
 import { AgentCode, AgentError } from '../agent/errors.js';
 import { systemHostFacts } from '../agent/host-facts.js';
@@ -35,7 +37,7 @@ interface AgentOptions {
   physnet: string[];
   sysfsRoot: string;
   hostname?: string;
-  token: string;
+  tokenFile?: string;
   json?: boolean;
 }
 
@@ -58,7 +60,10 @@ export function registerAgent(program: Command): void {
     .option('--physnet <pf=name>', 'physical network of a PF (netdev name or PCI address); repeatable', collect, [])
     .option('--sysfs-root <dir>', 'read sysfs under this root (a lab directory works too)', defaultSysfsRoot())
     .option('--hostname <name>', "host name for provider names and UUIDs (default: this machine's)")
-    .option('--token <token>', 'x-auth-token to send', process.env.OS_TOKEN || 'admin')
+    .option(
+      '--token-file <path>',
+      `file holding the x-auth-token to send (else VFNET_TOKEN, else VFNET_TOKEN_FILE or ${DEFAULT_TOKEN_FILE}; for a noauth2 vfnet serve: VFNET_TOKEN=admin)`,
+    )
     .option('--json', 'one JSON line per pass instead of text')
     .action(async (o: AgentOptions) => {
       if (o.db !== undefined && o.placement)
@@ -70,13 +75,21 @@ export function registerAgent(program: Command): void {
       let api: HttpPlacementClient;
       let closeStore = async () => {};
       if (o.placement) {
-        api = new HttpPlacementClient(o.placement, { token: o.token });
+        const token = placementToken(process.env, (p) => readFileSync(p, 'utf8'), o.tokenFile);
+        if (!token) {
+          throw new AgentError(
+            AgentCode.badOption,
+            `no token for ${o.placement}: give --token-file FILE or VFNET_TOKEN (for a noauth2 vfnet serve: VFNET_TOKEN=admin)`,
+          );
+        }
+        api = new HttpPlacementClient(o.placement, { token });
       } else {
         const path = nodeDbPath({ db: typeof o.db === 'string' ? o.db : process.env.VFNET_DB });
         const store = await openStore(path);
         await store.seedStandardNames(STANDARD_RESOURCE_CLASSES, STANDARD_TRAITS);
         const local = inProcessPlacement(store);
-        api = new HttpPlacementClient(IN_PROCESS_URL, { fetch: local.fetch });
+        // The in-process API is this process's own, in noauth2 mode: the token names the caller.
+        api = new HttpPlacementClient(IN_PROCESS_URL, { fetch: local.fetch, token: 'admin' });
         closeStore = async () => {
           await local.close();
           await store.close();

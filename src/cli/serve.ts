@@ -1,11 +1,15 @@
-// `vfnet serve`: the Placement-compatible service over a SQLite file or PostgreSQL.
+// `vfnet serve`: the Placement-compatible service over a SQLite file or PostgreSQL, with
+// Placement's authentication modes and policy (serve-access.ts), optional TLS, and a Host check.
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import pino from 'pino';
 import { createPlacementApp } from '../api/app.js';
+import { isLoopback } from '../auth/hosts.js';
 import { STANDARD_RESOURCE_CLASSES, STANDARD_TRAITS } from '../placement/standard-names.js';
 import { openStore } from '../store/open.js';
+import { type AccessConfig, type AuthMode, buildAccess, ServeConfigError } from './serve-access.js';
 
-export interface ServeOptions {
+export interface ServeOptions extends AccessConfig {
   /** host:port, e.g. 127.0.0.1:8778 */
   listen?: string;
   /** SQLite path or postgres:// URL */
@@ -15,11 +19,14 @@ export interface ServeOptions {
   /** Install SIGTERM/SIGINT handlers that close the server (default true). */
   handleSignals?: boolean;
   maxAllocationCandidates?: number | null;
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 export interface ServeHandle {
   /** The URL the server listens on. */
   url: string;
+  auth: AuthMode;
   close(): Promise<void>;
 }
 
@@ -29,17 +36,64 @@ export function parseListen(listen: string): { host: string; port: number } {
   return { host: listen.slice(0, i).replace(/^\[|\]$/g, '') || '127.0.0.1', port: Number(listen.slice(i + 1)) };
 }
 
+/** A database URL as it may be shown: the password replaced. */
+export function redactDbUrl(db: string): string {
+  return db.replace(/^(postgres(?:ql)?:\/\/[^:/@]*):[^@]*@/, '$1:***@');
+}
+
+/**
+ * Where the database is: --db-file (a file holding the URL, so the password is in neither the
+ * process list nor the shell history), else $VFNET_DB_URL, else --db.
+ */
+export function resolveDb(o: { db?: string; dbFile?: string }, env: NodeJS.ProcessEnv): string {
+  if (o.dbFile) {
+    try {
+      return readFileSync(o.dbFile, 'utf8').trim();
+    } catch (e) {
+      throw new ServeConfigError(`cannot read --db-file ${o.dbFile}: ${(e as NodeJS.ErrnoException).code ?? ''}`);
+    }
+  }
+  return env.VFNET_DB_URL || o.db || './data/vfnet.db';
+}
+
+function readTls(o: ServeOptions): { cert: Buffer; key: Buffer } | null {
+  if (!o.tlsCert && !o.tlsKey) return null;
+  if (!o.tlsCert || !o.tlsKey) throw new ServeConfigError('TLS needs both --tls-cert and --tls-key');
+  try {
+    return { cert: readFileSync(o.tlsCert), key: readFileSync(o.tlsKey) };
+  } catch (e) {
+    throw new ServeConfigError(
+      `cannot read the TLS certificate or key: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
+  }
+}
+
 export async function serve(opts: ServeOptions = {}): Promise<ServeHandle> {
   const logger = pino({ level: opts.logLevel ?? 'info' }, pino.destination(2));
-  const store = await openStore(opts.db ?? './data/vfnet.db');
-  await store.seedStandardNames(STANDARD_RESOURCE_CLASSES, STANDARD_TRAITS);
-  const app = createPlacementApp({
-    store,
-    logger,
-    corsAllowedOrigin: opts.corsAllowedOrigin ?? null,
-    maxAllocationCandidates: opts.maxAllocationCandidates ?? null,
-  });
   const { host, port } = parseListen(opts.listen ?? '127.0.0.1:8778');
+  const built = buildAccess(opts, host, (msg) => logger.warn(msg));
+  const tls = readTls(opts);
+  for (const w of built.warnings) {
+    logger.warn(w);
+    console.error(`vfnet serve: ${w}`);
+  }
+  const db = opts.db ?? './data/vfnet.db';
+  const store = await openStore(db);
+  let app: ReturnType<typeof createPlacementApp>;
+  try {
+    await store.seedStandardNames(STANDARD_RESOURCE_CLASSES, STANDARD_TRAITS);
+    app = createPlacementApp({
+      store,
+      logger,
+      corsAllowedOrigin: opts.corsAllowedOrigin ?? null,
+      maxAllocationCandidates: opts.maxAllocationCandidates ?? null,
+      access: built.access,
+      tls,
+    });
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
   const url = await app.listen({ host, port });
   let closing: Promise<void> | null = null;
   const close = () => {
@@ -61,31 +115,129 @@ export async function serve(opts: ServeOptions = {}): Promise<ServeHandle> {
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
   }
-  logger.info(
-    { url, db: /^postgres/.test(opts.db ?? '') ? 'postgresql' : (opts.db ?? './data/vfnet.db') },
-    'vfnet placement service listening',
-  );
-  return { url, close };
+  logger.info({ url, db: redactDbUrl(db), access: built.notices.join('; ') }, 'vfnet placement service listening');
+  return { url, auth: opts.auth ?? 'noauth2', close };
+}
+
+/** Commands that work against this server in its auth mode, for the start banner. */
+export function tryCommands(url: string, o: ServeOptions): string[] {
+  const curl = (token: string) =>
+    `curl -s -H "x-auth-token: ${token}" -H 'openstack-api-version: placement 1.39' ${url}/resource_providers`;
+  switch (o.auth ?? 'noauth2') {
+    case 'noauth2':
+      return [
+        curl('admin'),
+        `openstack --os-auth-type admin_token --os-token admin --os-endpoint ${url} resource provider list`,
+      ];
+    case 'token':
+      return [`${curl('$(cat MY_TOKEN_FILE)')}   # a token listed in ${o.tokenFile}`];
+    case 'keystone':
+      return [
+        'openstack resource provider list   # with OS_AUTH_URL, OS_USERNAME, OS_PASSWORD, OS_PROJECT_NAME of a user with the admin or service role',
+      ];
+  }
+}
+
+const int = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new ServeConfigError(`not a whole number: ${v}`);
+  return n;
+};
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+/** The access, TLS and database options `vfnet serve` and the development entry share. */
+export function addServeOptions(cmd: Command): Command {
+  return cmd
+    .option('--listen <host:port>', 'address to listen on', '127.0.0.1:8778')
+    .option(
+      '--db <path|url>',
+      'SQLite file, or a postgres:// URL shared by several servers (a URL with a password: use --db-file or VFNET_DB_URL)',
+      './data/vfnet.db',
+    )
+    .option('--db-file <path>', 'read the database URL from this file (keeps a password out of the process list)')
+    .option('--auth <mode>', 'noauth2 (loopback only: trusts the caller) | token (--token-file) | keystone', 'noauth2')
+    .option('--insecure-noauth', 'allow --auth noauth2 on a non-loopback address (warns at every start)')
+    .option(
+      '--token-file <path>',
+      'static tokens with their users, projects and roles (YAML/JSON, see docs/user-guide.md)',
+    )
+    .option('--keystone-credentials-file <path>', 'auth_url and the service user that validates tokens (YAML/JSON)')
+    .option('--keystone-cache-seconds <n>', 'reuse a validated token this long (keystonemiddleware: 300)', int)
+    .option(
+      '--keystone-revocation-check-seconds <n>',
+      'read Keystone revocation events at most this often; 0: on every cached use',
+      int,
+    )
+    .option(
+      '--policy-defaults <secure|legacy>',
+      "Placement's secure RBAC defaults (current Placement) or the legacy ones",
+      'secure',
+    )
+    .option('--policy-file <path>', "rule overrides in oslo.policy's language (YAML or JSON)")
+    .option('--allowed-host <name>', 'answer requests with this Host name too (repeatable)', collect)
+    .option('--tls-cert <path>', 'serve HTTPS: certificate chain (PEM)')
+    .option('--tls-key <path>', 'serve HTTPS: private key (PEM)')
+    .option('--cors-allowed-origin <origin>', "enable CORS for this origin (Placement's [cors] allowed_origin)")
+    .option('--max-allocation-candidates <n>', 'upper bound on generated allocation candidates', int)
+    .option('--log-level <level>', 'pino log level for request logs on stderr', 'info');
+}
+
+/** Commander's parsed options → ServeOptions. */
+export function serveOptionsFrom(o: Record<string, unknown>, env: NodeJS.ProcessEnv): ServeOptions {
+  const out: ServeOptions = {
+    listen: o.listen as string,
+    db: resolveDb({ db: o.db as string, dbFile: o.dbFile as string | undefined }, env),
+    corsAllowedOrigin: (o.corsAllowedOrigin as string | undefined) ?? null,
+    logLevel: o.logLevel as string,
+    maxAllocationCandidates: (o.maxAllocationCandidates as number | undefined) ?? null,
+    auth: o.auth as AuthMode,
+    insecureNoauth: !!o.insecureNoauth,
+    policyDefaults: o.policyDefaults as 'secure' | 'legacy',
+    allowedHosts: (o.allowedHost as string[] | undefined) ?? [],
+  };
+  for (const [k, v] of [
+    ['tokenFile', o.tokenFile],
+    ['keystoneCredentialsFile', o.keystoneCredentialsFile],
+    ['policyFile', o.policyFile],
+    ['tlsCert', o.tlsCert],
+    ['tlsKey', o.tlsKey],
+    ['keystoneCacheSeconds', o.keystoneCacheSeconds],
+    ['keystoneRevocationCheckSeconds', o.keystoneRevocationCheckSeconds],
+  ] as const) {
+    if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  }
+  return out;
 }
 
 /** `vfnet serve`: the Placement-compatible API on the embedded SQLite store or PostgreSQL. */
 export function registerServe(program: Command): void {
-  program
-    .command('serve')
-    .description(
-      'serve the OpenStack Placement API (microversions 1.0-1.39, plus can_split) for SR-IOV resource providers',
-    )
-    .option('--listen <host:port>', 'address to listen on', '127.0.0.1:8778')
-    .option('--db <path|url>', 'SQLite file, or a postgres:// URL shared by several servers', './data/vfnet.db')
-    .option('--cors-allowed-origin <origin>', "enable CORS for this origin (Placement's [cors] allowed_origin)")
-    .option('--log-level <level>', 'pino log level for request logs on stderr', 'info')
-    .action(async (o) => {
-      const handle = await serve({
-        listen: o.listen,
-        db: o.db,
-        corsAllowedOrigin: o.corsAllowedOrigin ?? null,
-        logLevel: o.logLevel,
-      });
-      console.error(`vfnet serve: listening on ${handle.url} (store: ${o.db})`);
-    });
+  addServeOptions(
+    program
+      .command('serve')
+      .description(
+        'serve the OpenStack Placement API (microversions 1.0-1.39, plus can_split) for SR-IOV resource providers',
+      ),
+  ).action(async (o) => {
+    const opts = serveOptionsFrom(o, process.env);
+    if (/^postgres(ql)?:\/\/[^@/]*:[^@]*@/.test((o.db as string) ?? '')) {
+      console.error(
+        'vfnet serve: warning: the --db URL holds a password, visible in the process list; use --db-file or VFNET_DB_URL',
+      );
+    }
+    let handle: ServeHandle;
+    try {
+      handle = await serve(opts);
+    } catch (e) {
+      if (e instanceof ServeConfigError || (e as Error).name.endsWith('FileError')) {
+        console.error(`vfnet serve: ${(e as Error).message}`);
+        process.exit(2);
+      }
+      throw e;
+    }
+    const where = isLoopback(parseListen(opts.listen ?? '').host) ? '' : ' (reachable from other machines)';
+    console.error(
+      `vfnet serve: listening on ${handle.url}${where} (store: ${redactDbUrl(opts.db!)}, auth: ${handle.auth}); try:`,
+    );
+    for (const c of tryCommands(handle.url, opts)) console.error(`  ${c}`);
+  });
 }

@@ -41,7 +41,8 @@ export async function runStart(o: StartOptions): Promise<void> {
     const host = openHost(sysfsRoot);
     const code = await runAgent({
       discover: () => discover(host.sysfs, facts, parsePhysnets(physnets)),
-      api: new HttpPlacementClient(server.url, {}),
+      // Its own server, on loopback in noauth2 mode, where the token names the caller.
+      api: new HttpPlacementClient(server.url, { token: 'admin' }),
       once: true,
       intervalMs: 0,
       sleep: async () => {},
@@ -113,11 +114,13 @@ function printNextSteps(
   conflist('vfnet-physnet-http', { placement: { url } });
   const osc = `openstack --os-auth-type admin_token --os-token admin --os-endpoint ${url} --os-placement-api-version 1.39`;
   // The plugin's node state (which VF each container holds) sits with the store, so a new
-  // --db starts from nothing and two demos never share it.
+  // --db starts from nothing and two demos never share it. VFNET_TOKEN: the plugin's token for
+  // vfnet-physnet-http; this service runs noauth2 on loopback.
   const env = [
     `VFNET_HOSTNAME=${hostname}`,
     `VFNET_STATE_DIR=${join(data, 'cni-state')}`,
     `VFNET_DB=${resolve(db)}`,
+    'VFNET_TOKEN=admin',
     ...(labDir ? [`VFNET_SYSFS_ROOT=${labDir}`] : []),
   ].join(' ');
   const cnitool = join(process.env.VFNET_TOOLS ?? '/var/tmp/vfnet-tools', 'bin', 'cnitool');
@@ -125,7 +128,8 @@ function printNextSteps(
     ${cnitool} ${verb} vfnet-physnet /var/run/netns/vfnet-demo1`;
   const usage = pfs.map((pf) => `  ${osc} resource provider usage show ${pf.uuid}`).join('\n');
   console.log(`
-vfnet serve is listening on ${url} (store: ${db}); this host is registered in it.
+vfnet serve is listening on ${url} (store: ${db}; auth noauth2 on loopback: the x-auth-token
+names the caller, and "admin" is an admin); this host is registered in it.
 Physnet public is on ${pfs.map((pf) => `${pf.name} (${pf.uuid})`).join(', ') || 'no PF: the container steps below will fail'}.
 
 Try, in another shell:

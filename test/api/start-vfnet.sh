@@ -10,6 +10,11 @@
 #                                          server per start, so each gabbi file starts empty
 #                                          (default: a new SQLite file in WORKDIR)
 #   GABBI_FIXTURE=CORSFixture              enable CORS for http://valid.example.com (cors.yaml)
+#   GABBI_FIXTURE=SecureRBACPolicyFixture  --policy-defaults secure (upstream: enforce_new_defaults=True)
+#   GABBI_FIXTURE=OpenPolicyFixture        a --policy-file making every rule '@' but admin_api
+#   any other fixture                      --policy-defaults legacy: upstream's APIFixture and
+#                                          LegacyRBACPolicyFixture leave enforce_new_defaults False
+#   VFNET_SERVE_ARGS="..."                 more server options (e.g. --auth keystone ...)
 #   VFNET_SERVER_JS=path                   the server entry (default dist/src/bin/placement-dev.js)
 #   TMPDIR                                 where WORKDIR is made (tests point it at their own dir)
 # Needs `npm run build` first.
@@ -30,9 +35,21 @@ else
 fi
 
 ARGS=(--listen "127.0.0.1:$PORT" --db "$DB")
-if [ "${GABBI_FIXTURE:-}" = CORSFixture ]; then
-  ARGS+=(--cors-allowed-origin http://valid.example.com)
-fi
+case "${GABBI_FIXTURE:-}" in
+  CORSFixture) ARGS+=(--cors-allowed-origin http://valid.example.com --policy-defaults legacy) ;;
+  SecureRBACPolicyFixture) ARGS+=(--policy-defaults secure) ;;
+  OpenPolicyFixture)
+    # The rule names come from the server's own table, so the file cannot drift from it.
+    node --input-type=module -e "
+      import { writeFileSync } from 'node:fs';
+      const { PLACEMENT_RULES } = await import('$ROOT/dist/src/auth/policy/placement-rules.js');
+      const { openPolicyOverrides } = await import('$ROOT/dist/src/auth/policy/policy-file.js');
+      writeFileSync('$WORKDIR/open-policy.json', JSON.stringify(openPolicyOverrides(PLACEMENT_RULES.map((r) => r.name)), null, 1));"
+    ARGS+=(--policy-defaults legacy --policy-file "$WORKDIR/open-policy.json") ;;
+  *) ARGS+=(--policy-defaults legacy) ;;
+esac
+# shellcheck disable=SC2206
+[ -n "${VFNET_SERVE_ARGS:-}" ] && ARGS+=($VFNET_SERVE_ARGS)
 
 echo "$DB" > "$WORKDIR/db"
 nohup node "$SERVER_JS" "${ARGS[@]}" >"$WORKDIR/server.log" 2>&1 </dev/null &

@@ -50,7 +50,7 @@ before(async () => {
         '--physnet',
         `${lab.pf(1).name}=intranet`,
       ],
-      { timeoutMs: 120_000 },
+      { timeoutMs: 120_000, env: { VFNET_TOKEN: 'admin' } },
     );
     assert.equal(agent.status, 0, formatResult(agent));
   }
@@ -113,7 +113,8 @@ async function scenario(target: Record<string, unknown>, usage: (pfIndex: number
     ...target,
     ipam: { type: 'host-local', dataDir: s.path('ipam'), subnet: '10.78.0.0/24' },
   };
-  const env = { ...lab.env, VFNET_HOSTNAME: HOST };
+  // The plugin's token for the loopback noauth2 server (VFNET_TOKEN, src/accounting/token.ts).
+  const env = { ...lab.env, VFNET_HOSTNAME: HOST, VFNET_TOKEN: 'admin' };
   const call = (command: 'ADD' | 'DEL', i: number) =>
     execPlugin(SRIOV_BIN, { command, containerId: `pn${i}`, netns: pods[i]!.path, ifname: 'net1', env }, config);
 
@@ -190,7 +191,8 @@ test('master on a PF the embedded model has: claimed there too, so VFs a schedul
   const n = 10;
   const pods = await Promise.all(Array.from({ length: n }, () => createNetns(s, 'vm')));
   const config = { cniVersion: '1.0.0', name: 'master-net', type: 'sriov', master: lab.pf(1).name };
-  const env = { ...lab.env, VFNET_HOSTNAME: HOST };
+  // The plugin's token for the loopback noauth2 server (VFNET_TOKEN, src/accounting/token.ts).
+  const env = { ...lab.env, VFNET_HOSTNAME: HOST, VFNET_TOKEN: 'admin' };
   const call = (command: 'ADD' | 'DEL', i: number) =>
     execPlugin(SRIOV_BIN, { command, containerId: `ms${i}`, netns: pods[i]!.path, ifname: 'net1', env }, config);
   const adds = await Promise.all(pods.map((_, i) => call('ADD', i)));

@@ -8,7 +8,7 @@ import { StoreVfAccounting } from '../../../src/accounting/store-accounting.js';
 
 describe('accountingByTarget', () => {
   it('answers a file: target from the store, a URL over HTTP, and reuses each', async () => {
-    const accountingFor = await accountingByTarget('00000000-0000-4000-8000-000000000001');
+    const accountingFor = await accountingByTarget('00000000-0000-4000-8000-000000000001', null);
     const embedded = accountingFor('file:///var/lib/vfnet/vfnet.db');
     const remote = accountingFor('http://placement:8778');
     assert.ok(embedded instanceof StoreVfAccounting);
