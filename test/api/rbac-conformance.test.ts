@@ -1,4 +1,4 @@
-// Placement's RBAC gabbi files (shared/conformance/gabbits-rbac: 18 files, 414 tests, the
+// Placement's RBAC gabbi files (test/api/gabbi/gabbits-rbac: 18 files, 414 tests, the
 // *-secure-rbac.yaml with SecureRBACPolicyFixture and *-legacy-rbac.yaml with
 // LegacyRBACPolicyFixture) against a live vfnet, on SQLite and on PostgreSQL. start-vfnet.sh
 // maps the fixture to --policy-defaults; the tokens are noauth2's with X-Roles. Every test must
@@ -18,7 +18,7 @@ import { freePort } from './support/processes.js';
 const paths = apiPaths();
 
 async function runBackend(t: TestContext, backend: string, extraEnv: Record<string, string>): Promise<void> {
-  const dir = join(paths.conformance, 'gabbits-rbac');
+  const dir = join(paths.gabbiDir, 'gabbits-rbac');
   const yamls = readdirSync(dir)
     .filter((f) => f.endsWith('.yaml'))
     .sort();
@@ -30,7 +30,7 @@ async function runBackend(t: TestContext, backend: string, extraEnv: Record<stri
   const startCmd = `bash ${join(paths.sourceDir, 'start-vfnet.sh')} ${port}`;
   const results: FileResult[] = [];
   for (const yaml of yamls) {
-    const r = await runGabbiFile(join(dir, yaml), { conformance: paths.conformance, startCmd, logdir, env });
+    const r = await runGabbiFile(join(dir, yaml), { startCmd, logdir, env });
     results.push(r);
     t.diagnostic(`${backend} ${r.file}: ${r.passed}/${r.ran}${r.broken ? ` BROKEN ${r.broken}` : ''}`);
   }

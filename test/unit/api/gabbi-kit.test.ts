@@ -13,26 +13,33 @@ const kit = join(REPO_ROOT, 'test', 'api', 'gabbi');
 const gabbits = join(kit, 'gabbits');
 
 describe('conformance kit', () => {
-  it('holds upstream 13.0.0 gabbi files unchanged, as gabbits.sha256 records them', () => {
-    const recorded = new Map(
-      readFileSync(join(kit, 'gabbits.sha256'), 'utf8')
-        .trim()
-        .split('\n')
-        .map((l) => l.split(/\s+\*?/) as [string, string])
-        .map(([sum, name]) => [name, sum]),
-    );
-    const present = readdirSync(gabbits)
-      .filter((f) => f.endsWith('.yaml'))
-      .sort();
-    assert.deepEqual(present, [...recorded.keys()].sort());
-    assert.equal(present.length, 47);
-    for (const f of present) {
-      const sum = createHash('sha256')
-        .update(readFileSync(join(gabbits, f)))
-        .digest('hex');
-      assert.equal(sum, recorded.get(f), `${f} differs from upstream's`);
-    }
-  });
+  // The RBAC files are upstream master's of 2026-06-25 (13.0.0's differ in five legacy files,
+  // changed by upstream's "Update policy scope enforcement testing").
+  for (const [dir, count] of [
+    ['gabbits', 47],
+    ['gabbits-rbac', 18],
+  ] as const) {
+    it(`holds upstream's ${dir} unchanged, as ${dir}.sha256 records them`, () => {
+      const recorded = new Map(
+        readFileSync(join(kit, `${dir}.sha256`), 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => l.split(/\s+\*?/) as [string, string])
+          .map(([sum, name]) => [name, sum]),
+      );
+      const present = readdirSync(join(kit, dir))
+        .filter((f) => f.endsWith('.yaml'))
+        .sort();
+      assert.deepEqual(present, [...recorded.keys()].sort());
+      assert.equal(present.length, count);
+      for (const f of present) {
+        const sum = createHash('sha256')
+          .update(readFileSync(join(kit, dir, f)))
+          .digest('hex');
+        assert.equal(sum, recorded.get(f), `${f} differs from upstream's`);
+      }
+    });
+  }
 
   it("finds each file's fixture, past the comment lines some files put before it", () => {
     const counts: Record<string, number> = {};

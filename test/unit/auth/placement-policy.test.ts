@@ -82,7 +82,7 @@ describe("Placement's policy rules", () => {
 });
 
 describe("Placement's RBAC gabbi files, policy only", () => {
-  const dir = join(apiPaths().conformance, 'gabbits-rbac');
+  const dir = join(apiPaths().gabbiDir, 'gabbits-rbac');
   const files = existsSync(dir)
     ? readdirSync(dir)
         .filter((f) => f.endsWith('.yaml'))
