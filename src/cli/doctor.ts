@@ -48,7 +48,7 @@ export function registerDoctor(program: Command): void {
       const host = openHost(o.sysfsRoot);
       const db = nodeDbPath({ db: o.db ?? process.env.VFNET_DB, stateDir: o.stateDir });
       const report = runDoctor({
-        sysfs: host.sysfs, simulated: host.simulated, state: openState(o.stateDir), stateDir: o.stateDir,
+        sysfs: host.sysfs, simulated: host.simulated, pf: host.pf, state: openState(o.stateDir), stateDir: o.stateDir,
         ledger: await readNodeLedger(db), model: await embeddedModelClaims(host.sysfs, db, o.hostname),
       });
       console.log(o.json ? JSON.stringify(report, null, 2) : renderDoctor(report, process.stdout.columns || 120));

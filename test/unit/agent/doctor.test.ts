@@ -5,6 +5,7 @@ import { renderDoctor } from '../../../src/agent/render.js';
 import type { FakeHost } from '../../support/fake-host/host.js';
 import { MemoryVfLedger } from '../../../src/store/vf-ledger.js';
 import { plainHost, sriovHost } from '../../support/fake-sriov-hosts.js';
+import { testRecord } from '../../support/records.js';
 
 const GOOD_CMDLINE = 'BOOT_IMAGE=/vmlinuz root=/dev/sda1 ro intel_iommu=on iommu=pt';
 
@@ -174,7 +175,7 @@ describe('doctor', () => {
     host.addNetns('/var/run/netns/c1');
     host.links.move(null, 'enp59s0f0v3', '/var/run/netns/c1');
     claim(host, '0000:3b:10.6', 'c1');
-    host.state.writeJson('att-c1-net1.json', { containerId: 'c1', ifname: 'net1', vf: { pci: '0000:3b:10.6' } });
+    host.state.writeJson('att-c1-net1.json', testRecord({ containerId: 'c1', ifname: 'net1', vf: { ...testRecord({ containerId: 'c1', ifname: 'net1' }).vf, pci: '0000:3b:10.6' } }));
     host.setNumVfs('enp59s0f0', 3);
     const r = doctor(host);
     const f = find(r, 'ledger-claims');
@@ -184,16 +185,16 @@ describe('doctor', () => {
     assert.equal(r.exitCode, 1);
   });
 
-  it('warns about a VF away from the host that nothing claims', () => {
+  it('fails a VF away from the host that nothing claims', () => {
     const host = healthy();
     host.addNetns('/var/run/netns/other');
     host.links.move(null, 'enp59s0f1v0', '/var/run/netns/other');
     const r = doctor(host);
     const f = find(r, 'ledger-unclaimed');
-    assert.equal(f.status, 'warn');
+    assert.equal(f.status, 'fail');
     assert.match(f.detail, /enp59s0f1 vf 0 \(0000:3b:10.1\)/);
     assert.match(f.fix!, /ip -all netns exec ip -br link/);
-    assert.equal(r.exitCode, 2);
+    assert.equal(r.exitCode, 1);
   });
 
   it('does not count DPDK VFs (no netdev by design) as unclaimed', () => {
@@ -228,7 +229,8 @@ describe('doctor', () => {
   describe('model-claims: the model and the attachments agree', () => {
     const TARGET = 'file:///var/lib/vfnet/vfnet.db';
     function attached(host: FakeHost, cid: string, consumer: string, url = TARGET): void {
-      host.state.writeJson(`att-${cid}-net1.json`, { containerId: cid, ifname: 'net1', vf: { pci: '0000:3b:10.0' }, model: { url, consumer } });
+      const r = testRecord({ containerId: cid, ifname: 'net1', model: { url, consumer } });
+      host.state.writeJson(`att-${cid}-net1.json`, { ...r, vf: { ...r.vf, pci: '0000:3b:10.0' } });
     }
     it('passes when every model-claimed attachment holds its claim and every claim has an attachment', () => {
       const host = healthy();
