@@ -3,8 +3,6 @@
 // DEL (code 999) or a VF restored to `undefined`. And, for a record that fails, what can still
 // be read out of its bytes (a truncated file keeps its first fields): which attachment and VF it
 // was, so the VF can be found and reset even when no other copy survives.
-import type { AttachmentRecord } from './records.js';
-
 type Check = (v: unknown) => boolean;
 
 const str: Check = (v) => typeof v === 'string';
@@ -18,7 +16,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 /** Problems of `value` against `shape`, as dotted paths (`original.pf.vlan: expected ...`). */
 function problems(value: unknown, shape: Record<string, Check>, at: string): string[] {
-  if (!isObject(value)) return [`${at || 'record'}: expected an object`];
+  if (!isObject(value)) return [`${at.replace(/\.$/, '') || 'record'}: expected an object`];
   return Object.entries(shape).filter(([k, ok]) => !ok(value[k])).map(([k]) => `${at}${k}: ${JSON.stringify(value[k]) ?? 'missing'} is not valid`);
 }
 
@@ -62,8 +60,8 @@ export function recordProblems(value: unknown): string[] {
   return out;
 }
 
-/** The record in `text`, or why it is not one. */
-export function parseRecord(text: string): { record: AttachmentRecord } | { why: string } {
+/** The record in `text` (of records.ts' AttachmentRecord shape once checked), or why it is not one. */
+export function parseRecord<R>(text: string): { record: R } | { why: string } {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -72,7 +70,7 @@ export function parseRecord(text: string): { record: AttachmentRecord } | { why:
   }
   const found = recordProblems(value);
   if (found.length) return { why: `not an attachment record: ${found.slice(0, 4).join('; ')}${found.length > 4 ? `; and ${found.length - 4} more` : ''}` };
-  return { record: value as AttachmentRecord };
+  return { record: value as R };
 }
 
 /** What a damaged record still says about itself; each field null when its bytes are lost. */

@@ -122,7 +122,7 @@ export class Records {
       throw ioError(`read the attachment record ${name} in ${this.files.dir}`, e);
     }
     if (text === null) return null;
-    const parsed = parseRecord(text);
+    const parsed = parseRecord<AttachmentRecord>(text);
     if ('why' in parsed) throw new DamagedRecordError(name, `${this.files.dir}/${name}`, parsed.why);
     return parsed.record;
   }
@@ -278,7 +278,7 @@ export class Records {
 /** The record a claim carries, checked; null when it carries none or a damaged one. */
 export function claimRecord(c: VfClaim): AttachmentRecord | null {
   if (!c.record) return null;
-  const parsed = parseRecord(c.record);
+  const parsed = parseRecord<AttachmentRecord>(c.record);
   return 'record' in parsed && ownsClaim(c, parsed.record.containerId, parsed.record.ifname) ? parsed.record : null;
 }
 

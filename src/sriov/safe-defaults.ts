@@ -46,17 +46,16 @@ export class SafeDefaults {
     if (now.minTxRate !== 0 || now.maxTxRate !== 0) attempt('rate', () => this.pf.setRate(vf.pf, vf.index, 0, 0));
     if (now.linkState !== null && now.linkState !== 'auto') attempt('link_state', () => this.pf.setLinkState(vf.pf, vf.index, 'auto'));
 
-    let hostMac: string | null = null;
-    if (!vf.dpdk) attempt('the netdev', () => { hostMac = this.bringHome(vf, hints, now.mac.toLowerCase()); });
-    // An admin MAC equal to the VF's own is the PF echoing it (igbvf), not one that was set.
-    const listed = now.mac.toLowerCase();
-    if (listed !== ZERO_MAC && listed !== hostMac) attempt('the admin MAC', () => this.pf.setMac(vf.pf, vf.index, ZERO_MAC));
+    if (!vf.dpdk) attempt('the netdev', () => this.bringHome(vf, hints, now.mac.toLowerCase()));
+    // The previous container's admin MAC would pin the next one's MAC. (On igb the PF lists the
+    // VF's own MAC as well; clearing that is harmless, the VF reports it again.)
+    if (now.mac.toLowerCase() !== ZERO_MAC) attempt('the admin MAC', () => this.pf.setMac(vf.pf, vf.index, ZERO_MAC));
     for (const e of errors) this.log.error(e);
     return errors;
   }
 
-  /** Returns the netdev's MAC once it is in the host (null when it could not be found). */
-  private bringHome(vf: VfRef, hints: RecordHints, pfListedMac: string): string | null {
+  /** Brings the netdev home from the pod when it is provably this VF. */
+  private bringHome(vf: VfRef, hints: RecordHints, pfListedMac: string): void {
     const home = hints.netdevName ?? defaultVfName(vf);
     const inHost = this.sysfs.list(`sys/bus/pci/devices/${vf.pci}/net`)?.[0] ?? null;
     if (inHost) {
@@ -66,21 +65,20 @@ export class SafeDefaults {
         this.netdevs.returnHome({ name: home, mac: link.mac, mtu: link.mtu, up: false }, [], inHost, inHost);
         this.log.warning(`VF ${vf.pci}: renamed ${inHost} back to ${home} (its original name is lost with its record)`);
       }
-      return (this.links.get(null, home) ?? link)?.mac.toLowerCase() ?? null;
+      return;
     }
     const ns = hints.netns, ifname = hints.ifname;
     if (!ns || !ifname || !this.links.netnsExists(ns)) {
       this.log.warning(`VF ${vf.pci}: its netdev is not in the host and the damaged record does not say where it went`);
-      return null;
+      return;
     }
     const link = this.links.get(ns, ifname);
     const provably = link && (hints.ifindex !== null ? link.ifindex === hints.ifindex : link.mac.toLowerCase() === pfListedMac);
     if (!link || !provably) {
       this.log.warning(`VF ${vf.pci}: ${ifname} in ${ns} is not provably this VF; left where it is`);
-      return null;
+      return;
     }
     this.netdevs.returnHome({ name: home, mac: link.mac.toLowerCase(), mtu: link.mtu, up: false, ifindex: link.ifindex }, [ns], ifname);
     this.log.warning(`VF ${vf.pci}: brought ${ifname} home from ${ns} as ${home}`);
-    return link.mac.toLowerCase();
   }
 }

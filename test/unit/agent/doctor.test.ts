@@ -24,10 +24,11 @@ function ledgerOf(host: FakeHost): MemoryVfLedger {
   return l;
 }
 
-function doctor(host: FakeHost, opts: { simulated?: boolean; noState?: boolean; model?: { target: string; held: Map<string, string> } } = {}): DoctorReport {
+function doctor(host: FakeHost, opts: { simulated?: boolean; noState?: boolean; model?: { target: string; held: Map<string, string> }; pf?: boolean } = {}): DoctorReport {
   return runDoctor({
     sysfs: host.sysfs, state: opts.noState ? null : host.state, stateDir: '/var/lib/cni/sriov', simulated: opts.simulated ?? false,
     ledger: opts.noState ? null : ledgerOf(host), model: opts.model ?? null,
+    ...(opts.pf ? { pf: host.pf, hostMacOf: (n: string) => host.links.get(null, n)?.mac ?? null } : {}),
   });
 }
 
@@ -252,6 +253,40 @@ describe('doctor', () => {
     });
     it('is not checked when no model was consulted', () => {
       assert.equal(doctor(healthy()).findings.some((x) => x.check === 'model-claims'), false);
+    });
+  });
+
+  describe('idle-vfs: a VF no one holds is as fresh as a new one', () => {
+    it('passes fresh VFs', () => {
+      const f = find(doctor(healthy(), { pf: true }), 'idle-vfs');
+      assert.deepEqual([f.status, f.detail], ['pass', '8 VFs no one holds, each as a fresh VF is']);
+    });
+    it('fails an unheld VF with a VLAN, an admin MAC, a pod name, or away from the host', () => {
+      const host = healthy();
+      host.pf.setVlan('enp59s0f0', 0, 100, 0, '802.1q');
+      host.pf.setMac('enp59s0f0', 1, '02:00:00:00:01:00');
+      host.links.rename(null, 'enp59s0f0v2', 'net1');
+      host.addNetns('/var/run/netns/dead-pod');
+      host.links.move(null, 'enp59s0f0v3', '/var/run/netns/dead-pod');
+      const r = doctor(host, { pf: true });
+      const f = find(r, 'idle-vfs');
+      assert.equal(f.status, 'fail');
+      assert.match(f.detail, /enp59s0f0 vf 0 \(0000:3b:10.0\): VLAN 100/);
+      assert.match(f.detail, /enp59s0f0 vf 1 \(0000:3b:10.2\): admin MAC 02:00:00:00:01:00/);
+      assert.match(f.detail, /enp59s0f0 vf 2 \(0000:3b:10.4\): its netdev has a pod interface's name \(net1\)/);
+      assert.match(f.detail, /enp59s0f0 vf 3 \(0000:3b:10.6\): its netdev is not in the host namespace/);
+      assert.match(f.fix!, /ip link set enp59s0f0 vf 0 vlan 0 mac 00:00:00:00:00:00 spoofchk on trust off/);
+      assert.equal(r.exitCode, 1);
+    });
+    it('leaves held VFs to their holders, and fails damaged records', () => {
+      const host = healthy();
+      host.pf.setVlan('enp59s0f0', 0, 100, 0, '802.1q');
+      claim(host, '0000:3b:10.0', 'c1');
+      assert.equal(find(doctor(host, { pf: true }), 'idle-vfs').status, 'pass');
+      host.state.putRaw('att-c9-net1.json', '{"schema":1,"netw');
+      const f = doctor(host, { pf: true }).findings.find((x) => x.check === 'ledger-claims' && x.status === 'fail');
+      assert.ok(f);
+      assert.match(f.detail, /damaged attachment records: \/var\/lib\/cni\/sriov\/att-c9-net1.json/);
     });
   });
 });
