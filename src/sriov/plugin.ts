@@ -11,6 +11,7 @@ import { SriovCode } from './errors.js';
 import { Journal } from './journal.js';
 import { ModelClaims, type ModelClaimsOptions } from './model-claims.js';
 import { VfNetdevs, type NetdevOriginal } from './netdev.js';
+import { AddressRelease } from './address-release.js';
 import type { ForeignRecords } from './foreign-records.js';
 import { LedgerRebuild } from './ledger-rebuild.js';
 import { attachmentKey, RecordRecovery } from './record-recovery.js';
@@ -53,6 +54,7 @@ export class SriovPlugin implements PluginHandlers {
   private readonly modelClaims: ModelClaims;
   private readonly recovery: RecordRecovery;
   private readonly rebuild: LedgerRebuild;
+  private readonly addresses: AddressRelease;
 
   constructor(
     private readonly host: HostPorts,
@@ -72,6 +74,7 @@ export class SriovPlugin implements PluginHandlers {
     const safe = new SafeDefaults(host.pf, host.links, this.netdevs, host.sysfs, log);
     this.recovery = new RecordRecovery(this.records, this.restorer, safe, this.locks, host.sysfs, log, options.userspaceDrivers);
     this.rebuild = new LedgerRebuild(this.records, this.locks, log);
+    this.addresses = new AddressRelease((op, req) => this.ipam(op, req), this.records, log);
   }
 
   private ipam(op: HandlerCommand, req: CniRequest): CniResult | null {
@@ -243,7 +246,7 @@ export class SriovPlugin implements PluginHandlers {
     if (found && !found.record) {
       // Damaged, kept aside, and no other copy: the VF is reset to safe defaults instead.
       const errors = this.recovery.resetUnrecorded(found.damaged!, req.containerId, req.ifname, req.netns);
-      this.ipamDelTolerantly(req, ipamType, `the record ${found.damaged!.error.path} was damaged`);
+      this.addresses.releaseTolerantly(req, ipamType, `the record ${found.damaged!.error.path} was damaged`);
       if (errors.length) throw new CniError(SriovCode.NetdevFailed, `${found.damaged!.error.message}; VF reset to safe defaults, but not completely`, errors.join('; '));
       return;
     }
@@ -252,7 +255,7 @@ export class SriovPlugin implements PluginHandlers {
       // An attachment is (network, containerID, ifname): this one belongs to another network,
       // whose own DEL will release it. Only this network's addresses are ours to give back.
       this.log.warning(`DEL of network ${config.name}: ${req.containerId}/${req.ifname} is attached to network ${record.network}; leaving it alone`);
-      this.ipamDelTolerantly(req, config.ipamType ?? null, 'no attachment of this network is recorded');
+      this.addresses.releaseTolerantly(req, config.ipamType ?? null, 'no attachment of this network is recorded');
       return;
     }
     if (!record) {
@@ -260,7 +263,7 @@ export class SriovPlugin implements PluginHandlers {
       // release the addresses and any claim a crashed ADD left before its record. Nothing is
       // left for a retry to do, so a failing IPAM plugin is logged, not reported (runtimes
       // retry a failing DEL forever).
-      this.ipamDelTolerantly(req, ipamType, 'no attachment record');
+      this.addresses.releaseTolerantly(req, ipamType, 'no attachment record');
       for (const c of this.records.allClaims()) {
         if (ownsClaim(c, req.containerId, req.ifname)) this.records.removeClaim(c.pci);
       }
@@ -283,7 +286,7 @@ export class SriovPlugin implements PluginHandlers {
       // before the lock may be gone now, and then the other DEL has done the work.
       const current = this.lookup(req.containerId, req.ifname)?.record;
       if (!current || current.createdAt !== record.createdAt) {
-        this.ipamDelTolerantly(req, ipamType, 'another DEL released this attachment meanwhile');
+        this.addresses.releaseTolerantly(req, ipamType, 'another DEL released this attachment meanwhile');
         this.log.debug('DEL: another DEL released this attachment meanwhile');
         return;
       }
@@ -301,8 +304,8 @@ export class SriovPlugin implements PluginHandlers {
     } finally {
       lock.release();
     }
-    if (record.model) return this.modelClaims.release(record).then(() => this.releaseAddresses(req, record, ipamType, errors));
-    this.releaseAddresses(req, record, ipamType, errors);
+    if (record.model) return this.modelClaims.release(record).then(() => this.addresses.release(req, record, ipamType, errors));
+    this.addresses.release(req, record, ipamType, errors);
   }
 
   /** vfnet's record, then the ledger's copy, then another plugin's (sriov-cni's cache). */
@@ -313,45 +316,11 @@ export class SriovPlugin implements PluginHandlers {
     return foreign ? { record: foreign, source: 'foreign', damaged: null } : null;
   }
 
-  /**
-   * IPAM after the VF is back: a failure leaves a 'released' record, so the runtime's retry
-   * runs only the IPAM part and never touches the VF again.
-   */
-  private releaseAddresses(req: CniRequest, record: AttachmentRecord, ipamType: string | null, errors: string[]): void {
-    if (ipamType) {
-      try {
-        this.ipam('DEL', req);
-      } catch (e) {
-        try {
-          this.records.writeAttachment({ ...record, phase: 'released' });
-        } catch (w) {
-          this.log.error(`cannot keep the reminder to release ${ipamType}'s addresses: ${(w as Error).message}`);
-        }
-        const err = e instanceof CniError ? e : new CniError(CniCode.Internal, (e as Error).message);
-        throw new CniError(err.code, `VF ${record.vf.pci} was given back, but ${ipamType} could not release its addresses: ${err.msg}`,
-          [err.details, 'a retried DEL runs only the IPAM part', ...errors].filter(Boolean).join('; '));
-      }
-    }
-    if (errors.length) {
-      throw new CniError(SriovCode.NetdevFailed, `VF ${record.vf.pci} was released, but not everything could be restored`, errors.join('; '));
-    }
-  }
-
-  /** IPAM DEL when nothing of the attachment is left to retry: a failure is logged, never reported. */
-  private ipamDelTolerantly(req: CniRequest, ipamType: string | null, why: string): void {
-    if (!ipamType) return;
-    try {
-      this.ipam('DEL', req);
-    } catch (e) {
-      this.log.warning(`DEL (${why}): ${ipamType} could not release addresses, which DEL does not retry: ${(e as Error).message}`);
-    }
-  }
-
   // ------------------------------------------------------------------ CHECK
 
   check(req: CniRequest): void {
     const config = this.config(req);
-    const record = this.checkedRecord(req);
+    const record = this.recovery.forCheck(req.containerId, req.ifname, this.options.foreignRecords);
     const fail = (what: string) => new CniError(SriovCode.CheckFailed, `CHECK of ${req.containerId}/${req.ifname} failed: ${what}`);
     if (!record || record.phase !== 'added') throw fail('no attachment was made (no record)');
     const claim = this.records.readClaim(record.vf.pci);
@@ -373,21 +342,6 @@ export class SriovPlugin implements PluginHandlers {
     }
     if (problems.length) throw fail(problems.join('; '));
     if (config.ipamType) this.ipam('CHECK', req);
-  }
-
-  /** CHECK reads without repairing: a damaged file is an error naming it and saying whether a copy exists. */
-  private checkedRecord(req: CniRequest): AttachmentRecord | null {
-    try {
-      const own = this.records.readAttachment(req.containerId, req.ifname);
-      if (own) return own;
-    } catch (e) {
-      if (!(e instanceof DamagedRecordError)) throw e;
-      const copy = this.records.ledgerCopy(req.containerId, req.ifname);
-      throw new CniError(SriovCode.RecordDamaged, `CHECK of ${req.containerId}/${req.ifname}: ${e.message}`,
-        copy ? `the ledger ${this.records.ledgerLocation} has a good copy: CNI GC with this attachment valid rewrites the file from it`
-          : 'no other copy exists: DEL resets the VF to safe defaults; ADD the container again');
-    }
-    return this.records.ledgerCopy(req.containerId, req.ifname) ?? this.options.foreignRecords?.find(req.containerId, req.ifname) ?? null;
   }
 
   // ------------------------------------------------------------------ STATUS

@@ -2,11 +2,14 @@
 // the VF is given back from the ledger's copy; with no copy, the VF named by the ledger's claim
 // or by what is left of the file is reset to safe defaults. GC repairs the file of an attachment
 // it was told is valid from the copy, and otherwise leaves it alone.
+import { CniError } from '../cni/index.js';
 import type { Logger } from '../host/log.js';
 import type { Sysfs } from '../host/ports.js';
 import { recordHints, type RecordHints } from './record-check.js';
-import { claimRecord, ownsClaim, recordName, type AttachmentRecord, type DamagedAside, type DamagedRecordError, type Records } from './records.js';
-import { resolveDevice } from './resolve.js';
+import { SriovCode } from './errors.js';
+import type { ForeignRecords } from './foreign-records.js';
+import { claimRecord, DamagedRecordError, ownsClaim, recordName, type AttachmentRecord, type DamagedAside, type Records } from './records.js';
+import { resolveDevice, type VfRef } from './resolve.js';
 import type { SafeDefaults } from './safe-defaults.js';
 import type { VfLocks } from './vf-locks.js';
 import type { VfRestorer } from './vf-restorer.js';
@@ -41,7 +44,7 @@ export class RecordRecovery {
       this.log.error(`${this.records.dir}/${file}: neither it nor the ledger says which VF ${containerId}/${ifname} had; nothing reset`);
       return [];
     }
-    let vf;
+    let vf: VfRef;
     try {
       vf = resolveDevice(this.sysfs, pci, this.userspaceDrivers);
     } catch (e) {
@@ -103,5 +106,20 @@ export class RecordRecovery {
     } finally {
       lock.release();
     }
+  }
+
+  /** CHECK reads without repairing: a damaged file is error 106 naming it and saying whether a copy exists. */
+  forCheck(containerId: string, ifname: string, foreign: ForeignRecords | undefined): AttachmentRecord | null {
+    try {
+      const own = this.records.readAttachment(containerId, ifname);
+      if (own) return own;
+    } catch (e) {
+      if (!(e instanceof DamagedRecordError)) throw e;
+      const copy = this.records.ledgerCopy(containerId, ifname);
+      throw new CniError(SriovCode.RecordDamaged, `CHECK of ${containerId}/${ifname}: ${e.message}`,
+        copy ? `the ledger ${this.records.ledgerLocation} has a good copy: CNI GC with this attachment valid rewrites the file from it`
+          : 'no other copy exists: DEL resets the VF to safe defaults; ADD the container again');
+    }
+    return this.records.ledgerCopy(containerId, ifname) ?? foreign?.find(containerId, ifname) ?? null;
   }
 }
