@@ -2,11 +2,12 @@
 // Sysfs port (hardware, /proc/cmdline, IOMMU groups), the plugin's state (attachment records),
 // the node's ledger of VF claims, and the claims the model holds for this host's attachments, so
 // every finding can be reproduced on a fake host.
-import type { StateFiles, Sysfs } from '../host/ports.js';
-import { Records, type VfClaim } from '../sriov/records.js';
+import type { PfControl, StateFiles, Sysfs } from '../host/ports.js';
+import { claimRecord, Records, type VfClaim } from '../sriov/records.js';
 import { DEFAULT_USERSPACE_DRIVERS } from '../sriov/resolve.js';
 import { MemoryVfLedger, type VfLedger } from '../store/vf-ledger.js';
 import { capablePfs } from './discover.js';
+import { idleVfProblems } from './idle-vfs.js';
 import { type HostScan, type ScannedPf, scanHost } from './scan.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
@@ -37,6 +38,10 @@ export interface DoctorInput {
   model?: { target: string; held: Map<string, string> } | null;
   /** A simulated host (the lab): kernel facts such as the IOMMU are not its own, so they are skipped. */
   simulated: boolean;
+  /** The PFs' view of their VFs (VLAN, admin MAC), for the check of VFs no one holds; null skips that part. */
+  pf?: PfControl | null;
+  /** A host netdev's MAC (igb's PF echoes it as an admin MAC); defaults to sysfs' address file. */
+  hostMacOf?: (netdev: string) => string | null;
 }
 
 export interface DoctorReport {
@@ -332,7 +337,12 @@ function checkLedger(input: DoctorInput, scan: HostScan): Finding[] {
   const corrupt: string[] = [];
   const claims = records.allClaims();
   const where = input.ledger?.location ?? 'the ledger';
-  const attachments = records.allAttachments((name) => corrupt.push(name));
+  const attachments = records.allAttachments((name) => corrupt.push(name)).filter((a) => a.phase !== 'released');
+  // The ledger's copies stand for records whose file is gone: DEL and GC restore from them.
+  const onFile = new Set(attachments.map((a) => `${a.containerId}\u0000${a.ifname}`));
+  const copies = claims
+    .map(claimRecord)
+    .filter((r): r is NonNullable<typeof r> => r !== null && !onFile.has(`${r.containerId}\u0000${r.ifname}`));
   const vfs = new Map(capablePfs(scan).flatMap((pf) => pf.vfs.map((vf) => [vf.pci, { pf, vf }] as const)));
 
   // Who holds each VF, according to the ledger: claims first, then attachment records.
@@ -341,6 +351,7 @@ function checkLedger(input: DoctorInput, scan: HostScan): Finding[] {
   for (const c of claims) hold(c.pci, { containerId: c.containerId, ifname: c.ifname, file: 'the ledger' });
   for (const a of attachments)
     hold(a.vf.pci, { containerId: a.containerId, ifname: a.ifname, file: `att-${a.containerId}-${a.ifname}.json` });
+  for (const a of copies) hold(a.vf.pci, { containerId: a.containerId, ifname: a.ifname, file: 'the ledger' });
 
   const out: Finding[] = [];
   const gone = [...holders].filter(([pci]) => !vfs.has(pci));
@@ -379,19 +390,26 @@ function checkLedger(input: DoctorInput, scan: HostScan): Finding[] {
       finding(
         'ledger-claims',
         null,
-        'warn',
-        `unreadable attachment records: ${corrupt.join(', ')}`,
-        `inspect and remove them from ${dir}`,
+        'fail',
+        `damaged attachment records: ${corrupt.map((n) => `${dir}/${n}`).join(', ')}; CHECK fails on them and their VFs are not restored until DEL or GC`,
+        "run the runtime's CNI DEL for those containers (or CNI GC): the plugin keeps each file aside as <name>.damaged-<time> and restores the VF from the ledger's copy, or resets it to safe defaults",
       ),
     );
   }
   if (out.length === 0) {
+    const aside = records.damagedNames();
+    const kept = aside.length
+      ? `; ${aside.length} damaged record${aside.length === 1 ? '' : 's'} kept aside for inspection, their VFs settled: ${aside.join(', ')}`
+      : '';
+    const copied = copies.length
+      ? `; ${copies.length} record${copies.length === 1 ? '' : 's'} only in the ledger's copy (the file is gone; DEL restores from the copy)`
+      : '';
     out.push(
       finding(
         'ledger-claims',
         null,
         'pass',
-        `${claims.length} claim${claims.length === 1 ? '' : 's'} and ${attachments.length} attachment record${attachments.length === 1 ? '' : 's'}, all on existing VFs`,
+        `${claims.length} claim${claims.length === 1 ? '' : 's'} and ${attachments.length} attachment record${attachments.length === 1 ? '' : 's'}, all on existing VFs${copied}${kept}`,
       ),
     );
   }
@@ -410,7 +428,7 @@ function checkLedger(input: DoctorInput, scan: HostScan): Finding[] {
       finding(
         'ledger-unclaimed',
         null,
-        'warn',
+        'fail',
         `VFs away from the host namespace that no claim holds: ${unclaimed.map(({ pf, vf }) => `${pf.netdev} vf ${vf.index} (${vf.pci})`).join(', ')}; another CNI plugin or a hand-run "ip link set netns" took them`,
         'find them with: ip -all netns exec ip -br link; give them back, or attach them through vfnet so the ledger knows',
       ),
@@ -418,8 +436,39 @@ function checkLedger(input: DoctorInput, scan: HostScan): Finding[] {
   } else {
     out.push(finding('ledger-unclaimed', null, 'pass', 'every VF outside the host namespace is claimed'));
   }
-  if (input.model) out.push(...checkModel(input.model, attachments));
+  if (input.pf)
+    out.push(
+      checkIdleVfs(
+        input,
+        [...vfs.values()].filter(({ vf }) => !holders.has(vf.pci)),
+      ),
+    );
+  if (input.model) out.push(...checkModel(input.model, [...attachments, ...copies]));
   return out;
+}
+
+/** VFs no one holds carry nothing of a previous container: no VLAN, no admin MAC, no pod name, home. */
+function checkIdleVfs(input: DoctorInput, idle: { pf: ScannedPf; vf: ScannedPf['vfs'][number] }[]): Finding {
+  const hostMacOf = input.hostMacOf ?? ((n: string) => input.sysfs.read(`sys/class/net/${n}/address`));
+  const bad = idleVfProblems(idle, DEFAULT_USERSPACE_DRIVERS, input.pf ?? null, hostMacOf);
+  if (bad.length === 0)
+    return finding(
+      'idle-vfs',
+      null,
+      'pass',
+      `${idle.length} VF${idle.length === 1 ? '' : 's'} no one holds, each as a fresh VF is`,
+    );
+  const list = bad.map(({ pf, vf, what }) => `${pf.netdev} vf ${vf.index} (${vf.pci}): ${what.join(', ')}`);
+  const fixes = bad.map(
+    ({ pf, vf }) => `ip link set ${pf.netdev} vf ${vf.index} vlan 0 mac 00:00:00:00:00:00 spoofchk on trust off`,
+  );
+  return finding(
+    'idle-vfs',
+    null,
+    'fail',
+    `VFs no one holds still carry a previous attachment's state (the next container would inherit it): ${list.join('; ')}`,
+    `run the runtime's CNI GC (or DEL) for the container that had them; else reset by hand: ${fixes.join('; ')}, and bring the netdev home under its own name`,
+  );
 }
 
 /**
@@ -482,6 +531,8 @@ const EMPTY_STATE: StateFiles = {
   writeJson: () => {
     throw new Error('read-only');
   },
+  readText: () => null,
+  rename: () => false,
   remove: () => undefined,
   list: () => [],
   writable: () => false,

@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import { accountingByTarget } from '../accounting/by-target.js';
 import { hostProviderUuid, pfProviderUuid } from '../accounting/ids.js';
 import { placementToken } from '../accounting/token.js';
-import { runPlugin } from '../cni/index.js';
+import { type PluginHandlers, runPlugin } from '../cni/index.js';
 import { hostPortsWithRtnetlink } from '../host/compose-rtnetlink.js';
 import { createLogger } from '../host/log.js';
 import type { HostPorts } from '../host/ports.js';
@@ -73,9 +73,25 @@ async function plugin(): Promise<SriovPlugin> {
   });
 }
 
+/**
+ * The plugin, built when the dispatcher first hands it a request: VERSION, a bare exec (no
+ * CNI_COMMAND) and any call refused before its handler never build a host or open the ledger,
+ * which would create the node's database: they must change nothing on disk.
+ */
+function lazyPlugin(): PluginHandlers {
+  let built: Promise<SriovPlugin> | null = null;
+  const get = () => (built ??= plugin());
+  return {
+    add: async (r) => (await get()).add(r),
+    del: async (r) => (await get()).del(r),
+    check: async (r) => (await get()).check(r),
+    status: async (r) => (await get()).status(r),
+    gc: async (r) => (await get()).gc(r),
+  };
+}
+
 async function main(): Promise<number> {
-  // VERSION needs no host at all: don't build one (podman calls it before every ADD and DEL).
-  const handlers = env.CNI_COMMAND === 'VERSION' ? ({} as SriovPlugin) : await plugin();
+  const handlers = lazyPlugin();
   return runPlugin(handlers, { env, stdin: readStdin(), stdout: (text) => process.stdout.write(text), stderr });
 }
 // No top-level await: the executable is compiled to bytecode, which needs a CommonJS-shaped entry.

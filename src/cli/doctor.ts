@@ -65,6 +65,7 @@ export function registerDoctor(program: Command): void {
       const report = runDoctor({
         sysfs: host.sysfs,
         simulated: host.simulated,
+        pf: host.pf,
         state: openState(o.stateDir),
         stateDir: o.stateDir,
         ledger: await readNodeLedger(db),

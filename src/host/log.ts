@@ -1,6 +1,6 @@
 // The plugin's logger: one line per event, to logFile or stderr, never stdout (stdout carries
 // only the result). Deliberately tiny: it is on the plugin's start-up path.
-import { appendFileSync } from 'node:fs';
+import { closeSync, constants, openSync, writeSync } from 'node:fs';
 
 /** sriov-cni's log levels (its `logLevel` key), most severe first. */
 export type LogLevel = 'panic' | 'error' | 'warning' | 'info' | 'debug';
@@ -23,6 +23,19 @@ export interface Logger {
   configure(level: LogLevel, file?: string): void;
 }
 
+/**
+ * Appends without following a symlink at the log's path (O_NOFOLLOW): the plugin runs as root,
+ * and a link planted there would make it append to any file. Created 0600.
+ */
+function appendLine(path: string, line: string): void {
+  const fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+  try {
+    writeSync(fd, line);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export function createLogger(context: LogContext, writeStderr: (line: string) => void): Logger {
   let level: LogLevel = 'info';
   let file: string | undefined;
@@ -32,7 +45,7 @@ export function createLogger(context: LogContext, writeStderr: (line: string) =>
     const line = `${new Date().toISOString()} [${l}] sriov ${prefix}: ${msg}\n`;
     if (file) {
       try {
-        appendFileSync(file, line, { mode: 0o600 });
+        appendLine(file, line);
         return;
       } catch {
         // An unwritable log file must not fail the attachment; fall back to stderr.

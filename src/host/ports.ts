@@ -161,6 +161,10 @@ export interface StateFiles {
   /** Parsed JSON, or null when missing. Throws HostError(errno 'EBADMSG') when the file is not valid JSON. */
   readJson<T>(name: string): T | null;
   writeJson(name: string, value: unknown): void;
+  /** The file's bytes as text (a damaged file's, to report and to read what is left), or null when missing. */
+  readText(name: string): string | null;
+  /** Renames `name` to `newName` in the same directory (a damaged record kept aside); false when `name` is gone. */
+  rename(name: string, newName: string): boolean;
   remove(name: string): void;
   /** Names in the directory (not recursive), sorted. */
   list(prefix?: string): string[];

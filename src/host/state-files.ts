@@ -65,6 +65,32 @@ export class DirStateFiles implements StateFiles {
     }
   }
 
+  readText(name: string): string | null {
+    checkStateName(name);
+    const path = join(this.dir, name);
+    try {
+      return readFileSync(path, 'latin1');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+      throw hostError(`cannot read state file ${path}`, err);
+    }
+  }
+
+  rename(name: string, newName: string): boolean {
+    checkStateName(name);
+    checkStateName(newName);
+    const from = join(this.dir, name),
+      to = join(this.dir, newName);
+    try {
+      renameSync(from, to);
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw hostError(`cannot rename state file ${from} to ${newName}`, err);
+    }
+  }
+
   remove(name: string): void {
     checkStateName(name);
     const path = join(this.dir, name);

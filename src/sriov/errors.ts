@@ -12,4 +12,6 @@ export const SriovCode = {
   NetdevFailed: 104,
   /** CHECK found the attachment different from what ADD made. */
   CheckFailed: 105,
+  /** An attachment record (file or ledger copy) cannot be read: truncated, not JSON, or the wrong shape. */
+  RecordDamaged: 106,
 } as const;

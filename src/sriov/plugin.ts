@@ -18,14 +18,28 @@ import {
 import type { Logger } from '../host/log.js';
 import type { HostPorts, VfConfig } from '../host/ports.js';
 import type { VfLedger } from '../store/vf-ledger.js';
+import { AddressRelease } from './address-release.js';
 import { type ConfigNotes, configuredSettings, parseConfig, type SriovConfig } from './config.js';
 import { SriovCode } from './errors.js';
+import type { ForeignRecords } from './foreign-records.js';
 import { Journal } from './journal.js';
+import { LedgerRebuild } from './ledger-rebuild.js';
 import { ModelClaims, type ModelClaimsOptions } from './model-claims.js';
 import { type NetdevOriginal, VfNetdevs } from './netdev.js';
-import { type AttachmentRecord, ownsClaim, RECORD_SCHEMA, Records } from './records.js';
+import { attachmentKey, RecordRecovery } from './record-recovery.js';
+import {
+  type AttachmentRecord,
+  claimRecord,
+  DamagedRecordError,
+  type FoundRecord,
+  ownsClaim,
+  RECORD_SCHEMA,
+  Records,
+  recordName,
+} from './records.js';
 import type { VfRef } from './resolve.js';
 import { attachmentResult } from './result.js';
+import { SafeDefaults } from './safe-defaults.js';
 import { VfLocks } from './vf-locks.js';
 import { VfPicker } from './vf-picker.js';
 import { VfRestorer } from './vf-restorer.js';
@@ -40,6 +54,8 @@ export interface PluginOptions extends RetryPolicy, ModelClaimsOptions {
   lockTimeoutMs: number;
   userspaceDrivers: readonly string[];
   pid: number;
+  /** Attachments another plugin made (sriov-cni's cache): consulted when vfnet has no record. */
+  foreignRecords?: ForeignRecords;
 }
 
 export const DEFAULT_OPTIONS: Omit<PluginOptions, 'pid' | 'ledger'> = {
@@ -49,9 +65,6 @@ export const DEFAULT_OPTIONS: Omit<PluginOptions, 'pid' | 'ledger'> = {
   macDelayMs: 100,
 };
 
-/** `containerID\0ifname`: how GC's list of valid attachments is looked up. */
-const attachmentKey = (containerId: string, ifname: string) => `${containerId}\u0000${ifname}`;
-
 export class SriovPlugin implements PluginHandlers {
   private readonly records: Records;
   private readonly settings: VfSettings;
@@ -60,19 +73,38 @@ export class SriovPlugin implements PluginHandlers {
   private readonly restorer: VfRestorer;
   private readonly picker: VfPicker;
   private readonly modelClaims: ModelClaims;
+  private readonly recovery: RecordRecovery;
+  private readonly rebuild: LedgerRebuild;
+  private readonly addresses: AddressRelease;
 
   constructor(
     private readonly host: HostPorts,
     private readonly log: Logger,
     private readonly options: PluginOptions,
   ) {
-    this.records = new Records(host.state, options.ledger);
+    this.records = new Records(host.state, options.ledger, {
+      now: () => host.clock.now(),
+      onDamaged: (e, aside) =>
+        log.warning(`${e.message}; kept aside as ${aside ?? '(moved by another call)'}, never deleted`),
+    });
     this.settings = new VfSettings(host.pf, host.clock, options);
     this.netdevs = new VfNetdevs(host.links, host.clock, options);
     this.locks = new VfLocks(host.locks, options.lockTimeoutMs);
     this.restorer = new VfRestorer(this.settings, this.netdevs, this.records, host.sysfs, log);
     this.picker = new VfPicker(host, this.records, this.locks, this.restorer, log, options);
     this.modelClaims = new ModelClaims(host.sysfs, this.records, this.picker, log, options);
+    const safe = new SafeDefaults(host.pf, host.links, this.netdevs, host.sysfs, log);
+    this.recovery = new RecordRecovery(
+      this.records,
+      this.restorer,
+      safe,
+      this.locks,
+      host.sysfs,
+      log,
+      options.userspaceDrivers,
+    );
+    this.rebuild = new LedgerRebuild(this.records, this.locks, log);
+    this.addresses = new AddressRelease((op, req) => this.ipam(op, req), this.records, log);
   }
 
   private ipam(op: HandlerCommand, req: CniRequest): CniResult | null {
@@ -124,6 +156,8 @@ export class SriovPlugin implements PluginHandlers {
         `CNI_NETNS ${JSON.stringify(req.netns)} is not a network namespace`,
       );
     }
+    // Before anything is handed out: a lost or emptied ledger gets back the claims its records hold.
+    this.rebuild.run();
     const previous = this.records.readAttachmentSafe(req.containerId, req.ifname);
     if (previous?.phase === 'added') {
       throw new CniError(
@@ -306,30 +340,36 @@ export class SriovPlugin implements PluginHandlers {
       // DEL must be able to clean up after a config that no longer validates.
       this.log.warning(`DEL with an invalid config, cleaning up from the attachment record: ${(e as Error).message}`);
     }
-    let record: AttachmentRecord | null;
-    try {
-      record = this.records.readAttachment(req.containerId, req.ifname);
-    } catch (e) {
-      this.log.warning(
-        `corrupt attachment record for ${req.containerId}/${req.ifname} removed: ${(e as Error).message}`,
-      );
-      this.records.removeAttachment(req.containerId, req.ifname);
-      record = null;
+    const found = this.lookup(req.containerId, req.ifname);
+    const ipamType = found?.record?.ipamType ?? config?.ipamType ?? null;
+    if (found && !found.record) {
+      // Damaged, kept aside, and no other copy: the VF is reset to safe defaults instead.
+      const errors = this.recovery.resetUnrecorded(found.damaged!, req.containerId, req.ifname, req.netns);
+      this.addresses.releaseTolerantly(req, ipamType, `the record ${found.damaged!.error.path} was damaged`);
+      if (errors.length)
+        throw new CniError(
+          SriovCode.NetdevFailed,
+          `${found.damaged!.error.message}; VF reset to safe defaults, but not completely`,
+          errors.join('; '),
+        );
+      return;
     }
+    const record = found?.record ?? null;
     if (record && config && record.network !== config.name) {
       // An attachment is (network, containerID, ifname): this one belongs to another network,
       // whose own DEL will release it. Only this network's addresses are ours to give back.
       this.log.warning(
         `DEL of network ${config.name}: ${req.containerId}/${req.ifname} is attached to network ${record.network}; leaving it alone`,
       );
-      if (config.ipamType) this.ipam('DEL', req);
+      this.addresses.releaseTolerantly(req, config.ipamType ?? null, 'no attachment of this network is recorded');
       return;
     }
-    const ipamType = record?.ipamType ?? config?.ipamType ?? null;
     if (!record) {
       // Nothing of ours is recorded (never added, already deleted, or the node was wiped):
-      // release the addresses and any claim a crashed ADD left before its record.
-      if (ipamType) this.ipam('DEL', req);
+      // release the addresses and any claim a crashed ADD left before its record. Nothing is
+      // left for a retry to do, so a failing IPAM plugin is logged, not reported (runtimes
+      // retry a failing DEL forever).
+      this.addresses.releaseTolerantly(req, ipamType, 'no attachment record');
       for (const c of this.records.allClaims()) {
         if (ownsClaim(c, req.containerId, req.ifname)) this.records.removeClaim(c.pci);
       }
@@ -339,13 +379,20 @@ export class SriovPlugin implements PluginHandlers {
       if (model) return this.modelClaims.releaseUnrecorded(model, req.containerId, req.ifname);
       return;
     }
+    if (record.phase === 'released') {
+      // The VF went back in an earlier DEL whose IPAM release failed: only that is retried.
+      if (ipamType) this.ipam('DEL', req);
+      this.records.removeAttachment(req.containerId, req.ifname);
+      return;
+    }
     const lock = this.locks.vf(record.vf.pci);
+    let errors: string[];
     try {
       // Runtimes may DEL twice at once (podman's stop and conmon's cleanup): the record read
       // before the lock may be gone now, and then the other DEL has done the work.
-      const current = this.records.readAttachmentSafe(req.containerId, req.ifname);
+      const current = this.lookup(req.containerId, req.ifname)?.record;
       if (!current || current.createdAt !== record.createdAt) {
-        if (ipamType) this.ipam('DEL', req);
+        this.addresses.releaseTolerantly(req, ipamType, 'another DEL released this attachment meanwhile');
         this.log.debug('DEL: another DEL released this attachment meanwhile');
         return;
       }
@@ -357,27 +404,33 @@ export class SriovPlugin implements PluginHandlers {
         this.records.removeAttachment(req.containerId, req.ifname);
         return;
       }
-      // IPAM first: if it fails, the record stays and the runtime's retry finds everything as it was.
-      if (ipamType) this.ipam('DEL', req);
-      const errors = this.restorer.release(record, req.netns);
-      if (errors.length) {
-        throw new CniError(
-          SriovCode.NetdevFailed,
-          `VF ${record.vf.pci} was released, but not everything could be restored`,
-          errors.join('; '),
+      if (found!.source === 'ledger')
+        this.log.warning(
+          `DEL: restoring VF ${record.vf.pci} from the ledger's copy of ${req.containerId}/${req.ifname}'s record`,
         );
-      }
+      errors = this.restorer.release(record, req.netns);
+      if (found!.source === 'foreign') this.options.foreignRecords?.released(record);
     } finally {
       lock.release();
     }
-    if (record.model) return this.modelClaims.release(record);
+    if (record.model)
+      return this.modelClaims.release(record).then(() => this.addresses.release(req, record, ipamType, errors));
+    this.addresses.release(req, record, ipamType, errors);
+  }
+
+  /** vfnet's record, then the ledger's copy, then another plugin's (sriov-cni's cache). */
+  private lookup(containerId: string, ifname: string): FoundRecord | null {
+    const own = this.records.find(containerId, ifname);
+    if (own) return own;
+    const foreign = this.options.foreignRecords?.find(containerId, ifname) ?? null;
+    return foreign ? { record: foreign, source: 'foreign', damaged: null } : null;
   }
 
   // ------------------------------------------------------------------ CHECK
 
   check(req: CniRequest): void {
     const config = this.config(req);
-    const record = this.records.readAttachment(req.containerId, req.ifname);
+    const record = this.recovery.forCheck(req.containerId, req.ifname, this.options.foreignRecords);
     const fail = (what: string) =>
       new CniError(SriovCode.CheckFailed, `CHECK of ${req.containerId}/${req.ifname} failed: ${what}`);
     if (record?.phase !== 'added') throw fail('no attachment was made (no record)');
@@ -453,17 +506,33 @@ export class SriovPlugin implements PluginHandlers {
     const errors: string[] = [];
     const modelReleases: AttachmentRecord[] = [];
     if (valid) {
+      this.rebuild.run();
+      const damaged: DamagedRecordError[] = [];
       const records = this.records.allAttachments((name, e) => {
-        this.log.warning(`GC: removing unreadable record ${name}: ${(e as Error).message}`);
-        this.records.removeByName(name);
+        if (e instanceof DamagedRecordError) damaged.push(e);
+        else this.log.warning(`GC: cannot read ${name}: ${(e as Error).message}`);
       });
+      // Attachments whose file is gone but whose record the ledger still carries.
+      const onFile = new Set([
+        ...records.map((r) => recordName(r.containerId, r.ifname)),
+        ...damaged.map((d) => d.file),
+      ]);
+      for (const c of this.records.allClaims()) {
+        const copy = claimRecord(c);
+        if (copy && !onFile.has(recordName(copy.containerId, copy.ifname))) records.push(copy);
+      }
+      for (const d of damaged) {
+        const settled = this.recovery.settleForGc(d, config.name, valid);
+        errors.push(...settled.errors);
+        modelReleases.push(...settled.released);
+      }
       for (const r of records) {
         if (r.network !== config.name || valid.has(attachmentKey(r.containerId, r.ifname))) continue;
         const lock = this.locks.vf(r.vf.pci);
         try {
           this.log.info(`GC: releasing VF ${r.vf.pci} of stale attachment ${r.containerId}/${r.ifname}`);
           errors.push(...this.restorer.release(r, r.netns));
-          if (r.model) modelReleases.push(r);
+          if (r.model && r.phase !== 'released') modelReleases.push(r);
         } finally {
           lock.release();
         }

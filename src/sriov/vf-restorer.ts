@@ -23,6 +23,11 @@ export class VfRestorer {
    * the caller to report once. `netns` is where the caller last saw the netdev ('' for nowhere).
    */
   release(record: AttachmentRecord, netns: string): string[] {
+    // Its VF went back already (only its IPAM release failed): the VF may be another's by now.
+    if (record.phase === 'released') {
+      this.records.removeAttachment(record.containerId, record.ifname);
+      return [];
+    }
     const errors = this.settings.restore(record.vf, record.configured, record.original.pf).map((e) => e.message);
     const orig = record.original.netdev;
     if (orig && !record.vf.dpdk) {

@@ -1,16 +1,20 @@
 // The node's embedded store: one SQLite file that holds the VF ledger (which attachment holds
 // which VF) and, once `vfnet agent --db` registered this host there, the resource model the
 // plugin claims VFs in when its config names no `placement` service.
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync } from 'node:fs';
+import { preparePrivateDb, tightenDbFiles } from './private-files.js';
 import { SqlStore } from './sql-store.js';
 import { SqliteDb } from './sqlite-db.js';
 import { openSqlite } from './sqlite-driver.js';
 import { SqliteVfLedger, type VfLedger } from './vf-ledger.js';
 
 export async function openNodeLedger(path: string): Promise<VfLedger> {
-  mkdirSync(dirname(path), { recursive: true });
-  return new SqliteVfLedger(await openSqlite(path), path);
+  preparePrivateDb(path);
+  const ledger = new SqliteVfLedger(await openSqlite(path), path);
+  // The WAL and SHM exist once the ledger switched to WAL: they take the database's mode, and
+  // ones an earlier version left readable are narrowed here.
+  tightenDbFiles(path);
+  return ledger;
 }
 
 /** The ledger for reading only; null when the store does not exist (nothing was ever claimed). */

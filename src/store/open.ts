@@ -1,6 +1,5 @@
 // Opens a store from a location: a file path (SQLite) or a postgres:// URL.
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { preparePrivateDb, tightenDbFiles } from './private-files.js';
 import type { SqlDb } from './sql.js';
 import { SqlStore, type SqlStoreOptions } from './sql-store.js';
 import { SqliteDb } from './sqlite-db.js';
@@ -20,8 +19,9 @@ export async function openStore(
     const { PgDb } = await import('./pg-db.js');
     db = new PgDb(location, opts.poolSize);
   } else {
-    if (location !== ':memory:') mkdirSync(dirname(location), { recursive: true });
+    if (location !== ':memory:') preparePrivateDb(location);
     db = new SqliteDb(await openSqlite(location));
+    if (location !== ':memory:') tightenDbFiles(location);
   }
   const store = new SqlStore(db, opts);
   try {

@@ -12,6 +12,11 @@ export interface VfClaim {
   netns: string;
   /** ISO time of the claim. */
   at: string;
+  /**
+   * The second copy of the attachment's record (JSON text, everything DEL restores), written
+   * with the record file once ADD recorded it; null or absent while the claim has no record yet.
+   */
+  record?: string | null;
 }
 
 export interface VfLedger {
@@ -31,16 +36,28 @@ interface ClaimRow {
   ifname: string;
   netns: string;
   claimed_at: string;
+  record: string | null;
 }
 
-const toClaim = (r: ClaimRow): VfClaim => ({
-  pci: r.pci,
-  network: r.network,
-  containerId: r.container_id,
-  ifname: r.ifname,
-  netns: r.netns,
-  at: r.claimed_at,
-});
+/** A row as the ledger file holds it, checked: a damaged or hand-edited row is an error naming it, never a TypeError later. */
+function toClaim(r: ClaimRow, location: string): VfClaim {
+  const texts = ['pci', 'network', 'container_id', 'ifname', 'netns', 'claimed_at'] as const;
+  const bad = texts.filter((k) => typeof r[k] !== 'string');
+  if (r.record !== null && r.record !== undefined && typeof r.record !== 'string') bad.push('record' as never);
+  if (bad.length) {
+    throw new Error(`the ledger ${location} has a damaged row for VF ${String(r.pci)}: ${bad.join(', ')} not text`);
+  }
+  const claim: VfClaim = {
+    pci: r.pci,
+    network: r.network,
+    containerId: r.container_id,
+    ifname: r.ifname,
+    netns: r.netns,
+    at: r.claimed_at,
+  };
+  if (r.record) claim.record = r.record;
+  return claim;
+}
 
 /** How long a ledger write waits for another process's transaction (they last milliseconds). */
 const BUSY_TIMEOUT_MS = 10_000;
@@ -62,20 +79,30 @@ export class SqliteVfLedger implements VfLedger {
       container_id TEXT NOT NULL,
       ifname TEXT NOT NULL,
       netns TEXT NOT NULL,
-      claimed_at TEXT NOT NULL)`);
+      claimed_at TEXT NOT NULL,
+      record TEXT)`);
+    // Ledgers written before the record copy existed get the column; two processes may race here.
+    const columns = db.prepare('PRAGMA table_info(vf_claims)').all() as { name: string }[];
+    if (!columns.some((c) => c.name === 'record')) {
+      try {
+        db.exec('ALTER TABLE vf_claims ADD COLUMN record TEXT');
+      } catch (e) {
+        if (!/duplicate column/i.test((e as Error).message)) throw e;
+      }
+    }
   }
 
   read(pci: string): VfClaim | null {
     const row = this.db.prepare('SELECT * FROM vf_claims WHERE pci = ?').get(pci) as ClaimRow | undefined;
-    return row ? toClaim(row) : null;
+    return row ? toClaim(row, this.location) : null;
   }
 
   write(c: VfClaim): void {
     this.db
-      .prepare(`INSERT INTO vf_claims (pci, network, container_id, ifname, netns, claimed_at) VALUES (?, ?, ?, ?, ?, ?)
+      .prepare(`INSERT INTO vf_claims (pci, network, container_id, ifname, netns, claimed_at, record) VALUES (?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (pci) DO UPDATE SET network = excluded.network, container_id = excluded.container_id,
-      ifname = excluded.ifname, netns = excluded.netns, claimed_at = excluded.claimed_at`)
-      .run(c.pci, c.network, c.containerId, c.ifname, c.netns, c.at);
+      ifname = excluded.ifname, netns = excluded.netns, claimed_at = excluded.claimed_at, record = excluded.record`)
+      .run(c.pci, c.network, c.containerId, c.ifname, c.netns, c.at, c.record ?? null);
   }
 
   remove(pci: string): void {
@@ -83,7 +110,9 @@ export class SqliteVfLedger implements VfLedger {
   }
 
   all(): VfClaim[] {
-    return (this.db.prepare('SELECT * FROM vf_claims ORDER BY pci').all() as ClaimRow[]).map(toClaim);
+    return (this.db.prepare('SELECT * FROM vf_claims ORDER BY pci').all() as ClaimRow[]).map((r) =>
+      toClaim(r, this.location),
+    );
   }
 }
 
@@ -98,7 +127,9 @@ export class MemoryVfLedger implements VfLedger {
   }
 
   write(c: VfClaim): void {
-    this.claims.set(c.pci, { ...c });
+    const { record, ...claim } = c;
+    // As the SQLite ledger reads it back: a claim without a copy has no `record` key.
+    this.claims.set(c.pci, record ? { ...claim, record } : claim);
   }
 
   remove(pci: string): void {

@@ -100,7 +100,7 @@ describe('vfnet discover on the lab', () => {
 });
 
 describe('vfnet doctor on the lab', () => {
-  it('passes the lab with IOMMU skipped, then finds an unclaimed VF and a stale claim', async () => {
+  it('passes the lab with IOMMU skipped, then fails an unclaimed VF and a stale claim', async () => {
     const ok = await vfnet(['doctor', '--sysfs-root', lab.dir, '--state-dir', lab.stateDir, '--json']);
     assert.equal(ok.status, 0, formatResult(ok));
     const report = JSON.parse(ok.stdout) as {
@@ -122,9 +122,11 @@ describe('vfnet doctor on the lab', () => {
     s.defer(`give ${vf.netdev} back`, async () => {
       await run('ip', ['-n', ns.name, 'link', 'set', 'dev', vf.netdev, 'netns', String(process.pid)]);
     });
+    // A failure since issue 10: the next container the account hands that VF to would find no netdev.
     const warn = await vfnet(['doctor', '--sysfs-root', lab.dir, '--state-dir', lab.stateDir]);
-    assert.equal(warn.status, 2, formatResult(warn));
-    assert.match(warn.stdout, /^ledger-unclaimed +WARN +VFs away from the host namespace that no/m);
+    assert.equal(warn.status, 1, formatResult(warn));
+    assert.match(warn.stdout, /^ledger-unclaimed +FAIL +VFs away from the host namespace that no/m);
+    assert.match(warn.stdout, /^idle-vfs +FAIL +VFs no one holds still carry/m);
     const warned = (
       JSON.parse(
         (await vfnet(['doctor', '--sysfs-root', lab.dir, '--state-dir', lab.stateDir, '--json'])).stdout,

@@ -2,7 +2,7 @@
 // of shared/reference/sriov-cni.md ("Failure cases") with their exact codes and messages, and the
 // proof that a failure changes nothing (lab view, host links, namespaces, state files).
 import assert from 'node:assert/strict';
-import { chmodSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { labBind } from '../../../src/lab/index.js';
 import { run } from '../../support/exec.js';
@@ -215,11 +215,14 @@ describe('DEL tolerance', () => {
     assert.equal((await execPlugin(SRIOV_BIN, call('DEL'), c)).status, 0);
     assert.equal((await execPlugin(SRIOV_BIN, call('DEL', { netns: '' }), c)).status, 0);
   });
-  it('a corrupt record is removed and DEL succeeds', async () => {
+  it('a corrupt record is kept aside (never deleted) and DEL succeeds', async () => {
     writeFileSync(`${lab.stateDir}/att-cz-net1.json`, '{broken');
     const out = await execPlugin(SRIOV_BIN, call('DEL', { containerId: 'cz' }), conf({ deviceID: lab.vf(0, 0).pci }));
     assert.equal(out.status, 0, out.stdout + out.stderr);
     assert.ok(!readdirSync(lab.stateDir).includes('att-cz-net1.json'));
+    const aside = readdirSync(lab.stateDir).filter((n) => n.startsWith('att-cz-net1.json.damaged-'));
+    assert.equal(aside.length, 1);
+    rmSync(`${lab.stateDir}/${aside[0]}`);
   });
 });
 

@@ -84,6 +84,25 @@ export class FakeStateFiles implements StateFiles {
     });
   }
 
+  readText(name: string): string | null {
+    checkStateName(name);
+    return this.files.get(name) ?? null;
+  }
+
+  rename(name: string, newName: string): boolean {
+    checkStateName(name);
+    checkStateName(newName);
+    return this.recorder.call('StateWrite', `StateRename ${name} ${newName}`, 'event', () => {
+      if (!this.canWrite)
+        throw new HostError(`cannot rename state file ${this.dir}/${name}: ${this.writeErrno}`, this.writeErrno);
+      const text = this.files.get(name);
+      if (text === undefined) return false;
+      this.files.delete(name);
+      this.files.set(newName, text);
+      return true;
+    });
+  }
+
   remove(name: string): void {
     checkStateName(name);
     this.recorder.call('StateRemove', `StateRemove ${name}`, 'event', () => {

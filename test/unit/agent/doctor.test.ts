@@ -5,6 +5,7 @@ import { renderDoctor } from '../../../src/agent/render.js';
 import { MemoryVfLedger } from '../../../src/store/vf-ledger.js';
 import type { FakeHost } from '../../support/fake-host/host.js';
 import { plainHost, sriovHost } from '../../support/fake-sriov-hosts.js';
+import { testRecord } from '../../support/records.js';
 
 const GOOD_CMDLINE = 'BOOT_IMAGE=/vmlinuz root=/dev/sda1 ro intel_iommu=on iommu=pt';
 
@@ -25,7 +26,12 @@ function ledgerOf(host: FakeHost): MemoryVfLedger {
 
 function doctor(
   host: FakeHost,
-  opts: { simulated?: boolean; noState?: boolean; model?: { target: string; held: Map<string, string> } } = {},
+  opts: {
+    simulated?: boolean;
+    noState?: boolean;
+    model?: { target: string; held: Map<string, string> };
+    pf?: boolean;
+  } = {},
 ): DoctorReport {
   return runDoctor({
     sysfs: host.sysfs,
@@ -34,6 +40,7 @@ function doctor(
     simulated: opts.simulated ?? false,
     ledger: opts.noState ? null : ledgerOf(host),
     model: opts.model ?? null,
+    ...(opts.pf ? { pf: host.pf, hostMacOf: (n: string) => host.links.get(null, n)?.mac ?? null } : {}),
   });
 }
 
@@ -224,7 +231,14 @@ describe('doctor', () => {
     host.addNetns('/var/run/netns/c1');
     host.links.move(null, 'enp59s0f0v3', '/var/run/netns/c1');
     claim(host, '0000:3b:10.6', 'c1');
-    host.state.writeJson('att-c1-net1.json', { containerId: 'c1', ifname: 'net1', vf: { pci: '0000:3b:10.6' } });
+    host.state.writeJson(
+      'att-c1-net1.json',
+      testRecord({
+        containerId: 'c1',
+        ifname: 'net1',
+        vf: { ...testRecord({ containerId: 'c1', ifname: 'net1' }).vf, pci: '0000:3b:10.6' },
+      }),
+    );
     host.setNumVfs('enp59s0f0', 3);
     const r = doctor(host);
     const f = find(r, 'ledger-claims');
@@ -237,16 +251,16 @@ describe('doctor', () => {
     assert.equal(r.exitCode, 1);
   });
 
-  it('warns about a VF away from the host that nothing claims', () => {
+  it('fails a VF away from the host that nothing claims', () => {
     const host = healthy();
     host.addNetns('/var/run/netns/other');
     host.links.move(null, 'enp59s0f1v0', '/var/run/netns/other');
     const r = doctor(host);
     const f = find(r, 'ledger-unclaimed');
-    assert.equal(f.status, 'warn');
+    assert.equal(f.status, 'fail');
     assert.match(f.detail, /enp59s0f1 vf 0 \(0000:3b:10.1\)/);
     assert.match(f.fix!, /ip -all netns exec ip -br link/);
-    assert.equal(r.exitCode, 2);
+    assert.equal(r.exitCode, 1);
   });
 
   it('does not count DPDK VFs (no netdev by design) as unclaimed', () => {
@@ -287,12 +301,8 @@ describe('doctor', () => {
   describe('model-claims: the model and the attachments agree', () => {
     const TARGET = 'file:///var/lib/vfnet/vfnet.db';
     function attached(host: FakeHost, cid: string, consumer: string, url = TARGET): void {
-      host.state.writeJson(`att-${cid}-net1.json`, {
-        containerId: cid,
-        ifname: 'net1',
-        vf: { pci: '0000:3b:10.0' },
-        model: { url, consumer },
-      });
+      const r = testRecord({ containerId: cid, ifname: 'net1', model: { url, consumer } });
+      host.state.writeJson(`att-${cid}-net1.json`, { ...r, vf: { ...r.vf, pci: '0000:3b:10.0' } });
     }
     it('passes when every model-claimed attachment holds its claim and every claim has an attachment', () => {
       const host = healthy();
@@ -326,6 +336,40 @@ describe('doctor', () => {
         doctor(healthy()).findings.some((x) => x.check === 'model-claims'),
         false,
       );
+    });
+  });
+
+  describe('idle-vfs: a VF no one holds is as fresh as a new one', () => {
+    it('passes fresh VFs', () => {
+      const f = find(doctor(healthy(), { pf: true }), 'idle-vfs');
+      assert.deepEqual([f.status, f.detail], ['pass', '8 VFs no one holds, each as a fresh VF is']);
+    });
+    it('fails an unheld VF with a VLAN, an admin MAC, a pod name, or away from the host', () => {
+      const host = healthy();
+      host.pf.setVlan('enp59s0f0', 0, 100, 0, '802.1q');
+      host.pf.setMac('enp59s0f0', 1, '02:00:00:00:01:00');
+      host.links.rename(null, 'enp59s0f0v2', 'net1');
+      host.addNetns('/var/run/netns/dead-pod');
+      host.links.move(null, 'enp59s0f0v3', '/var/run/netns/dead-pod');
+      const r = doctor(host, { pf: true });
+      const f = find(r, 'idle-vfs');
+      assert.equal(f.status, 'fail');
+      assert.match(f.detail, /enp59s0f0 vf 0 \(0000:3b:10.0\): VLAN 100/);
+      assert.match(f.detail, /enp59s0f0 vf 1 \(0000:3b:10.2\): admin MAC 02:00:00:00:01:00/);
+      assert.match(f.detail, /enp59s0f0 vf 2 \(0000:3b:10.4\): its netdev has a pod interface's name \(net1\)/);
+      assert.match(f.detail, /enp59s0f0 vf 3 \(0000:3b:10.6\): its netdev is not in the host namespace/);
+      assert.match(f.fix!, /ip link set enp59s0f0 vf 0 vlan 0 mac 00:00:00:00:00:00 spoofchk on trust off/);
+      assert.equal(r.exitCode, 1);
+    });
+    it('leaves held VFs to their holders, and fails damaged records', () => {
+      const host = healthy();
+      host.pf.setVlan('enp59s0f0', 0, 100, 0, '802.1q');
+      claim(host, '0000:3b:10.0', 'c1');
+      assert.equal(find(doctor(host, { pf: true }), 'idle-vfs').status, 'pass');
+      host.state.putRaw('att-c9-net1.json', '{"schema":1,"netw');
+      const f = doctor(host, { pf: true }).findings.find((x) => x.check === 'ledger-claims' && x.status === 'fail');
+      assert.ok(f);
+      assert.match(f.detail, /damaged attachment records: \/var\/lib\/cni\/sriov\/att-c9-net1.json/);
     });
   });
 });

@@ -18,6 +18,7 @@ import { VfRestorer } from '../../../src/sriov/vf-restorer.js';
 import { VfSettings } from '../../../src/sriov/vf-settings.js';
 import { MemoryVfLedger } from '../../../src/store/vf-ledger.js';
 import { type FakeHostPorts, fakeHostPorts } from '../../support/fake-host/host.js';
+import { testRecord } from '../../support/records.js';
 
 const POD = '/var/run/netns/pod1';
 const PF_A = { name: 'enp175s0f1', pci: '0000:af:00.1', vf: '0000:af:06.0' };
@@ -181,11 +182,13 @@ describe('ModelClaims', () => {
     for (const c of ['valid', 'recorded', 'orphan', 'other-network']) {
       await m.model.claim(attachmentConsumer(c, 'net1'), rp(PF_A.pci), c === 'other-network' ? 'net-b' : 'net-a');
     }
-    records.writeAttachment({
-      containerId: 'recorded',
-      ifname: 'net1',
-      model: { url: m.model.target, consumer: attachmentConsumer('recorded', 'net1') },
-    } as AttachmentRecord);
+    records.writeAttachment(
+      testRecord({
+        containerId: 'recorded',
+        ifname: 'net1',
+        model: { url: m.model.target, consumer: attachmentConsumer('recorded', 'net1') },
+      }),
+    );
     await claims(m.model).collect(config({ kind: 'physnet', physnet: 'public' }), m.model, [
       { containerID: 'valid', ifname: 'net1' },
     ]);

@@ -15,6 +15,7 @@ import { VfRestorer } from '../../../src/sriov/vf-restorer.js';
 import { VfSettings } from '../../../src/sriov/vf-settings.js';
 import { MemoryVfLedger } from '../../../src/store/vf-ledger.js';
 import { type FakeHostPorts, fakeHostPorts } from '../../support/fake-host/host.js';
+import { testRecord } from '../../support/records.js';
 
 const PF = 'enp175s0f1';
 const VF0 = '0000:af:06.0';
@@ -116,7 +117,9 @@ describe('VfPicker', () => {
   it('an owner whose namespace is gone holds its VF only while its ADD process runs', () => {
     const owner = request('c1', '/var/run/netns/gone');
     picker.pick({ kind: 'deviceID', pci: VF0 }, 'net-a', owner, []).lock.release();
-    records.writeAttachment({ containerId: 'c1', ifname: 'net1', phase: 'adding', pid: 777 } as AttachmentRecord);
+    records.writeAttachment(
+      testRecord({ containerId: 'c1', ifname: 'net1', netns: owner.netns, phase: 'adding', pid: 777 }),
+    );
     const claim = ledger.read(VF0);
     host.fake.processTable.start(777);
     assert.equal(picker.heldByAnother(claim, request('c2')), true);
@@ -124,7 +127,9 @@ describe('VfPicker', () => {
     host.fake.processTable.stop(777);
     assert.equal(picker.heldByAnother(claim, request('c2')), false);
     host.fake.processTable.start(SELF);
-    records.writeAttachment({ containerId: 'c1', ifname: 'net1', phase: 'adding', pid: SELF } as AttachmentRecord);
+    records.writeAttachment(
+      testRecord({ containerId: 'c1', ifname: 'net1', netns: owner.netns, phase: 'adding', pid: SELF }),
+    );
     assert.equal(picker.heldByAnother(claim, request('c2')), false, 'this process is not adding c1');
   });
 
