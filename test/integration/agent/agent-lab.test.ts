@@ -31,8 +31,10 @@ after(async () => {
   await s.dispose();
 });
 
+// Both services under test run noauth2 on loopback, where the token "admin" is an admin; the agent
+// has no built-in token, so it is given one as an operator would.
 function vfnet(args: string[]): Promise<RunResult> {
-  return run(process.execPath, [VFNET, ...args], { timeoutMs: 120_000 });
+  return run(process.execPath, [VFNET, ...args], { timeoutMs: 120_000, env: { VFNET_TOKEN: 'admin' } });
 }
 
 const physnetArgs = () => [`--physnet`, `${lab.pf(0).name}=public`, '--physnet', `${lab.pf(1).name}=intranet`];
