@@ -46,7 +46,8 @@ place() { # src dest mode
 backup() { # file: keeps a copy named by its sum, so repeated runs keep one copy per version
   mkdir -p "$BACKUP_DIR"
   copy=$BACKUP_DIR/$(basename "$1").$(sum "$1" | cut -c1-12)
-  [ -e "$copy" ] || cp -p "$1" "$copy"
+  # No -p: keeping another owner would need CAP_CHOWN, which the init container does not have.
+  [ -e "$copy" ] || cp "$1" "$copy"
   say "kept a copy of $1 at $copy (restore it with: mv $copy $1)"
 }
 

@@ -7,9 +7,9 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { DEBIAN_CNI_DIR } from '../support/paths.js';
 import { labFor } from '../support/lab.js';
-import { scratchFor, type Scratch } from '../support/scratch.js';
+import { DEBIAN_CNI_DIR } from '../support/paths.js';
+import { type Scratch, scratchFor } from '../support/scratch.js';
 import { runImage } from './support/image.js';
 
 const sha256 = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
@@ -18,10 +18,25 @@ const sha256 = (p: string) => createHash('sha256').update(readFileSync(p)).diges
 function host(s: Scratch) {
   const bin = s.mkdir('opt-cni-bin');
   const etc = s.mkdir('etc-vfnet');
-  const install = (env: Record<string, string> = {}, args: string[] = [], mounts: string[] = []) => runImage(
-    ['--network=none', '-v', `${bin}:/host/opt/cni/bin`, '-v', `${etc}:/host/etc/vfnet`, ...mounts,
-      ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]), '--entrypoint', 'vfnet-install-cni'],
-    args);
+  const install = (env: Record<string, string> = {}, args: string[] = [], mounts: string[] = []) =>
+    runImage(
+      // As the DaemonSet runs it: no capabilities, a read-only root filesystem.
+      [
+        '--network=none',
+        '--cap-drop=ALL',
+        '--read-only',
+        '--security-opt=no-new-privileges',
+        '-v',
+        `${bin}:/host/opt/cni/bin`,
+        '-v',
+        `${etc}:/host/etc/vfnet`,
+        ...mounts,
+        ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
+        '--entrypoint',
+        'vfnet-install-cni',
+      ],
+      args,
+    );
   return { bin, etc, sriov: join(bin, 'sriov'), install };
 }
 
@@ -53,7 +68,9 @@ describe('the image installer', () => {
     assert.equal(r.status, 0, r.stderr);
     assert.equal(statSync(h.sriov).mode & 0o777, 0o755);
     // The binary that landed is the plugin: it answers CNI VERSION.
-    const version = JSON.parse(execFileSync(h.sriov, { env: { CNI_COMMAND: 'VERSION' }, input: '{"cniVersion":"1.0.0"}', encoding: 'utf8' }));
+    const version = JSON.parse(
+      execFileSync(h.sriov, { env: { CNI_COMMAND: 'VERSION' }, input: '{"cniVersion":"1.0.0"}', encoding: 'utf8' }),
+    );
     assert.ok(version.supportedVersions.includes('1.0.0'));
     const config = JSON.parse(readFileSync(join(h.etc, 'vfnet.json'), 'utf8'));
     assert.equal(config.agent.db, '/var/lib/vfnet/vfnet.db');
@@ -79,7 +96,10 @@ describe('the image installer', () => {
     assert.equal(existsSync(join(h.bin, '.vfnet-backup')), false);
   });
 
-  for (const [how, env, args] of [['VFNET_REPLACE_FOREIGN=1', { VFNET_REPLACE_FOREIGN: '1' }, []], ['--replace-foreign', {}, ['--replace-foreign']]] as const) {
+  for (const [how, env, args] of [
+    ['VFNET_REPLACE_FOREIGN=1', { VFNET_REPLACE_FOREIGN: '1' }, []],
+    ['--replace-foreign', {}, ['--replace-foreign']],
+  ] as const) {
     test(`replaces a foreign sriov when told to (${how}), keeping a copy to roll back to`, (t) => {
       const h = host(scratchFor(t, 'vfnet-deploy'));
       const theirs = foreign(h.sriov);
@@ -136,12 +156,25 @@ describe("the image's vfnet", () => {
     const lab = labFor(s, { pfs: 1, vfsPerPf: 2, physnets: ['public'] });
     const store = s.mkdir('var-lib-vfnet');
     // Host network: the lab's VFs are veths in the host's namespace, as a real node's are.
-    const r = runImage(['--network=host', '-v', `${lab.dir}:${lab.dir}:ro`, '-v', `${store}:/var/lib/vfnet`],
-      ['agent', '--once', '--json', '--db', '/var/lib/vfnet/vfnet.db', '--sysfs-root', lab.dir, '--hostname', 'node-a']);
+    const r = runImage(
+      [
+        '--network=host',
+        '--cap-drop=ALL',
+        '--read-only',
+        '--security-opt=no-new-privileges',
+        '-v',
+        `${lab.dir}:${lab.dir}:ro`,
+        '-v',
+        `${store}:/var/lib/vfnet`,
+      ],
+      ['agent', '--once', '--json', '--db', '/var/lib/vfnet/vfnet.db', '--sysfs-root', lab.dir, '--hostname', 'node-a'],
+    );
     assert.equal(r.status, 0, r.stderr);
     const pass = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
-    assert.deepEqual(pass.providers.map((p: { name: string }) => p.name).sort(),
-      ['node-a', `node-a_${lab.info.pfs[0]!.name}`, `node-a_nic_${lab.info.pfs[0]!.pci.slice(0, -2)}`].sort());
+    assert.deepEqual(
+      pass.providers.map((p: { name: string }) => p.name).sort(),
+      ['node-a', `node-a_${lab.info.pfs[0]!.name}`, `node-a_nic_${lab.info.pfs[0]!.pci.slice(0, -2)}`].sort(),
+    );
     assert.ok(existsSync(join(store, 'vfnet.db')));
   });
 });
