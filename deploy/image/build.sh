@@ -27,7 +27,7 @@ missing=()
 for f in $files; do [ -f "$DEBS/$f" ] || missing+=("$f"); done
 if ((${#missing[@]})); then (cd "$DEBS" && apt-get download "${PACKAGES[@]}" >/dev/null 2>&1); fi
 
-hash=$( { cd "$root" && find src deploy/image scripts/build.mjs package-lock.json -type f -print0 | sort -z | xargs -0 sha256sum; echo "$files"; } | sha256sum | cut -c1-16)
+hash=$( { cd "$root" && find src deploy/image deploy/compile-vfnet.sh scripts/build.mjs package-lock.json -type f -print0 | sort -z | xargs -0 sha256sum; echo "$files"; } | sha256sum | cut -c1-16)
 ref=$NAME:${1:-$hash}
 if $PODMAN image exists "$ref"; then echo "$ref"; exit 0; fi
 
@@ -49,10 +49,7 @@ printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:
 printf 'root:x:0:\nnogroup:x:65534:\n' > "$fs/etc/group"
 install -m 0755 "$root/dist/bin/sriov" "$fs/usr/lib/vfnet/sriov"
 ln -s ../lib/vfnet/sriov "$fs/usr/bin/sriov"
-# vfnet as a Bun executable, as the plugin is: the image then needs no Node. Its SQLite is
-# bun:sqlite (src/store/sqlite-driver.ts picks the driver by runtime); pg is bundled, pure JS.
-"$root/node_modules/.bin/bun" build --compile --minify --external better-sqlite3 --external pg-native \
-  "$root/src/bin/vfnet.ts" --outfile "$fs/usr/bin/vfnet" >/dev/null
+"$root/deploy/compile-vfnet.sh" "$fs/usr/bin/vfnet"
 install -m 0755 "$here/install-cni.sh" "$fs/usr/bin/vfnet-install-cni"
 install -m 0644 "$here/vfnet.json" "$fs/etc/vfnet/vfnet.json"
 tar -C "$fs" --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -cf "$work/rootfs.tar" .
