@@ -19,6 +19,7 @@ command -v ebtables >/dev/null || need+=(iptables)       # ebtables: the lab swi
 if [ "$PROFILE" = all ]; then
 command -v podman >/dev/null || need+=(podman)
 command -v runc >/dev/null || need+=(runc)
+command -v catatonit >/dev/null || need+=(catatonit)  # podman's pod infra (deploy suite: kube play)
 command -v go >/dev/null || need+=(golang-go)
 [ -d /usr/share/gocode/src/github.com/containernetworking/cni/libcni ] || need+=(golang-github-appc-cni-dev)
 command -v xz >/dev/null || need+=(xz-utils)

@@ -43,14 +43,15 @@ function containersConf(): string {
   return conf;
 }
 
-const env = () => ({ ...process.env, CONTAINERS_CONF: containersConf(), PODMAN: PODMAN.join(' ') });
+/** The environment podman and build.sh run with: the suite's containers.conf and store. */
+export const podmanEnv = () => ({ ...process.env, CONTAINERS_CONF: containersConf(), PODMAN: PODMAN.join(' ') });
 
 let built: string | undefined;
 
 /** The image reference, building it on first use. */
 export function nodeImage(): string {
   built ??= execFileSync('bash', [join(REPO_ROOT, 'deploy', 'image', 'build.sh')], {
-    env: env(),
+    env: podmanEnv(),
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
     timeout: 600_000,
@@ -68,7 +69,7 @@ export interface Run {
 export function runImage(podmanOpts: string[], args: string[]): Run {
   const [cmd, ...global] = PODMAN as [string, ...string[]];
   const r = spawnSync(cmd, [...global, 'run', '--rm', ...podmanOpts, nodeImage(), ...args], {
-    env: env(),
+    env: podmanEnv(),
     encoding: 'utf8',
     timeout: 120_000,
   });
