@@ -55,4 +55,10 @@ install -m 0644 "$here/vfnet.json" "$fs/etc/vfnet/vfnet.json"
 tar -C "$fs" --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -cf "$work/rootfs.tar" .
 cp "$here/Containerfile" "$work/Containerfile"
 $PODMAN build -q --network=none -t "$ref" -f "$work/Containerfile" "$work" >/dev/null
+# A hash-tagged image is a cache entry: the older ones go, or every source change keeps ~240 MB.
+if [ -z "${1:-}" ]; then
+  for old in $($PODMAN images --format '{{.Repository}}:{{.Tag}}' --filter "reference=$NAME"); do
+    [[ $old != "$ref" && ${old##*:} =~ ^[0-9a-f]{16}$ ]] && $PODMAN rmi "$old" >/dev/null 2>&1 || true
+  done
+fi
 echo "$ref"

@@ -8,7 +8,9 @@ import { describe, test } from 'node:test';
 import { parseConfig } from '../../src/sriov/config.js';
 import { deployPath, type Manifest, nadCrd, nadErrors, readYaml, validateBuiltIn } from './support/manifests.js';
 
-const top = ['namespace.yaml', 'configmap.yaml', 'daemonset.yaml'].flatMap((f) => readYaml(deployPath(f)));
+// What `kubectl apply -k deploy/kubernetes` applies: the kustomization's resources.
+const kustomization = readYaml(deployPath('kustomization.yaml'))[0] as unknown as { resources: string[] };
+const top = kustomization.resources.flatMap((f) => readYaml(deployPath(f)));
 const nads = readdirSync(deployPath('examples'))
   .filter((f) => f.endsWith('.yaml'))
   .sort()
@@ -34,6 +36,14 @@ describe('deploy/kubernetes', () => {
       await validateBuiltIn(m);
     });
   }
+
+  test('the kustomization applies the namespace first, and everything lives in it', () => {
+    assert.deepEqual(
+      top.map((m) => m.kind),
+      ['Namespace', 'ConfigMap', 'DaemonSet'],
+    );
+    for (const m of top.slice(1)) assert.equal(m.metadata?.namespace, top[0]!.metadata?.name);
+  });
 
   test('the validator refuses what the API server would (it is not a no-op)', async () => {
     const broken = structuredClone(daemonSet) as Manifest & { spec: { template: { spec: PodSpec } } };
