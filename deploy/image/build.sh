@@ -27,7 +27,8 @@ missing=()
 for f in $files; do [ -f "$DEBS/$f" ] || missing+=("$f"); done
 if ((${#missing[@]})); then (cd "$DEBS" && apt-get download "${PACKAGES[@]}" >/dev/null 2>&1); fi
 
-hash=$( { cd "$root" && find src deploy/image deploy/compile-vfnet.sh scripts/build.mjs package-lock.json -type f -print0 | sort -z | xargs -0 sha256sum; echo "$files"; } | sha256sum | cut -c1-16)
+# dist/bin/sriov too: a build older than the sources must not pass for their image.
+hash=$( { cd "$root" && find src deploy/image deploy/compile-vfnet.sh scripts/build.mjs package-lock.json dist/bin/sriov -type f -print0 | sort -z | xargs -0 sha256sum; echo "$files"; } | sha256sum | cut -c1-16)
 ref=$NAME:${1:-$hash}
 if $PODMAN image exists "$ref"; then echo "$ref"; exit 0; fi
 
