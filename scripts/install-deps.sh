@@ -31,10 +31,13 @@ fi
 if [ "$PROFILE" = all ]; then
 command -v podman >/dev/null || need+=(podman)
 command -v runc >/dev/null || need+=(runc)
+command -v catatonit >/dev/null || need+=(catatonit)  # podman's pod infra (deploy suite: kube play)
 command -v xz >/dev/null || need+=(xz-utils)
 command -v hyperfine >/dev/null || need+=(hyperfine)
 command -v ethtool >/dev/null || need+=(ethtool)
 command -v strace >/dev/null || need+=(strace)        # the plugin benchmark's breakdown
+command -v systemd-analyze >/dev/null || need+=(systemd)  # the deploy suite: unit verify and security
+command -v dpkg-deb >/dev/null || need+=(dpkg)           # the deploy suite: the Debian package
 fi
 if ((${#need[@]})); then
   echo "install-deps: installing ${need[*]}" >&2

@@ -4,7 +4,8 @@
 //                                import rules), unit, then the real-world suites (netns, cnitool,
 //                                podman, Placement conformance, QEMU hardware lab)
 //   node scripts/test.mjs check  the checks alone
-//   node scripts/test.mjs <dir>  one suite directory under test/ (integration, client, api, identity, hardware)
+//   node scripts/test.mjs <dir>  one suite directory under test/ (integration, client, api, identity,
+//                                hardware, deploy: the image, manifests, systemd units, Debian package)
 // Files named *.contract.test.js or *.bun.test.js also run under `bun test` (see below).
 // Real-world suites need root and Debian packages; scripts/install-deps.sh installs what is
 // missing first, so a fresh machine needs nothing by hand.
@@ -14,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const suites = ['unit', 'integration', 'client', 'api', 'identity', 'hardware'];
+const suites = ['unit', 'integration', 'client', 'api', 'identity', 'hardware', 'deploy'];
 const which = process.argv[2] ?? 'unit';
 const runChecks = which === 'all' || which === 'check';
 const chosen = which === 'all' ? suites : which === 'check' ? [] : [which];
