@@ -10,6 +10,10 @@ import type { PlacementStore } from '../store/port.js';
 import { ChunkPool } from './byte-writer.js';
 import type { ByteChunks } from './byte-writer.js';
 import { SnapshotBytesCache } from './snapshot-bytes.js';
+import { RejectedBody, boundedBodyParser } from './body-reader.js';
+import { guardConnections, httpServerOptions } from './connection-guard.js';
+import { rejectLoneSurrogates, mayHoldSurrogateEscape } from './json-guard.js';
+import { DEFAULT_LIMITS, type RequestLimits } from './limits.js';
 import { RawJson, httpDate, parseJson, type Ctx } from './context.js';
 import { SchemaValidator } from './json-schema.js';
 import { MV, atLeast, parseVersionHeader, versionString, type Microversion, type Version } from './microversion.js';
@@ -23,8 +27,8 @@ export interface PlacementAppOptions {
   corsAllowedOrigin?: string | null;
   /** Extra headers CORS allows (Placement's test configuration allows openstack-api-version). */
   corsAllowedHeaders?: string[];
-  /** Upper bound on generated allocation candidates (Placement's max_allocation_candidates); null = none. */
-  maxAllocationCandidates?: number | null;
+  /** Bounds on each request's work and on connections (limits.ts); DEFAULT_LIMITS for what is not given. */
+  limits?: Partial<RequestLimits>;
 }
 
 /** The methods of one path, in the route table's order (the order of a 405's `allow`). */
@@ -78,42 +82,51 @@ export function createPlacementApp(opts: PlacementAppOptions): FastifyInstance {
   const chunkPool = new ChunkPool();
   const snapshotBytes = new SnapshotBytesCache();
   const store = opts.store;
-  const maxAllocationCandidates = opts.maxAllocationCandidates ?? null;
+  const limits: RequestLimits = { ...DEFAULT_LIMITS, ...opts.limits };
   const fastifyOpts: Record<string, unknown> = {
     genReqId: () => `req-${randomUUID()}`,
     requestIdHeader: false,
     routerOptions: { maxParamLength: 10000 },
-    bodyLimit: 64 * 1024 * 1024,
+    bodyLimit: limits.maxBodyBytes,
+    // Fastify sets these two on the server itself, over http's.
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    http: httpServerOptions(limits),
     exposeHeadRoutes: false,
     return503OnClosing: false,
     // Node's parser rejects a non-integer content-length before fastify sees the request.
     clientErrorHandler: (err: Error & { code?: string }, socket: import('node:net').Socket) => {
       if (!socket.writable) return;
-      const msg = err.code === 'HPE_INVALID_CONTENT_LENGTH' || err.code === 'HPE_UNEXPECTED_CONTENT_LENGTH'
-        ? 'content-length header must be an integer'
-        : 'Bad Request';
-      const body = JSON.stringify({ errors: [{ status: 400, title: 'Bad Request', detail: `The server could not comply with the request since it is either malformed or otherwise incorrect.\n\n ${msg}  `, code: 'placement.undefined_code', request_id: `req-${randomUUID()}` }] });
-      socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      const e = clientErrorAnswer(err.code);
+      const body = JSON.stringify({ errors: [{ status: e.status, title: e.title, detail: e.detail, code: 'placement.undefined_code', request_id: `req-${randomUUID()}` }] });
+      socket.end(`HTTP/1.1 ${e.status} ${e.title}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
     },
   };
   if (opts.logger) fastifyOpts.loggerInstance = opts.logger;
   const app = Fastify(fastifyOpts);
 
   app.removeAllContentTypeParsers();
-  // Bodies are decoded strictly: Placement answers invalid UTF-8 with 400 "Malformed JSON"
-  // rather than storing replacement characters.
-  const utf8 = new TextDecoder('utf-8', { fatal: true });
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, payload, done) => {
-    try {
-      done(null, utf8.decode(payload as Buffer));
-    } catch (e) {
-      done(null, new InvalidUtf8((e as Error).message));
+  // Bodies are read within the limits, after the onRequest hooks, and decoded strictly (body-reader.ts).
+  app.addContentTypeParser('*', boundedBodyParser(limits));
+  guardConnections(app.server, limits);
+  // Checked before a body is read: a long target (414), and a body sent without a token (401).
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.url.length > limits.maxUrlBytes) {
+      reply.header('connection', 'close');
+      return sendError(req, reply, new PlacementError(414, `Limit: ${limits.maxUrlBytes} bytes.`), { 'x-openstack-request-id': req.id }, null);
+    }
+    const announcesBody = Number(headerValue(req.headers['content-length']) ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+    if (announcesBody && req.method !== 'OPTIONS' && !req.headers['x-auth-token'] && req.url.split('?')[0] !== '/') {
+      reply.header('connection', 'close');
+      return unauthorized(reply, { 'x-openstack-request-id': req.id });
     }
   });
 
   const send = (reply: FastifyReply, status: number, headers: Record<string, string>, payload?: string | ByteChunks, contentType = 'application/json') => {
     reply.code(status);
     for (const [k, v] of Object.entries(headers)) reply.header(k, v);
+    // A refused body was left partly unread on the connection: it is closed, not drained.
+    if (reply.request.body instanceof RejectedBody && reply.request.body.unread) reply.header('connection', 'close');
     if (payload === undefined) return reply.send();
     reply.header('content-type', contentType);
     if (typeof payload === 'string') return reply.send(Buffer.from(payload));
@@ -139,6 +152,11 @@ export function createPlacementApp(opts: PlacementAppOptions): FastifyInstance {
     return send(reply, e.status, h, JSON.stringify({ errors: [err] }));
   };
 
+  const unauthorized = (reply: FastifyReply, headers: Record<string, string>) => send(reply, 401, headers, JSON.stringify({
+    message: 'This server could not verify that you are authorized to access the document you requested. Either you supplied the wrong credentials (e.g., bad password), or your browser does not understand how to supply the credentials required.<br /><br />\n\n\n',
+    code: '401 Unauthorized', title: 'Unauthorized',
+  }));
+
   const dispatch = async (route: PathMethods | null, req: FastifyRequest, reply: FastifyReply) => {
     const headers: Record<string, string> = { 'x-openstack-request-id': req.id };
     const path = req.url.split('?')[0]!;
@@ -158,12 +176,7 @@ export function createPlacementApp(opts: PlacementAppOptions): FastifyInstance {
       return send(reply, 200, headers, '');
     }
 
-    if (path !== '/' && path !== '' && !req.headers['x-auth-token']) {
-      return send(reply, 401, headers, JSON.stringify({
-        message: 'This server could not verify that you are authorized to access the document you requested. Either you supplied the wrong credentials (e.g., bad password), or your browser does not understand how to supply the credentials required.<br /><br />\n\n\n',
-        code: '401 Unauthorized', title: 'Unauthorized',
-      }));
-    }
+    if (path !== '/' && path !== '' && !req.headers['x-auth-token']) return unauthorized(reply, headers);
 
     let version: Version;
     try {
@@ -207,6 +220,7 @@ export function createPlacementApp(opts: PlacementAppOptions): FastifyInstance {
       if (!spec.public && token.split(':')[0] !== 'admin') {
         throw new PlacementError(403, `Policy does not allow placement:${path} to be performed.`);
       }
+      if (req.body instanceof RejectedBody && req.body.status === 413) throw new PlacementError(413, req.body.detail);
       const rawBody = typeof req.body === 'string' ? req.body : undefined;
       const ctx: Ctx = {
         version,
@@ -219,10 +233,12 @@ export function createPlacementApp(opts: PlacementAppOptions): FastifyInstance {
         schemas,
         chunkPool,
         snapshotBytes,
-        maxAllocationCandidates,
+        limits,
         json: () => {
-          if (req.body instanceof InvalidUtf8) throw new PlacementError(400, `Malformed JSON: ${req.body.reason}`);
-          return parseJson(rawBody);
+          if (req.body instanceof RejectedBody) throw new PlacementError(req.body.status, req.body.detail);
+          const value = parseJson(rawBody);
+          if (rawBody !== undefined && mayHoldSurrogateEscape(rawBody)) rejectLoneSurrogates(value);
+          return value;
         },
       };
       const out = await spec.handler(ctx);
@@ -254,7 +270,14 @@ export function createPlacementApp(opts: PlacementAppOptions): FastifyInstance {
   return app;
 }
 
-/** A request body that is not UTF-8; parseJson turns it into Placement's "Malformed JSON". */
-export class InvalidUtf8 {
-  constructor(readonly reason: string) {}
+/** The answer to a request Node's parser refused before fastify saw it (bad length, headers too large, too slow). */
+function clientErrorAnswer(code: string | undefined): { status: number; title: string; detail: string } {
+  if (code === 'HPE_HEADER_OVERFLOW') {
+    return { status: 431, title: 'Request Header Fields Too Large', detail: 'The request header fields were too large.' };
+  }
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    return { status: 408, title: 'Request Timeout', detail: 'The server has waited too long for the request to be sent by the client.' };
+  }
+  const msg = code === 'HPE_INVALID_CONTENT_LENGTH' || code === 'HPE_UNEXPECTED_CONTENT_LENGTH' ? 'content-length header must be an integer' : 'Bad Request';
+  return { status: 400, title: 'Bad Request', detail: `The server could not comply with the request since it is either malformed or otherwise incorrect.\n\n ${msg}  ` };
 }

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import pino from 'pino';
 import { createPlacementApp } from '../api/app.js';
+import { DEFAULT_LIMITS, LIMIT_FLAGS, STRATEGY_FLAG, limitsFromFlags, type RequestLimits } from '../api/limits.js';
 import { STANDARD_RESOURCE_CLASSES, STANDARD_TRAITS } from '../placement/standard-names.js';
 import { openStore } from '../store/open.js';
 
@@ -14,7 +15,8 @@ export interface ServeOptions {
   logLevel?: string;
   /** Install SIGTERM/SIGINT handlers that close the server (default true). */
   handleSignals?: boolean;
-  maxAllocationCandidates?: number | null;
+  /** Bounds on requests and connections (api/limits.ts); defaults for what is not given. */
+  limits?: Partial<RequestLimits>;
 }
 
 export interface ServeHandle {
@@ -35,7 +37,7 @@ export async function serve(opts: ServeOptions = {}): Promise<ServeHandle> {
   await store.seedStandardNames(STANDARD_RESOURCE_CLASSES, STANDARD_TRAITS);
   const app = createPlacementApp({
     store, logger, corsAllowedOrigin: opts.corsAllowedOrigin ?? null,
-    maxAllocationCandidates: opts.maxAllocationCandidates ?? null,
+    limits: opts.limits ?? {},
   });
   const { host, port } = parseListen(opts.listen ?? '127.0.0.1:8778');
   const url = await app.listen({ host, port });
@@ -62,14 +64,18 @@ export async function serve(opts: ServeOptions = {}): Promise<ServeHandle> {
 
 /** `vfnet serve`: the Placement-compatible API on the embedded SQLite store or PostgreSQL. */
 export function registerServe(program: Command): void {
-  program.command('serve')
+  const cmd = program.command('serve')
     .description('serve the OpenStack Placement API (microversions 1.0-1.39, plus can_split) for SR-IOV resource providers')
     .option('--listen <host:port>', 'address to listen on', '127.0.0.1:8778')
     .option('--db <path|url>', 'SQLite file, or a postgres:// URL shared by several servers', './data/vfnet.db')
     .option('--cors-allowed-origin <origin>', "enable CORS for this origin (Placement's [cors] allowed_origin)")
-    .option('--log-level <level>', 'pino log level for request logs on stderr', 'info')
-    .action(async (o) => {
-      const handle = await serve({ listen: o.listen, db: o.db, corsAllowedOrigin: o.corsAllowedOrigin ?? null, logLevel: o.logLevel });
+    .option('--log-level <level>', 'pino log level for request logs on stderr', 'info');
+  // Request and connection limits (api/limits.ts; docs/user-guide.md, "Limits"), checked at start.
+  for (const f of LIMIT_FLAGS) cmd.option(`--${f.flag} <n>`, f.help, String(DEFAULT_LIMITS[f.key]));
+  cmd.option(`--${STRATEGY_FLAG} <order>`, 'depth-first or breadth-first: how trees are visited when a cap or limit cuts the answer', DEFAULT_LIMITS.generationStrategy);
+  cmd.action(async (o) => {
+      const limits = limitsFromFlags(o);
+      const handle = await serve({ listen: o.listen, db: o.db, corsAllowedOrigin: o.corsAllowedOrigin ?? null, logLevel: o.logLevel, limits });
       console.error(`vfnet serve: listening on ${handle.url} (store: ${o.db})`);
     });
 }

@@ -123,7 +123,7 @@ export class SqlStore implements PlacementStore {
            JOIN resource_classes rc ON rc.id = a.class_id GROUP BY a.provider_id, rc.name`))
           .map((r) => ({ providerId: Number(r.provider_id), resourceClass: r.name, used: Number(r.used) })),
         traits: (await tx.all<{ provider_id: number; name: string }>(
-          'SELECT pt.provider_id, t.name FROM provider_traits pt JOIN traits t ON t.id = pt.trait_id'))
+          'SELECT pt.provider_id, t.name FROM provider_traits pt JOIN traits t ON t.id = pt.trait_id ORDER BY t.id'))
           .map((r) => ({ providerId: Number(r.provider_id), trait: r.name })),
         aggregates: (await tx.all<{ provider_id: number; aggregate_uuid: string }>(
           'SELECT provider_id, aggregate_uuid FROM provider_aggregates'))

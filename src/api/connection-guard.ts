@@ -1,0 +1,61 @@
+// Connection-level bounds on the HTTP server: timeouts for slow clients and a cap on open
+// connections. The cap alone (Node's server.maxConnections) would let a crowd of idle sockets
+// lock every real client out until they time out; here a new connection beyond the cap first
+// closes the oldest connection that has no request in progress (idle keep-alive, or still
+// sending its headers), and is refused only when every connection is busy.
+import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
+import type { RequestLimits } from './limits.js';
+
+/** The options Node's http.createServer takes for these limits (fastify passes them through). */
+export function httpServerOptions(limits: RequestLimits): Record<string, number> {
+  return {
+    maxHeaderSize: limits.maxHeaderBytes,
+    requestTimeout: limits.requestTimeoutMs,
+    headersTimeout: Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs),
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    // How often Node looks for requests over their timeouts: a fraction of the shortest one,
+    // so a slow client is cut off close to its deadline rather than up to 30 s later.
+    connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(limits.headersTimeoutMs / 4))),
+  };
+}
+
+/** Tracks open connections and evicts idle ones beyond the cap. Returns a function that detaches it. */
+export function guardConnections(server: Server, limits: RequestLimits): () => void {
+  // Insertion order is connection age: the first idle one found is the oldest.
+  const open = new Map<Socket, { busy: number }>();
+  const onConnection = (socket: Socket) => {
+    if (open.size >= limits.maxConnections) {
+      let victim: Socket | null = null;
+      for (const [s, st] of open) {
+        if (st.busy === 0) {
+          victim = s;
+          break;
+        }
+      }
+      if (!victim) {
+        socket.destroy();
+        return;
+      }
+      open.delete(victim);
+      victim.destroy();
+    }
+    open.set(socket, { busy: 0 });
+    socket.once('close', () => open.delete(socket));
+  };
+  const onRequest = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
+    const st = open.get(req.socket);
+    if (!st) return;
+    st.busy++;
+    res.once('close', () => {
+      st.busy--;
+    });
+  };
+  // Before Node's own listeners would matter: a refused socket is destroyed at once.
+  server.prependListener('connection', onConnection);
+  server.prependListener('request', onRequest);
+  return () => {
+    server.removeListener('connection', onConnection);
+    server.removeListener('request', onRequest);
+  };
+}
