@@ -112,12 +112,10 @@ export function createPlacementApp(opts: PlacementAppOptions): FastifyInstance {
   // Checked before a body is read: a long target (414), and a body sent without a token (401).
   app.addHook('onRequest', async (req, reply) => {
     if (req.url.length > limits.maxUrlBytes) {
-      reply.header('connection', 'close');
       return sendError(req, reply, new PlacementError(414, `Limit: ${limits.maxUrlBytes} bytes.`), { 'x-openstack-request-id': req.id }, null);
     }
     const announcesBody = Number(headerValue(req.headers['content-length']) ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
     if (announcesBody && req.method !== 'OPTIONS' && !req.headers['x-auth-token'] && req.url.split('?')[0] !== '/') {
-      reply.header('connection', 'close');
       return unauthorized(reply, { 'x-openstack-request-id': req.id });
     }
   });
@@ -125,8 +123,6 @@ export function createPlacementApp(opts: PlacementAppOptions): FastifyInstance {
   const send = (reply: FastifyReply, status: number, headers: Record<string, string>, payload?: string | ByteChunks, contentType = 'application/json') => {
     reply.code(status);
     for (const [k, v] of Object.entries(headers)) reply.header(k, v);
-    // A refused body was left partly unread on the connection: it is closed, not drained.
-    if (reply.request.body instanceof RejectedBody && reply.request.body.unread) reply.header('connection', 'close');
     if (payload === undefined) return reply.send();
     reply.header('content-type', contentType);
     if (typeof payload === 'string') return reply.send(Buffer.from(payload));

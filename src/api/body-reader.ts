@@ -4,13 +4,13 @@
 // JSON body's depth and value count are checked on each chunk as it arrives (json-guard.ts).
 // A refusal is not thrown: the parser hands back a RejectedBody, and the request goes through
 // Placement's stages as any other (version, routing, policy), so that its error has Placement's
-// shape; the unread rest of the body is never read, the connection is closed after the answer.
+// shape; the rest of the body is dropped as it arrives, never kept.
 import type { Readable } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
 import { JsonShapeGuard } from './json-guard.js';
 import type { RequestLimits } from './limits.js';
 
-/** A body that was refused; `unread` when part of it was left on the connection. */
+/** A body that was refused; `unread` when the rest of it was dropped unread. */
 export class RejectedBody {
   constructor(readonly status: number, readonly detail: string, readonly unread: boolean) {}
 }
@@ -36,7 +36,9 @@ export function boundedBodyParser(limits: RequestLimits) {
       payload.removeListener('data', onData);
       payload.removeListener('end', onEnd);
       payload.removeListener('error', onError);
-      if (body instanceof RejectedBody && body.unread) payload.pause();
+      // The rest of a refused body is read and dropped (memory stays flat; the request timeout
+      // bounds the time), so the client gets its answer rather than a reset connection.
+      if (body instanceof RejectedBody && body.unread) payload.resume();
       chunks.length = 0;
       done(err, body);
     };

@@ -31,6 +31,8 @@ export interface VfnetOptions {
   db: string;
   port?: number;
   corsOrigin?: string;
+  /** more flags of the server, e.g. limits */
+  args?: string[];
 }
 
 /** Starts `node dev-serve.js` and waits until GET / answers. */
@@ -44,6 +46,7 @@ export async function startVfnet(opts: VfnetOptions): Promise<RunningServer> {
   const fd = openSync(logFile, 'w');
   const args = [opts.serverJs, '--listen', `127.0.0.1:${port}`, '--db', opts.db];
   if (opts.corsOrigin) args.push('--cors-allowed-origin', opts.corsOrigin);
+  args.push(...(opts.args ?? []));
   const child = spawn(process.execPath, args, { stdio: ['ignore', fd, fd] });
   closeSync(fd);
   let exited: number | null | undefined;
