@@ -26,7 +26,8 @@ let c: PlacementClient;
 let port: number;
 
 before(async () => {
-  server = await startVfnet({ serverJs: paths.serverJs, db: join(dir, 'main.db') });
+  // 1 024 open files, as on many machines: idle sockets then compete with the store for them.
+  server = await startVfnet({ serverJs: paths.serverJs, db: join(dir, 'main.db'), maxOpenFiles: 1024 });
   c = new PlacementClient(server.url);
   port = Number(new URL(server.url).port);
 });
@@ -202,5 +203,9 @@ test('slow clients are cut off: headers one byte at a time get 408 within the he
 });
 
 test('limit flags are checked when the server starts: a bad value stops it', async () => {
-  await assert.rejects(startVfnet({ serverJs: paths.serverJs, db: join(dir, 'bad.db'), args: ['--max-allocation-candidates', 'lots'] }), /must be a whole number/);
+  const started = startVfnet({ serverJs: paths.serverJs, db: join(dir, 'bad.db'), args: ['--max-allocation-candidates', 'lots'] });
+  await assert.rejects(started.then(async (s) => {
+    await s.stop();
+    return s;
+  }), /must be a whole number/);
 });

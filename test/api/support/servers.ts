@@ -33,6 +33,8 @@ export interface VfnetOptions {
   corsOrigin?: string;
   /** more flags of the server, e.g. limits */
   args?: string[];
+  /** a lower limit on the server's open files (ulimit -n), as on a machine with the common 1 024 */
+  maxOpenFiles?: number;
 }
 
 /** Starts `node dev-serve.js` and waits until GET / answers. */
@@ -47,7 +49,9 @@ export async function startVfnet(opts: VfnetOptions): Promise<RunningServer> {
   const args = [opts.serverJs, '--listen', `127.0.0.1:${port}`, '--db', opts.db];
   if (opts.corsOrigin) args.push('--cors-allowed-origin', opts.corsOrigin);
   args.push(...(opts.args ?? []));
-  const child = spawn(process.execPath, args, { stdio: ['ignore', fd, fd] });
+  const child = opts.maxOpenFiles
+    ? spawn('bash', ['-c', `ulimit -n ${opts.maxOpenFiles} && exec "$0" "$@"`, process.execPath, ...args], { stdio: ['ignore', fd, fd] })
+    : spawn(process.execPath, args, { stdio: ['ignore', fd, fd] });
   closeSync(fd);
   let exited: number | null | undefined;
   child.on('exit', (code) => { exited = code; });
