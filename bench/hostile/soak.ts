@@ -90,7 +90,7 @@ async function writer(url: string, pfs: string[], expected: Map<string, Expected
       const r = release
         ? await c.request('DELETE', `/allocations/${consumer}`)
         : await c.request('PUT', `/allocations/${consumer}`, {
-          body: { allocations: { [pf]: { resources: { SRIOV_NET_VF: 1 } } }, consumer_generation: null, project_id: PROJECT, user_id: USER },
+          body: { allocations: { [pf]: { resources: { SRIOV_NET_VF: 1 } } }, consumer_generation: null, project_id: PROJECT, user_id: USER, consumer_type: 'INSTANCE' },
         });
       if (r.status === 204) {
         e.acked = e.pending;
@@ -149,9 +149,10 @@ async function main(): Promise<void> {
     })();
     const probe = async (path: string, everyMs: number, into: number[], version?: string) => {
       while (attacking) {
-        const r = await timed(c, path, version).catch(() => ({ ms: 120_000, status: 0 }));
+        const t0 = performance.now();
+        const r = await timed(c, path, version).catch((e: Error) => ({ ms: performance.now() - t0, status: 0, error: `${e.message} ${(e.cause as Error)?.message ?? ''}` }));
         into.push(r.ms);
-        if (r.status !== 200) failures.push(`${path.slice(0, 40)} -> ${r.status}`);
+        if (r.status !== 200) failures.push(`${path.slice(0, 40)} -> ${r.status} ${'error' in r ? r.error : ''} at ${((Date.now() - start) / 60_000).toFixed(2)} min`);
         await sleep(everyMs);
       }
     };

@@ -1,8 +1,10 @@
 // Connection-level bounds on the HTTP server: timeouts for slow clients and a cap on open
 // connections. The cap alone (Node's server.maxConnections) would let a crowd of idle sockets
 // lock every real client out until they time out; here a new connection beyond the cap first
-// closes the oldest connection that has no request in progress (idle keep-alive, or still
-// sending its headers), and is refused only when every connection is busy.
+// closes the oldest connection that has no request in progress and never completed one (a
+// socket opened and left silent, or still sending its first headers), then the oldest idle
+// keep-alive one (a real client may be about to reuse it, so those go last), and is refused
+// only when every connection is busy.
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { RequestLimits } from './limits.js';
@@ -23,16 +25,20 @@ export function httpServerOptions(limits: RequestLimits): Record<string, number>
 /** Tracks open connections and evicts idle ones beyond the cap. Returns a function that detaches it. */
 export function guardConnections(server: Server, limits: RequestLimits): () => void {
   // Insertion order is connection age: the first idle one found is the oldest.
-  const open = new Map<Socket, { busy: number }>();
+  const open = new Map<Socket, { busy: number; served: number }>();
   const onConnection = (socket: Socket) => {
     if (open.size >= limits.maxConnections) {
       let victim: Socket | null = null;
+      let idleServed: Socket | null = null;
       for (const [s, st] of open) {
-        if (st.busy === 0) {
+        if (st.busy > 0) continue;
+        if (st.served === 0) {
           victim = s;
           break;
         }
+        idleServed ??= s;
       }
+      victim ??= idleServed;
       if (!victim) {
         socket.destroy();
         return;
@@ -40,7 +46,7 @@ export function guardConnections(server: Server, limits: RequestLimits): () => v
       open.delete(victim);
       victim.destroy();
     }
-    open.set(socket, { busy: 0 });
+    open.set(socket, { busy: 0, served: 0 });
     socket.once('close', () => open.delete(socket));
   };
   const onRequest = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
@@ -49,6 +55,7 @@ export function guardConnections(server: Server, limits: RequestLimits): () => v
     st.busy++;
     res.once('close', () => {
       st.busy--;
+      st.served++;
     });
   };
   // Before Node's own listeners would matter: a refused socket is destroyed at once.

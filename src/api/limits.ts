@@ -43,7 +43,7 @@ export const DEFAULT_LIMITS: Readonly<RequestLimits> = {
   headersTimeoutMs: 20_000,
   keepAliveTimeoutMs: 5_000,
   maxConnections: 768,
-  maxAllocationCandidates: 100_000,
+  maxAllocationCandidates: 50_000,
   candidateTimeBudgetMs: 10_000,
   candidateMemoryBudgetBytes: 512 * 1024 * 1024,
   generationStrategy: 'breadth-first',
