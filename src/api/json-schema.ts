@@ -23,7 +23,9 @@ const REPR_MAX = 512;
  * an excerpt of the input, and the walk ends there too, so a value nested 10^6 deep costs no
  * more than a flat one (each level writes a bracket, so the depth reached is at most `max`).
  */
-export function pyRepr(v: unknown, max = REPR_MAX): string {
+export function pyRepr(v: unknown): string {
+  // One argument only: callers pass it to Array.map, whose index must not become the bound.
+  const max = REPR_MAX;
   const out = { text: '', max };
   writeRepr(v, out);
   return out.text.length > max ? `${out.text.slice(0, max)}...` : out.text;
