@@ -11,7 +11,7 @@ import { ChunkPool } from './byte-writer.js';
 import type { ByteChunks } from './byte-writer.js';
 import { SnapshotBytesCache } from './snapshot-bytes.js';
 import { RejectedBody, boundedBodyParser } from './body-reader.js';
-import { guardConnections, httpServerOptions } from './connection-guard.js';
+import { clientErrorAnswer, guardConnections, httpServerOptions } from './connection-guard.js';
 import { rejectLoneSurrogates, mayHoldSurrogateEscape } from './json-guard.js';
 import { DEFAULT_LIMITS, type RequestLimits } from './limits.js';
 import { RawJson, httpDate, parseJson, type Ctx } from './context.js';
@@ -264,16 +264,4 @@ export function createPlacementApp(opts: PlacementAppOptions): FastifyInstance {
     return sendError(req, reply, new PlacementError(status, err.message), { 'x-openstack-request-id': req.id }, null);
   });
   return app;
-}
-
-/** The answer to a request Node's parser refused before fastify saw it (bad length, headers too large, too slow). */
-function clientErrorAnswer(code: string | undefined): { status: number; title: string; detail: string } {
-  if (code === 'HPE_HEADER_OVERFLOW') {
-    return { status: 431, title: 'Request Header Fields Too Large', detail: 'The request header fields were too large.' };
-  }
-  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-    return { status: 408, title: 'Request Timeout', detail: 'The server has waited too long for the request to be sent by the client.' };
-  }
-  const msg = code === 'HPE_INVALID_CONTENT_LENGTH' || code === 'HPE_UNEXPECTED_CONTENT_LENGTH' ? 'content-length header must be an integer' : 'Bad Request';
-  return { status: 400, title: 'Bad Request', detail: `The server could not comply with the request since it is either malformed or otherwise incorrect.\n\n ${msg}  ` };
 }
