@@ -21,19 +21,57 @@ export function attacks(url: string, bombQuery: string): Attack[] {
   return [
     {
       name: '60 MB chunked body',
-      run: async () => status(413)((await exchange(port, head('PUT', `/resource_providers/${randomUUID()}/traits`, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' }), chunked(manyOnes(60 * MB)))).status),
+      run: async () =>
+        status(413)(
+          (
+            await exchange(
+              port,
+              head('PUT', `/resource_providers/${randomUUID()}/traits`, {
+                'content-type': 'application/json',
+                'transfer-encoding': 'chunked',
+              }),
+              chunked(manyOnes(60 * MB)),
+            )
+          ).status,
+        ),
     },
     {
       name: '16 anonymous 60 MB uploads',
       run: async () => {
-        const rs = await Promise.all(Array.from({ length: 16 }, () => exchange(port, head('POST', '/resource_providers', { 'content-type': 'application/json', 'content-length': 60 * MB }, null))));
+        const rs = await Promise.all(
+          Array.from({ length: 16 }, () =>
+            exchange(
+              port,
+              head(
+                'POST',
+                '/resource_providers',
+                { 'content-type': 'application/json', 'content-length': 60 * MB },
+                null,
+              ),
+            ),
+          ),
+        );
         const bad = rs.filter((r) => r.status !== 401).length;
         return { seen: bad ? `${bad} not 401` : '401 x16', ok: bad === 0 };
       },
     },
-    { name: 'nesting 10^6 deep', run: async () => status(400)((await c.request('POST', '/resource_providers', { body: `${'['.repeat(1e6)}${']'.repeat(1e6)}` })).status) },
-    { name: 'lone surrogate', run: async () => status(400)((await c.request('POST', '/resource_providers', { body: '{"name": "soak-x\\ud800y"}' })).status) },
-    { name: '10 MB name', run: async () => status(413)((await c.request('POST', '/resource_providers', { body: { name: 'x'.repeat(10 * MB) } })).status) },
+    {
+      name: 'nesting 10^6 deep',
+      run: async () =>
+        status(400)(
+          (await c.request('POST', '/resource_providers', { body: `${'['.repeat(1e6)}${']'.repeat(1e6)}` })).status,
+        ),
+    },
+    {
+      name: 'lone surrogate',
+      run: async () =>
+        status(400)((await c.request('POST', '/resource_providers', { body: '{"name": "soak-x\\ud800y"}' })).status),
+    },
+    {
+      name: '10 MB name',
+      run: async () =>
+        status(413)((await c.request('POST', '/resource_providers', { body: { name: 'x'.repeat(10 * MB) } })).status),
+    },
     {
       name: '3 MB name',
       run: async () => {
@@ -41,7 +79,17 @@ export function attacks(url: string, bombQuery: string): Attack[] {
         return { seen: `${r.status}, ${r.text.length} bytes`, ok: r.status === 400 && r.text.length < 4096 };
       },
     },
-    { name: 'a million empty objects', run: async () => status(413)((await c.request('PUT', `/resource_providers/${randomUUID()}/traits`, { body: `{"traits":[${'{},'.repeat(1e6)}{}]}` })).status) },
+    {
+      name: 'a million empty objects',
+      run: async () =>
+        status(413)(
+          (
+            await c.request('PUT', `/resource_providers/${randomUUID()}/traits`, {
+              body: `{"traits":[${'{},'.repeat(1e6)}{}]}`,
+            })
+          ).status,
+        ),
+    },
     {
       name: 'candidate explosion (8 groups, 8 PFs)',
       run: async () => {

@@ -23,11 +23,22 @@ const dir = mkdtempSync(join(tmpdir(), 'vfnet-claims-'));
 const server = await startVfnet({ serverJs: values['server-js'] ?? paths.serverJs, db: join(dir, 'claims.db') });
 try {
   const pool = await seedPool(new PlacementClient(server.url), 32, 2);
-  const r = await runClaimLoad({ urls: [server.url], pool, clients: Number(values.clients), durationMs: Number(values.seconds) * 1000 });
-  console.log(JSON.stringify({
-    claims: r.claims, seconds: Number(r.durationS.toFixed(1)), claimsPerS: Math.round(r.claims / r.durationS),
-    p50Ms: Number(r.claimLatencyMsP50.toFixed(1)), p90Ms: Number(r.claimLatencyMsP90.toFixed(1)), violations: r.violations.length,
-  }));
+  const r = await runClaimLoad({
+    urls: [server.url],
+    pool,
+    clients: Number(values.clients),
+    durationMs: Number(values.seconds) * 1000,
+  });
+  console.log(
+    JSON.stringify({
+      claims: r.claims,
+      seconds: Number(r.durationS.toFixed(1)),
+      claimsPerS: Math.round(r.claims / r.durationS),
+      p50Ms: Number(r.claimLatencyMsP50.toFixed(1)),
+      p90Ms: Number(r.claimLatencyMsP90.toFixed(1)),
+      violations: r.violations.length,
+    }),
+  );
 } finally {
   await server.stop();
   rmSync(dir, { recursive: true, force: true });

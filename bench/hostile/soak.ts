@@ -29,7 +29,8 @@ const { values } = parseArgs({
 const paths = apiPaths();
 const serverJs = values['server-js'] ?? paths.serverJs;
 const durationMs = Number(values.minutes) * 60_000;
-const Q1 = 'resources=VCPU:2,MEMORY_MB:2048&resources1=SRIOV_NET_VF:1&required1=CUSTOM_PHYSNET_PUBLIC&group_policy=isolate';
+const Q1 =
+  'resources=VCPU:2,MEMORY_MB:2048&resources1=SRIOV_NET_VF:1&required1=CUSTOM_PHYSNET_PUBLIC&group_policy=isolate';
 const PROJECT = '50a50000-0000-4000-8000-000000000001';
 const USER = '50a50000-0000-4000-8000-000000000002';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -50,12 +51,15 @@ async function timed(c: PlacementClient, path: string, version?: string): Promis
 async function prepare(c: PlacementClient): Promise<{ bombQuery: string; writePfs: string[] }> {
   const mk = async (name: string, parent?: string) => {
     const uuid = randomUUID();
-    await c.ok('POST', '/resource_providers', { body: { name, uuid, ...(parent ? { parent_provider_uuid: parent } : {}) } });
+    await c.ok('POST', '/resource_providers', {
+      body: { name, uuid, ...(parent ? { parent_provider_uuid: parent } : {}) },
+    });
     return uuid;
   };
-  const inv = (uuid: string, rc: string, total: number) => c.ok('PUT', `/resource_providers/${uuid}/inventories`, {
-    body: { resource_provider_generation: 0, inventories: { [rc]: { total, max_unit: Math.min(total, 8) } } },
-  });
+  const inv = (uuid: string, rc: string, total: number) =>
+    c.ok('PUT', `/resource_providers/${uuid}/inventories`, {
+      body: { resource_provider_generation: 0, inventories: { [rc]: { total, max_unit: Math.min(total, 8) } } },
+    });
   await c.request('PUT', '/resource_classes/CUSTOM_SOAK_BOMB');
   const bomb = await mk('soak-bomb');
   for (let i = 0; i < 8; i++) await inv(await mk(`soak-bomb-pf${i}`, bomb), 'CUSTOM_SOAK_BOMB', 8);
@@ -76,7 +80,13 @@ interface Expected {
   pending?: string | null;
 }
 
-async function writer(url: string, pfs: string[], expected: Map<string, Expected>, running: () => boolean, count: { acked: number }): Promise<void> {
+async function writer(
+  url: string,
+  pfs: string[],
+  expected: Map<string, Expected>,
+  running: () => boolean,
+  count: { acked: number },
+): Promise<void> {
   const c = new PlacementClient(url, '1.39');
   const mine: string[] = [];
   while (running()) {
@@ -90,8 +100,14 @@ async function writer(url: string, pfs: string[], expected: Map<string, Expected
       const r = release
         ? await c.request('DELETE', `/allocations/${consumer}`)
         : await c.request('PUT', `/allocations/${consumer}`, {
-          body: { allocations: { [pf]: { resources: { SRIOV_NET_VF: 1 } } }, consumer_generation: null, project_id: PROJECT, user_id: USER, consumer_type: 'INSTANCE' },
-        });
+            body: {
+              allocations: { [pf]: { resources: { SRIOV_NET_VF: 1 } } },
+              consumer_generation: null,
+              project_id: PROJECT,
+              user_id: USER,
+              consumer_type: 'INSTANCE',
+            },
+          });
       if (r.status === 204) {
         e.acked = e.pending;
         count.acked++;
@@ -111,11 +127,13 @@ async function lostWrites(url: string, expected: Map<string, Expected>): Promise
   let lost = 0;
   const all = [...expected];
   for (let i = 0; i < all.length; i += 16) {
-    await Promise.all(all.slice(i, i + 16).map(async ([consumer, e]) => {
-      const r = await c.ok('GET', `/allocations/${consumer}`);
-      const pf = Object.keys(r.allocations)[0] ?? null;
-      if (pf !== e.acked && !('pending' in e && pf === e.pending)) lost++;
-    }));
+    await Promise.all(
+      all.slice(i, i + 16).map(async ([consumer, e]) => {
+        const r = await c.ok('GET', `/allocations/${consumer}`);
+        const pf = Object.keys(r.allocations)[0] ?? null;
+        if (pf !== e.acked && !('pending' in e && pf === e.pending)) lost++;
+      }),
+    );
   }
   return lost;
 }
@@ -125,7 +143,22 @@ async function main(): Promise<void> {
   const db = join(dir, 'soak.db');
   let server: RunningServer = await startVfnet({ serverJs, db, maxOpenFiles: 1024 });
   try {
-    const pop = await run('/usr/bin/python3', [join(paths.conformance, 'populate.py'), server.url, '--hosts', values.hosts!, '--repeat', '1', '--warmup', '0', '--workers', '4'], { timeoutMs: 600_000 });
+    const pop = await run(
+      '/usr/bin/python3',
+      [
+        join(paths.conformance, 'populate.py'),
+        server.url,
+        '--hosts',
+        values.hosts!,
+        '--repeat',
+        '1',
+        '--warmup',
+        '0',
+        '--workers',
+        '4',
+      ],
+      { timeoutMs: 600_000 },
+    );
     if (pop.status !== 0) throw new Error(`populate.py failed: ${pop.stderr.slice(-1000)}`);
     const c = new PlacementClient(server.url);
     const { bombQuery, writePfs } = await prepare(c);
@@ -143,16 +176,27 @@ async function main(): Promise<void> {
     const sampler = (async () => {
       while (attacking) {
         const m = memoryOf(server.pid);
-        rss.push({ minute: Number(((Date.now() - start) / 60_000).toFixed(2)), rssMb: Math.round(m.rss / 2 ** 20), peakMb: Math.round(m.peak / 2 ** 20) });
+        rss.push({
+          minute: Number(((Date.now() - start) / 60_000).toFixed(2)),
+          rssMb: Math.round(m.rss / 2 ** 20),
+          peakMb: Math.round(m.peak / 2 ** 20),
+        });
         await sleep(10_000);
       }
     })();
     const probe = async (path: string, everyMs: number, into: number[], version?: string) => {
       while (attacking) {
         const t0 = performance.now();
-        const r = await timed(c, path, version).catch((e: Error) => ({ ms: performance.now() - t0, status: 0, error: `${e.message} ${(e.cause as Error)?.message ?? ''}` }));
+        const r = await timed(c, path, version).catch((e: Error) => ({
+          ms: performance.now() - t0,
+          status: 0,
+          error: `${e.message} ${(e.cause as Error)?.message ?? ''}`,
+        }));
         into.push(r.ms);
-        if (r.status !== 200) failures.push(`${path.slice(0, 40)} -> ${r.status} ${'error' in r ? r.error : ''} at ${((Date.now() - start) / 60_000).toFixed(2)} min`);
+        if (r.status !== 200)
+          failures.push(
+            `${path.slice(0, 40)} -> ${r.status} ${'error' in r ? r.error : ''} at ${((Date.now() - start) / 60_000).toFixed(2)} min`,
+          );
         await sleep(everyMs);
       }
     };
@@ -170,7 +214,9 @@ async function main(): Promise<void> {
       }
     })();
     let writing = true;
-    const writers = Array.from({ length: Number(values.writers) }, () => writer(server.url, writePfs, expected, () => writing, count));
+    const writers = Array.from({ length: Number(values.writers) }, () =>
+      writer(server.url, writePfs, expected, () => writing, count),
+    );
     const probes = [probe('/', 200, rootMs), probe(`/allocation_candidates?${Q1}`, 1000, q1Ms, '1.36')];
 
     await attacker;
@@ -185,12 +231,25 @@ async function main(): Promise<void> {
     const lost = await lostWrites(server.url, expected);
 
     const summary = {
-      minutes: Number(values.minutes), hosts: Number(values.hosts),
-      rss, rssMaxMb: Math.max(...rss.map((r) => r.rssMb)), peakMb: Math.max(...rss.map((r) => r.peakMb)),
-      root: { n: rootMs.length, p50: percentile(rootMs, 0.5), p99: percentile(rootMs, 0.99), max: Math.max(...rootMs), over1s: rootMs.filter((x) => x > 1000).length },
+      minutes: Number(values.minutes),
+      hosts: Number(values.hosts),
+      rss,
+      rssMaxMb: Math.max(...rss.map((r) => r.rssMb)),
+      peakMb: Math.max(...rss.map((r) => r.peakMb)),
+      root: {
+        n: rootMs.length,
+        p50: percentile(rootMs, 0.5),
+        p99: percentile(rootMs, 0.99),
+        max: Math.max(...rootMs),
+        over1s: rootMs.filter((x) => x > 1000).length,
+      },
       q1: { n: q1Ms.length, p50: percentile(q1Ms, 0.5), p99: percentile(q1Ms, 0.99), max: Math.max(...q1Ms) },
-      attacks: Object.fromEntries(attackLog), probeFailures: failures.slice(0, 20), probeFailureCount: failures.length,
-      writesAcknowledged: count.acked, consumersChecked: expected.size, writesLost: lost,
+      attacks: Object.fromEntries(attackLog),
+      probeFailures: failures.slice(0, 20),
+      probeFailureCount: failures.length,
+      writesAcknowledged: count.acked,
+      consumersChecked: expected.size,
+      writesLost: lost,
     };
     const round = (x: number) => Number(x.toFixed(1));
     console.log(JSON.stringify(summary, (_k, v) => (typeof v === 'number' ? round(v) : v), 1));

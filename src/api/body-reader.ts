@@ -12,7 +12,11 @@ import type { RequestLimits } from './limits.js';
 
 /** A body that was refused; `unread` when the rest of it was dropped unread. */
 export class RejectedBody {
-  constructor(readonly status: number, readonly detail: string, readonly unread: boolean) {}
+  constructor(
+    readonly status: number,
+    readonly detail: string,
+    readonly unread: boolean,
+  ) {}
 }
 
 type Done = (err: Error | null, body?: unknown) => void;
@@ -25,8 +29,12 @@ export function boundedBodyParser(limits: RequestLimits) {
       done(null, new RejectedBody(413, `Limit: ${limits.maxBodyBytes} bytes.`, true));
       return;
     }
-    const mediaType = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-    const guard = mediaType === 'application/json' ? new JsonShapeGuard(limits.maxJsonDepth, limits.maxJsonElements) : null;
+    const mediaType = String(req.headers['content-type'] ?? '')
+      .split(';')[0]!
+      .trim()
+      .toLowerCase();
+    const guard =
+      mediaType === 'application/json' ? new JsonShapeGuard(limits.maxJsonDepth, limits.maxJsonElements) : null;
     const chunks: Buffer[] = [];
     let size = 0;
     let finished = false;
@@ -80,13 +88,17 @@ function pythonUtf8Error(b: Buffer): string {
   let i = 0;
   while (i < b.length) {
     const c = b[i]!;
-    const need = c < 0x80 ? 0 : c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : -1;
-    if (need < 0) return `'utf-8' codec can't decode byte 0x${c.toString(16).padStart(2, '0')} in position ${i}: invalid start byte`;
+    const need =
+      c < 0x80 ? 0 : c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : -1;
+    if (need < 0)
+      return `'utf-8' codec can't decode byte 0x${c.toString(16).padStart(2, '0')} in position ${i}: invalid start byte`;
     let j = 1;
     for (; j <= need; j++) {
       const x = b[i + j];
-      if (x === undefined) return `'utf-8' codec can't decode byte 0x${c.toString(16).padStart(2, '0')} in position ${i}: unexpected end of data`;
-      if ((x & 0xc0) !== 0x80) return `'utf-8' codec can't decode byte 0x${c.toString(16).padStart(2, '0')} in position ${i}: invalid continuation byte`;
+      if (x === undefined)
+        return `'utf-8' codec can't decode byte 0x${c.toString(16).padStart(2, '0')} in position ${i}: unexpected end of data`;
+      if ((x & 0xc0) !== 0x80)
+        return `'utf-8' codec can't decode byte 0x${c.toString(16).padStart(2, '0')} in position ${i}: invalid continuation byte`;
     }
     i += need + 1;
   }

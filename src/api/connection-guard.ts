@@ -70,11 +70,26 @@ export function guardConnections(server: Server, limits: RequestLimits): () => v
 /** The answer to a request Node's parser refused before fastify saw it (bad length, headers too large, too slow). */
 export function clientErrorAnswer(code: string | undefined): { status: number; title: string; detail: string } {
   if (code === 'HPE_HEADER_OVERFLOW') {
-    return { status: 431, title: 'Request Header Fields Too Large', detail: 'The request header fields were too large.' };
+    return {
+      status: 431,
+      title: 'Request Header Fields Too Large',
+      detail: 'The request header fields were too large.',
+    };
   }
   if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-    return { status: 408, title: 'Request Timeout', detail: 'The server has waited too long for the request to be sent by the client.' };
+    return {
+      status: 408,
+      title: 'Request Timeout',
+      detail: 'The server has waited too long for the request to be sent by the client.',
+    };
   }
-  const msg = code === 'HPE_INVALID_CONTENT_LENGTH' || code === 'HPE_UNEXPECTED_CONTENT_LENGTH' ? 'content-length header must be an integer' : 'Bad Request';
-  return { status: 400, title: 'Bad Request', detail: `The server could not comply with the request since it is either malformed or otherwise incorrect.\n\n ${msg}  ` };
+  const msg =
+    code === 'HPE_INVALID_CONTENT_LENGTH' || code === 'HPE_UNEXPECTED_CONTENT_LENGTH'
+      ? 'content-length header must be an integer'
+      : 'Bad Request';
+  return {
+    status: 400,
+    title: 'Bad Request',
+    detail: `The server could not comply with the request since it is either malformed or otherwise incorrect.\n\n ${msg}  `,
+  };
 }

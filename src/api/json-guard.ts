@@ -30,7 +30,10 @@ export class JsonShapeGuard {
   private inString = false;
   private escaped = false;
 
-  constructor(private readonly maxDepth: number, private readonly maxElements: number) {}
+  constructor(
+    private readonly maxDepth: number,
+    private readonly maxElements: number,
+  ) {}
 
   /** The first violation in this chunk, or null. */
   feed(chunk: Uint8Array): ShapeError | null {
@@ -99,6 +102,9 @@ function checkString(s: string): void {
       i++;
       continue;
     }
-    throw new PlacementError(400, `Malformed JSON: 'utf-8' codec can't encode character '\\u${c.toString(16)}' in position ${i}: surrogates not allowed`);
+    throw new PlacementError(
+      400,
+      `Malformed JSON: 'utf-8' codec can't encode character '\\u${c.toString(16)}' in position ${i}: surrogates not allowed`,
+    );
   }
 }

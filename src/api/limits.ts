@@ -64,22 +64,54 @@ export const LIMIT_FLAGS: readonly LimitFlag[] = [
   { flag: 'max-json-elements', key: 'maxJsonElements', min: 1, help: 'most JSON values in a body (413 beyond)' },
   { flag: 'max-url-bytes', key: 'maxUrlBytes', min: 64, help: 'longest request path and query (414 beyond)' },
   { flag: 'max-header-bytes', key: 'maxHeaderBytes', min: 1024, help: 'largest request line and headers (431 beyond)' },
-  { flag: 'request-timeout-ms', key: 'requestTimeoutMs', min: 1, help: 'time for a whole request (headers and body) to arrive' },
+  {
+    flag: 'request-timeout-ms',
+    key: 'requestTimeoutMs',
+    min: 1,
+    help: 'time for a whole request (headers and body) to arrive',
+  },
   { flag: 'headers-timeout-ms', key: 'headersTimeoutMs', min: 1, help: "time for a request's headers to arrive" },
-  { flag: 'keep-alive-timeout-ms', key: 'keepAliveTimeoutMs', min: 1, help: 'idle time after which a keep-alive connection is closed' },
-  { flag: 'max-connections', key: 'maxConnections', min: 1, help: 'open connections at most (the oldest idle one is closed first)' },
-  { flag: 'max-allocation-candidates', key: 'maxAllocationCandidates', min: 0, help: "candidates generated per request at most (Placement's max_allocation_candidates; 0 = none)" },
-  { flag: 'candidate-time-budget-ms', key: 'candidateTimeBudgetMs', min: 0, help: 'time one candidate generation may take before it answers what it found (0 = none)' },
-  { flag: 'candidate-memory-budget-bytes', key: 'candidateMemoryBudgetBytes', min: 0, help: 'estimated memory one candidate generation may take before it answers what it found (0 = none)' },
+  {
+    flag: 'keep-alive-timeout-ms',
+    key: 'keepAliveTimeoutMs',
+    min: 1,
+    help: 'idle time after which a keep-alive connection is closed',
+  },
+  {
+    flag: 'max-connections',
+    key: 'maxConnections',
+    min: 1,
+    help: 'open connections at most (the oldest idle one is closed first)',
+  },
+  {
+    flag: 'max-allocation-candidates',
+    key: 'maxAllocationCandidates',
+    min: 0,
+    help: "candidates generated per request at most (Placement's max_allocation_candidates; 0 = none)",
+  },
+  {
+    flag: 'candidate-time-budget-ms',
+    key: 'candidateTimeBudgetMs',
+    min: 0,
+    help: 'time one candidate generation may take before it answers what it found (0 = none)',
+  },
+  {
+    flag: 'candidate-memory-budget-bytes',
+    key: 'candidateMemoryBudgetBytes',
+    min: 0,
+    help: 'estimated memory one candidate generation may take before it answers what it found (0 = none)',
+  },
 ];
 
 export const STRATEGY_FLAG = 'allocation-candidates-generation-strategy';
 
 /** An integer flag value, checked: a bad value stops the server at start, never later. */
 export function parseLimitValue(flag: LimitFlag, text: string): number {
-  if (!/^\d+$/.test(text.trim())) throw new Error(`--${flag.flag} must be a whole number, got ${JSON.stringify(text.slice(0, 40))}`);
+  if (!/^\d+$/.test(text.trim()))
+    throw new Error(`--${flag.flag} must be a whole number, got ${JSON.stringify(text.slice(0, 40))}`);
   const v = Number(text.trim());
-  if (!Number.isSafeInteger(v) || v < flag.min) throw new Error(`--${flag.flag} must be at least ${flag.min}, got ${text.slice(0, 40)}`);
+  if (!Number.isSafeInteger(v) || v < flag.min)
+    throw new Error(`--${flag.flag} must be at least ${flag.min}, got ${text.slice(0, 40)}`);
   return v;
 }
 

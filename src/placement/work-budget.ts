@@ -1,8 +1,9 @@
 // A time and memory budget for one candidate generation. Memory is estimated from the table's
 // sizes (what the candidates and their answer will take), not measured: the heap is shared with
 // every other request, and a per-request figure is what the bound is about.
-import type { CandidateTable } from './candidate-table.js';
+
 import type { WorkBudget } from './candidate-request.js';
+import type { CandidateTable } from './candidate-table.js';
 
 /** Bytes per option (parts, providers, flags) and per candidate per group (its option index and its share of the JSON answer). */
 const OPTION_BYTES = 200;

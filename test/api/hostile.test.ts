@@ -41,24 +41,44 @@ const detailOf = (text: string) => JSON.parse(text.slice(text.indexOf('\r\n\r\n'
 
 async function provider(name: string, parent?: string): Promise<string> {
   const uuid = randomUUID();
-  await c.ok('POST', '/resource_providers', { body: { name, uuid, ...(parent ? { parent_provider_uuid: parent } : {}) } });
+  await c.ok('POST', '/resource_providers', {
+    body: { name, uuid, ...(parent ? { parent_provider_uuid: parent } : {}) },
+  });
   return uuid;
 }
 
-async function inventory(uuid: string, inventories: Record<string, { total: number; max_unit?: number }>): Promise<void> {
+async function inventory(
+  uuid: string,
+  inventories: Record<string, { total: number; max_unit?: number }>,
+): Promise<void> {
   const { generation } = await c.ok('GET', `/resource_providers/${uuid}`);
-  await c.ok('PUT', `/resource_providers/${uuid}/inventories`, { body: { resource_provider_generation: generation, inventories } });
+  await c.ok('PUT', `/resource_providers/${uuid}/inventories`, {
+    body: { resource_provider_generation: generation, inventories },
+  });
 }
 
 test('a 60 MB body announced by content-length is refused with 413 before it is read', async () => {
-  const r = await exchange(port, head('PUT', `/resource_providers/${randomUUID()}/traits`, { 'content-type': 'application/json', 'content-length': 60 * MB }));
+  const r = await exchange(
+    port,
+    head('PUT', `/resource_providers/${randomUUID()}/traits`, {
+      'content-type': 'application/json',
+      'content-length': 60 * MB,
+    }),
+  );
   assert.equal(r.status, 413);
   assert.match(detailOf(r.text), /too large/);
   assert.ok(peakMb() < 300, `peak RSS ${peakMb()} MB`);
 });
 
 test('a 60 MB chunked body of [1,1,...] is refused with 413 while it is read, the process stays small', async () => {
-  const r = await exchange(port, head('PUT', `/resource_providers/${randomUUID()}/traits`, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' }), chunked(manyOnes(60 * MB)));
+  const r = await exchange(
+    port,
+    head('PUT', `/resource_providers/${randomUUID()}/traits`, {
+      'content-type': 'application/json',
+      'transfer-encoding': 'chunked',
+    }),
+    chunked(manyOnes(60 * MB)),
+  );
   assert.equal(r.status, 413);
   assert.ok(peakMb() < 300, `peak RSS ${peakMb()} MB`);
   assert.equal((await c.request('GET', '/')).status, 200);
@@ -85,7 +105,9 @@ test('a million empty objects are refused (413, too many JSON values) without gr
 });
 
 test('arrays nested 10^6 deep are a 400 "Malformed JSON", not a 500', async () => {
-  const r = await c.request('POST', '/resource_providers', { body: `${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}` });
+  const r = await c.request('POST', '/resource_providers', {
+    body: `${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}`,
+  });
   assert.equal(r.status, 400);
   assert.equal(r.json.errors[0].title, 'Bad Request');
   assert.match(r.json.errors[0].detail, /Malformed JSON: nested deeper than 64 levels/);
@@ -95,7 +117,10 @@ test('a lone surrogate in a name is a 400 "Malformed JSON", and nothing is store
   const before = await dumpStore(c, [], []);
   const r = await c.request('POST', '/resource_providers', { body: '{"name": "x\\ud800y"}' });
   assert.equal(r.status, 400);
-  assert.match(r.json.errors[0].detail, /Malformed JSON: 'utf-8' codec can't encode character '\\ud800' in position 1: surrogates not allowed/);
+  assert.match(
+    r.json.errors[0].detail,
+    /Malformed JSON: 'utf-8' codec can't encode character '\\ud800' in position 1: surrogates not allowed/,
+  );
   assert.deepEqual(await dumpStore(c, [], []), before);
   // A proper pair is a character like any other.
   const ok = await c.request('POST', '/resource_providers', { body: '{"name": "pair-\\ud83d\\ude00"}' });
@@ -105,7 +130,8 @@ test('a lone surrogate in a name is a 400 "Malformed JSON", and nothing is store
 
 test('8 granular groups on 8 PFs with group_policy=none are cut at the candidate cap, the process stays bounded', async () => {
   const root = await provider('explosion-root');
-  for (let i = 0; i < 8; i++) await inventory(await provider(`explosion-pf${i}`, root), { SRIOV_NET_VF: { total: 8, max_unit: 8 } });
+  for (let i = 0; i < 8; i++)
+    await inventory(await provider(`explosion-pf${i}`, root), { SRIOV_NET_VF: { total: 8, max_unit: 8 } });
   const groups = Array.from({ length: 8 }, (_, i) => `resources${i + 1}=SRIOV_NET_VF:1`).join('&');
   const r = await c.request('GET', `/allocation_candidates?group_policy=none&${groups}`);
   assert.equal(r.status, 200);
@@ -115,8 +141,14 @@ test('8 granular groups on 8 PFs with group_policy=none are cut at the candidate
 });
 
 test('16 anonymous 60 MB uploads are refused with 401 before their bodies are read', async () => {
-  const answers = await Promise.all(Array.from({ length: 16 }, () =>
-    exchange(port, head('POST', '/resource_providers', { 'content-type': 'application/json', 'content-length': 60 * MB }, null))));
+  const answers = await Promise.all(
+    Array.from({ length: 16 }, () =>
+      exchange(
+        port,
+        head('POST', '/resource_providers', { 'content-type': 'application/json', 'content-length': 60 * MB }, null),
+      ),
+    ),
+  );
   for (const a of answers) assert.equal(a.status, 401);
   assert.ok(peakMb() < 1024, `peak RSS ${peakMb()} MB`);
 });
@@ -132,12 +164,15 @@ test('1 100 idle sockets do not lock clients out: the oldest idle ones are close
   }
 });
 
-test('traits of provider summaries come in the store\'s id order: standard first, custom by creation', async () => {
+test("traits of provider summaries come in the store's id order: standard first, custom by creation", async () => {
   const p = await provider('traits-order');
   await inventory(p, { VCPU: { total: 4 } });
-  for (const t of ['CUSTOM_ZZ_FIRST', 'CUSTOM_AA_SECOND']) assert.equal((await c.request('PUT', `/traits/${t}`)).status, 201);
+  for (const t of ['CUSTOM_ZZ_FIRST', 'CUSTOM_AA_SECOND'])
+    assert.equal((await c.request('PUT', `/traits/${t}`)).status, 201);
   const { generation: g } = await c.ok('GET', `/resource_providers/${p}`);
-  await c.ok('PUT', `/resource_providers/${p}/traits`, { body: { resource_provider_generation: g, traits: ['CUSTOM_AA_SECOND', 'HW_CPU_X86_AVX', 'CUSTOM_ZZ_FIRST'] } });
+  await c.ok('PUT', `/resource_providers/${p}/traits`, {
+    body: { resource_provider_generation: g, traits: ['CUSTOM_AA_SECOND', 'HW_CPU_X86_AVX', 'CUSTOM_ZZ_FIRST'] },
+  });
   const r = await c.ok('GET', `/allocation_candidates?resources=VCPU:1&in_tree=${p}`);
   assert.deepEqual(r.provider_summaries[p].traits, ['HW_CPU_X86_AVX', 'CUSTOM_ZZ_FIRST', 'CUSTOM_AA_SECOND']);
 });
@@ -147,9 +182,13 @@ test('limit=N spreads the candidates over N trees before a second one of any tre
   assert.equal((await c.request('PUT', `/resource_classes/${rc}`)).status, 201);
   for (let h = 0; h < 12; h++) {
     const root = await provider(`spread-${rc}-${h}`);
-    for (let k = 0; k < 2; k++) await inventory(await provider(`spread-${rc}-${h}-pf${k}`, root), { [rc]: { total: 4 } });
+    for (let k = 0; k < 2; k++)
+      await inventory(await provider(`spread-${rc}-${h}-pf${k}`, root), { [rc]: { total: 4 } });
   }
-  const trees = (r: any) => new Set(r.allocation_requests.map((a: any) => r.provider_summaries[Object.keys(a.allocations)[0]!].root_provider_uuid)).size;
+  const trees = (r: any) =>
+    new Set(
+      r.allocation_requests.map((a: any) => r.provider_summaries[Object.keys(a.allocations)[0]!].root_provider_uuid),
+    ).size;
   assert.equal((await c.ok('GET', `/allocation_candidates?resources=${rc}:1`)).allocation_requests.length, 24);
   const limited = await c.ok('GET', `/allocation_candidates?resources=${rc}:1&limit=12`);
   assert.equal(limited.allocation_requests.length, 12);
@@ -187,14 +226,23 @@ test('every acknowledged write survives a SIGKILL of the server in the middle of
 });
 
 test('slow clients are cut off: headers one byte at a time get 408 within the headers timeout', async () => {
-  const slow = await startVfnet({ serverJs: paths.serverJs, db: join(dir, 'slow.db'), args: ['--headers-timeout-ms', '1000', '--request-timeout-ms', '2000'] });
+  const slow = await startVfnet({
+    serverJs: paths.serverJs,
+    db: join(dir, 'slow.db'),
+    args: ['--headers-timeout-ms', '1000', '--request-timeout-ms', '2000'],
+  });
   try {
     const p = Number(new URL(slow.url).port);
     const r = await trickle(p, head('GET', '/resource_providers'), 200, 20_000);
     assert.ok(r.closed, 'the connection was closed');
     assert.equal(r.status, 408);
     // A body trickled after complete headers is cut off by the request timeout.
-    const body = await exchange(p, head('POST', '/resource_providers', { 'content-type': 'application/json', 'content-length': 100 }), [], { timeoutMs: 20_000 });
+    const body = await exchange(
+      p,
+      head('POST', '/resource_providers', { 'content-type': 'application/json', 'content-length': 100 }),
+      [],
+      { timeoutMs: 20_000 },
+    );
     assert.ok(body.closed);
     assert.equal(body.status, 408);
   } finally {
@@ -203,9 +251,16 @@ test('slow clients are cut off: headers one byte at a time get 408 within the he
 });
 
 test('limit flags are checked when the server starts: a bad value stops it', async () => {
-  const started = startVfnet({ serverJs: paths.serverJs, db: join(dir, 'bad.db'), args: ['--max-allocation-candidates', 'lots'] });
-  await assert.rejects(started.then(async (s) => {
-    await s.stop();
-    return s;
-  }), /must be a whole number/);
+  const started = startVfnet({
+    serverJs: paths.serverJs,
+    db: join(dir, 'bad.db'),
+    args: ['--max-allocation-candidates', 'lots'],
+  });
+  await assert.rejects(
+    started.then(async (s) => {
+      await s.stop();
+      return s;
+    }),
+    /must be a whole number/,
+  );
 });

@@ -1,7 +1,8 @@
 // HTTP spoken by hand over a socket, for what fetch cannot do: announce a body and not send it,
 // send headers one byte at a time, hold idle connections open. Every wait is bounded.
-import { connect, type Socket } from 'node:net';
+
 import { readFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 
 export interface RawAnswer {
   /** 0 when the server closed the connection without an answer */
@@ -29,19 +30,37 @@ export function open(port: number): Promise<Socket> {
  * while the server has not answered; resolves with what the server sent once it answered and
  * `settleMs` passed, or it closed, or `timeoutMs` passed.
  */
-export async function exchange(port: number, head: string, chunks: Iterable<Buffer> = [], opts: { timeoutMs?: number; settleMs?: number } = {}): Promise<RawAnswer> {
+export async function exchange(
+  port: number,
+  head: string,
+  chunks: Iterable<Buffer> = [],
+  opts: { timeoutMs?: number; settleMs?: number } = {},
+): Promise<RawAnswer> {
   const s = await open(port);
   let text = '';
   let closed = false;
-  s.on('data', (d) => { text += d.toString('latin1'); });
-  s.on('error', () => { closed = true; });
-  s.on('close', () => { closed = true; });
+  s.on('data', (d) => {
+    text += d.toString('latin1');
+  });
+  s.on('error', () => {
+    closed = true;
+  });
+  s.on('close', () => {
+    closed = true;
+  });
   s.write(head);
   const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
   for (const c of chunks) {
     if (text || closed || Date.now() > deadline) break;
     const ok = s.write(c);
-    if (!ok) await new Promise<void>((r) => { const t = setTimeout(r, 200); s.once('drain', () => { clearTimeout(t); r(); }); });
+    if (!ok)
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, 200);
+        s.once('drain', () => {
+          clearTimeout(t);
+          r();
+        });
+      });
   }
   while (!closed && !text && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   const settle = Date.now() + (opts.settleMs ?? 200);
@@ -55,9 +74,15 @@ export async function trickle(port: number, head: string, everyMs: number, timeo
   const s = await open(port);
   let text = '';
   let closed = false;
-  s.on('data', (d) => { text += d.toString('latin1'); });
-  s.on('error', () => { closed = true; });
-  s.on('close', () => { closed = true; });
+  s.on('data', (d) => {
+    text += d.toString('latin1');
+  });
+  s.on('error', () => {
+    closed = true;
+  });
+  s.on('close', () => {
+    closed = true;
+  });
   const deadline = Date.now() + timeoutMs;
   let i = 0;
   while (!closed && !text && Date.now() < deadline) {
@@ -78,10 +103,21 @@ export function memoryOf(pid: number): { rss: number; peak: number } {
 }
 
 /** The head of a request with the noauth admin token (or none) at microversion 1.39. */
-export function head(method: string, path: string, headers: Record<string, string | number> = {}, token: string | null = 'admin'): string {
-  const h: Record<string, string | number> = { host: '127.0.0.1', 'openstack-api-version': 'placement 1.39', ...headers };
+export function head(
+  method: string,
+  path: string,
+  headers: Record<string, string | number> = {},
+  token: string | null = 'admin',
+): string {
+  const h: Record<string, string | number> = {
+    host: '127.0.0.1',
+    'openstack-api-version': 'placement 1.39',
+    ...headers,
+  };
   if (token) h['x-auth-token'] = token;
-  return `${method} ${path} HTTP/1.1\r\n${Object.entries(h).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n`;
+  return `${method} ${path} HTTP/1.1\r\n${Object.entries(h)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join('\r\n')}\r\n\r\n`;
 }
 
 /** `n` bytes of `[1,1,1,...` in chunks of 64 KiB, generated as they are sent. */

@@ -4,18 +4,38 @@
 // either way; a spent budget truncates the answer like the cap.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { allocationsOf, findCandidates, type CandidateRequest, type RequestGroup } from '../../../src/placement/candidates.js';
+import {
+  allocationsOf,
+  type CandidateRequest,
+  findCandidates,
+  type RequestGroup,
+} from '../../../src/placement/candidates.js';
 import { timeAndMemoryBudget } from '../../../src/placement/work-budget.js';
 import { snapshotOf, sriovHost } from './fixtures.js';
 
 function group(suffix: string, resources: Record<string, number>): RequestGroup {
-  return { suffix, resources: new Map(Object.entries(resources)), required: [], forbidden: [], memberOf: [], forbiddenAggregates: [], inTree: null };
+  return {
+    suffix,
+    resources: new Map(Object.entries(resources)),
+    required: [],
+    forbidden: [],
+    memberOf: [],
+    forbiddenAggregates: [],
+    inTree: null,
+  };
 }
 
 function request(extra: Partial<CandidateRequest>): CandidateRequest {
   return {
-    groups: [group('', { SRIOV_NET_VF: 1 })], groupPolicy: null, limit: null, rootRequired: [], rootForbidden: [],
-    sameSubtrees: [], nestedAware: true, canSplit: new Set(), ...extra,
+    groups: [group('', { SRIOV_NET_VF: 1 })],
+    groupPolicy: null,
+    limit: null,
+    rootRequired: [],
+    rootForbidden: [],
+    sameSubtrees: [],
+    nestedAware: true,
+    canSplit: new Set(),
+    ...extra,
   };
 }
 
@@ -25,7 +45,14 @@ function hosts(r: ReturnType<typeof findCandidates>): string[] {
 }
 
 // Four hosts of two PFs: two candidates per host.
-const snap = snapshotOf(['h0', 'h1', 'h2', 'h3'].flatMap((h) => sriovHost(h, [{ name: `${h}_pf0`, vfs: 8 }, { name: `${h}_pf1`, vfs: 8 }])));
+const snap = snapshotOf(
+  ['h0', 'h1', 'h2', 'h3'].flatMap((h) =>
+    sriovHost(h, [
+      { name: `${h}_pf0`, vfs: 8 },
+      { name: `${h}_pf1`, vfs: 8 },
+    ]),
+  ),
+);
 
 describe('candidate generation order', () => {
   it('breadth-first: limit=4 gives one candidate of each of the 4 hosts', () => {
@@ -35,11 +62,23 @@ describe('candidate generation order', () => {
   });
 
   it('breadth-first: limit=6 gives every host once, then a second round', () => {
-    assert.deepEqual(hosts(findCandidates(snap, request({ limit: 6, strategy: 'breadth-first' }))), ['h0', 'h1', 'h2', 'h3', 'h0', 'h1']);
+    assert.deepEqual(hosts(findCandidates(snap, request({ limit: 6, strategy: 'breadth-first' }))), [
+      'h0',
+      'h1',
+      'h2',
+      'h3',
+      'h0',
+      'h1',
+    ]);
   });
 
   it('depth-first: limit=4 gives two hosts, two candidates each', () => {
-    assert.deepEqual(hosts(findCandidates(snap, request({ limit: 4, strategy: 'depth-first' }))), ['h0', 'h0', 'h1', 'h1']);
+    assert.deepEqual(hosts(findCandidates(snap, request({ limit: 4, strategy: 'depth-first' }))), [
+      'h0',
+      'h0',
+      'h1',
+      'h1',
+    ]);
   });
 
   it('a complete answer is listed tree by tree whatever the strategy', () => {
@@ -65,9 +104,17 @@ describe('candidate generation order', () => {
   });
 
   it('a wide symmetric tree (8 groups on 8 PFs, group_policy=none) stops at the cap', () => {
-    const wide = snapshotOf(sriovHost('wide', Array.from({ length: 8 }, (_, i) => ({ name: `pf${i}`, vfs: 8 }))));
+    const wide = snapshotOf(
+      sriovHost(
+        'wide',
+        Array.from({ length: 8 }, (_, i) => ({ name: `pf${i}`, vfs: 8 })),
+      ),
+    );
     const groups = Array.from({ length: 8 }, (_, i) => group(String(i + 1), { SRIOV_NET_VF: 1 }));
-    const r = findCandidates(wide, request({ groups, groupPolicy: 'none', maxCandidates: 5000, strategy: 'breadth-first' }));
+    const r = findCandidates(
+      wide,
+      request({ groups, groupPolicy: 'none', maxCandidates: 5000, strategy: 'breadth-first' }),
+    );
     assert.equal(r.candidates.count, 5000);
     assert.equal(r.truncated, 'cap');
   });
