@@ -9,10 +9,14 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import { PlacementError } from '../placement/errors.js';
 import type { PlacementStore } from '../store/port.js';
 import { type AccessOptions, accessControl, defaultAccess } from './access.js';
+import { boundedBodyParser, RejectedBody } from './body-reader.js';
 import type { ByteChunks } from './byte-writer.js';
 import { ChunkPool } from './byte-writer.js';
+import { clientErrorAnswer, guardConnections, httpServerOptions } from './connection-guard.js';
 import { type Ctx, httpDate, parseJson, RawJson } from './context.js';
+import { mayHoldSurrogateEscape, rejectLoneSurrogates } from './json-guard.js';
 import { SchemaValidator } from './json-schema.js';
+import { DEFAULT_LIMITS, type RequestLimits } from './limits.js';
 import { atLeast, type Microversion, MV, parseVersionHeader, type Version, versionString } from './microversion.js';
 import { type Method, ROUTES, type Route } from './route-table.js';
 import { SnapshotBytesCache } from './snapshot-bytes.js';
@@ -25,12 +29,12 @@ export interface PlacementAppOptions {
   corsAllowedOrigin?: string | null;
   /** Extra headers CORS allows (Placement's test configuration allows openstack-api-version). */
   corsAllowedHeaders?: string[];
-  /** Upper bound on generated allocation candidates (Placement's max_allocation_candidates); null = none. */
-  maxAllocationCandidates?: number | null;
   /** Authentication, policy and Host names; default: noauth2 on the secure defaults, any Host. */
   access?: AccessOptions;
   /** Serve HTTPS with this certificate chain and key (PEM). */
   tls?: { cert: Buffer; key: Buffer } | null;
+  /** Bounds on each request's work and on connections (limits.ts); DEFAULT_LIMITS for what is not given. */
+  limits?: Partial<RequestLimits>;
 }
 
 /** The methods of one path, in the route table's order (the order of a 405's `allow`). */
@@ -87,35 +91,36 @@ export function createPlacementApp(opts: PlacementAppOptions): FastifyInstance {
   const chunkPool = new ChunkPool();
   const snapshotBytes = new SnapshotBytesCache();
   const store = opts.store;
-  const maxAllocationCandidates = opts.maxAllocationCandidates ?? null;
   const access = accessControl(opts.access ?? defaultAccess());
+  const limits: RequestLimits = { ...DEFAULT_LIMITS, ...opts.limits };
   const fastifyOpts: Record<string, unknown> = {
     genReqId: () => `req-${randomUUID()}`,
     requestIdHeader: false,
     routerOptions: { maxParamLength: 10000 },
-    bodyLimit: 64 * 1024 * 1024,
+    bodyLimit: limits.maxBodyBytes,
+    // Fastify sets these two on the server itself, over http's.
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    http: httpServerOptions(limits),
     exposeHeadRoutes: false,
     return503OnClosing: false,
     // Node's parser rejects a non-integer content-length before fastify sees the request.
     clientErrorHandler: (err: Error & { code?: string }, socket: import('node:net').Socket) => {
       if (!socket.writable) return;
-      const msg =
-        err.code === 'HPE_INVALID_CONTENT_LENGTH' || err.code === 'HPE_UNEXPECTED_CONTENT_LENGTH'
-          ? 'content-length header must be an integer'
-          : 'Bad Request';
+      const e = clientErrorAnswer(err.code);
       const body = JSON.stringify({
         errors: [
           {
-            status: 400,
-            title: 'Bad Request',
-            detail: `The server could not comply with the request since it is either malformed or otherwise incorrect.\n\n ${msg}  `,
+            status: e.status,
+            title: e.title,
+            detail: e.detail,
             code: 'placement.undefined_code',
             request_id: `req-${randomUUID()}`,
           },
         ],
       });
       socket.end(
-        `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        `HTTP/1.1 ${e.status} ${e.title}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
       );
     },
   };
@@ -124,15 +129,22 @@ export function createPlacementApp(opts: PlacementAppOptions): FastifyInstance {
   const app = Fastify(fastifyOpts);
 
   app.removeAllContentTypeParsers();
-  // Bodies are decoded strictly: Placement answers invalid UTF-8 with 400 "Malformed JSON"
-  // rather than storing replacement characters.
-  const utf8 = new TextDecoder('utf-8', { fatal: true });
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, payload, done) => {
-    try {
-      done(null, utf8.decode(payload as Buffer));
-    } catch (e) {
-      done(null, new InvalidUtf8((e as Error).message));
+  // Bodies are read within the limits, after the onRequest hooks, and decoded strictly (body-reader.ts).
+  app.addContentTypeParser('*', boundedBodyParser(limits));
+  guardConnections(app.server, limits);
+  // Checked before a body is read: a long target (414).
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.url.length > limits.maxUrlBytes) {
+      return sendError(
+        req,
+        reply,
+        new PlacementError(414, `Limit: ${limits.maxUrlBytes} bytes.`),
+        { 'x-openstack-request-id': req.id },
+        null,
+      );
     }
+    // Who may send a body at all is access.ts's onRequest hook (installed below): it answers 401
+    // before any body is read.
   });
 
   const send = (
@@ -256,6 +268,7 @@ export function createPlacementApp(opts: PlacementAppOptions): FastifyInstance {
       }
       const query = parseQuery(req.url);
       access.enforce(req, spec, query);
+      if (req.body instanceof RejectedBody && req.body.status === 413) throw new PlacementError(413, req.body.detail);
       const rawBody = typeof req.body === 'string' ? req.body : undefined;
       const ctx: Ctx = {
         version,
@@ -268,10 +281,12 @@ export function createPlacementApp(opts: PlacementAppOptions): FastifyInstance {
         schemas,
         chunkPool,
         snapshotBytes,
-        maxAllocationCandidates,
+        limits,
         json: () => {
-          if (req.body instanceof InvalidUtf8) throw new PlacementError(400, `Malformed JSON: ${req.body.reason}`);
-          return parseJson(rawBody);
+          if (req.body instanceof RejectedBody) throw new PlacementError(req.body.status, req.body.detail);
+          const value = parseJson(rawBody);
+          if (rawBody !== undefined && mayHoldSurrogateEscape(rawBody)) rejectLoneSurrogates(value);
+          return value;
         },
       };
       const out = await spec.handler(ctx);
@@ -303,9 +318,4 @@ export function createPlacementApp(opts: PlacementAppOptions): FastifyInstance {
     return sendError(req, reply, new PlacementError(status, err.message), { 'x-openstack-request-id': req.id }, null);
   });
   return app;
-}
-
-/** A request body that is not UTF-8; parseJson turns it into Placement's "Malformed JSON". */
-export class InvalidUtf8 {
-  constructor(readonly reason: string) {}
 }

@@ -18,7 +18,8 @@ function summaryJson(p: SnapshotProvider, classes: (rc: string) => boolean, trai
       resources.push(`${JSON.stringify(rc)}:{"capacity":${capacity(inv)},"used":${p.usages.get(rc) ?? 0}}`);
   }
   let text = `{"resources":{${resources.join(',')}}`;
-  if (traits) text += `,"traits":${JSON.stringify([...p.traits].sort())}`;
+  // In the store's trait id order, as Placement's database returns them: standard traits, then custom ones by creation.
+  if (traits) text += `,"traits":${JSON.stringify([...p.traits])}`;
   if (tree)
     text += `,"parent_provider_uuid":${JSON.stringify(p.parent?.uuid ?? null)},"root_provider_uuid":${JSON.stringify(p.root.uuid)}`;
   return `${text}}`;

@@ -4,6 +4,7 @@ import { PlacementError } from '../placement/errors.js';
 import type { PlacementStore } from '../store/port.js';
 import type { ByteChunks, ChunkPool } from './byte-writer.js';
 import type { SchemaValidator } from './json-schema.js';
+import type { RequestLimits } from './limits.js';
 import type { Microversion, Version } from './microversion.js';
 import type { SnapshotBytesCache } from './snapshot-bytes.js';
 
@@ -23,8 +24,8 @@ export interface Ctx {
   chunkPool: ChunkPool;
   /** The app's cache of each snapshot's JSON pieces for allocation-candidate answers. */
   snapshotBytes: SnapshotBytesCache;
-  /** The cap on generated allocation candidates (Placement's max_allocation_candidates); null = none. */
-  maxAllocationCandidates: number | null;
+  /** The bounds on this request's work (limits.ts): candidate cap, budget, generation strategy. */
+  limits: RequestLimits;
   /** Parses the body as JSON (400 "Malformed JSON" otherwise). */
   json(): unknown;
 }

@@ -13,7 +13,7 @@ export interface InProcessPlacement {
 }
 
 export function inProcessPlacement(store: PlacementStore): InProcessPlacement {
-  const app = createPlacementApp({ store, logger: false, corsAllowedOrigin: null, maxAllocationCandidates: null });
+  const app = createPlacementApp({ store, logger: false, corsAllowedOrigin: null });
   const answer = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
     const url = new URL(input instanceof Request ? input.url : String(input));
     const headers: Record<string, string> = {};

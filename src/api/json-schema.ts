@@ -20,31 +20,63 @@ export function isUuidLike(v: string): boolean {
   return /^[0-9a-f]{32}$/.test(s) && /^[0-9a-fA-F-]+$/.test(v.replace(/^\{|\}$/g, '').replace(/^urn:uuid:/, ''));
 }
 
-/** Python's repr() of a JSON value. */
+/** The longest excerpt of an input an error message echoes (Python's repr, cut with "..."). */
+const REPR_MAX = 512;
+
+/**
+ * Python's repr() of a JSON value, cut after `max` characters: an error never echoes more than
+ * an excerpt of the input, and the walk ends there too, so a value nested 10^6 deep costs no
+ * more than a flat one (each level writes a bracket, so the depth reached is at most `max`).
+ */
 export function pyRepr(v: unknown): string {
-  if (v === null || v === undefined) return 'None';
-  if (v === true) return 'True';
-  if (v === false) return 'False';
-  if (typeof v === 'number') return String(v);
-  if (typeof v === 'string') {
+  // One argument only: callers pass it to Array.map, whose index must not become the bound.
+  const max = REPR_MAX;
+  const out = { text: '', max };
+  writeRepr(v, out);
+  return out.text.length > max ? `${out.text.slice(0, max)}...` : out.text;
+}
+
+function writeRepr(v: unknown, out: { text: string; max: number }): void {
+  if (out.text.length > out.max) return;
+  if (v === null || v === undefined) out.text += 'None';
+  else if (v === true) out.text += 'True';
+  else if (v === false) out.text += 'False';
+  else if (typeof v === 'number') out.text += String(v);
+  else if (typeof v === 'string') {
     const quote = v.includes("'") && !v.includes('"') ? '"' : "'";
-    let out = '';
+    out.text += quote;
     for (const ch of v) {
-      if (ch === '\\') out += '\\\\';
-      else if (ch === quote) out += `\\${quote}`;
-      else if (ch === '\n') out += '\\n';
-      else if (ch === '\r') out += '\\r';
-      else if (ch === '\t') out += '\\t';
+      if (out.text.length > out.max) return;
+      if (ch === '\\') out.text += '\\\\';
+      else if (ch === quote) out.text += `\\${quote}`;
+      else if (ch === '\n') out.text += '\\n';
+      else if (ch === '\r') out.text += '\\r';
+      else if (ch === '\t') out.text += '\\t';
       else if (ch.charCodeAt(0) < 32 || ch.charCodeAt(0) === 127)
-        out += `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`;
-      else out += ch;
+        out.text += `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`;
+      else out.text += ch;
     }
-    return quote + out + quote;
+    out.text += quote;
+  } else if (Array.isArray(v)) {
+    out.text += '[';
+    for (let i = 0; i < v.length && out.text.length <= out.max; i++) {
+      if (i > 0) out.text += ', ';
+      writeRepr(v[i], out);
+    }
+    out.text += ']';
+  } else {
+    out.text += '{';
+    let first = true;
+    for (const k in v as Record<string, unknown>) {
+      if (out.text.length > out.max) break;
+      if (!first) out.text += ', ';
+      first = false;
+      writeRepr(k, out);
+      out.text += ': ';
+      writeRepr((v as Record<string, unknown>)[k], out);
+    }
+    out.text += '}';
   }
-  if (Array.isArray(v)) return `[${v.map(pyRepr).join(', ')}]`;
-  return `{${Object.entries(v as Record<string, unknown>)
-    .map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`)
-    .join(', ')}}`;
 }
 
 function pathOf(parts: string[]): string {

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import pino from 'pino';
 import { createPlacementApp } from '../api/app.js';
+import { DEFAULT_LIMITS, LIMIT_FLAGS, limitsFromFlags, type RequestLimits, STRATEGY_FLAG } from '../api/limits.js';
 import { isLoopback } from '../auth/hosts.js';
 import { STANDARD_RESOURCE_CLASSES, STANDARD_TRAITS } from '../placement/standard-names.js';
 import { openStore } from '../store/open.js';
@@ -18,7 +19,8 @@ export interface ServeOptions extends AccessConfig {
   logLevel?: string;
   /** Install SIGTERM/SIGINT handlers that close the server (default true). */
   handleSignals?: boolean;
-  maxAllocationCandidates?: number | null;
+  /** Bounds on requests and connections (api/limits.ts); defaults for what is not given. */
+  limits?: Partial<RequestLimits>;
   tlsCert?: string;
   tlsKey?: string;
 }
@@ -86,7 +88,7 @@ export async function serve(opts: ServeOptions = {}): Promise<ServeHandle> {
       store,
       logger,
       corsAllowedOrigin: opts.corsAllowedOrigin ?? null,
-      maxAllocationCandidates: opts.maxAllocationCandidates ?? null,
+      limits: opts.limits ?? {},
       access: built.access,
       tls,
     });
@@ -147,7 +149,7 @@ const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 /** The access, TLS and database options `vfnet serve` and the development entry share. */
 export function addServeOptions(cmd: Command): Command {
-  return cmd
+  cmd
     .option('--listen <host:port>', 'address to listen on', '127.0.0.1:8778')
     .option(
       '--db <path|url>',
@@ -178,8 +180,14 @@ export function addServeOptions(cmd: Command): Command {
     .option('--tls-cert <path>', 'serve HTTPS: certificate chain (PEM)')
     .option('--tls-key <path>', 'serve HTTPS: private key (PEM)')
     .option('--cors-allowed-origin <origin>', "enable CORS for this origin (Placement's [cors] allowed_origin)")
-    .option('--max-allocation-candidates <n>', 'upper bound on generated allocation candidates', int)
     .option('--log-level <level>', 'pino log level for request logs on stderr', 'info');
+  // Request and connection limits (api/limits.ts; docs/user-guide.md, "Limits"), checked at start.
+  for (const f of LIMIT_FLAGS) cmd.option(`--${f.flag} <n>`, f.help, String(DEFAULT_LIMITS[f.key]));
+  return cmd.option(
+    `--${STRATEGY_FLAG} <order>`,
+    'depth-first or breadth-first: how trees are visited when a cap or limit cuts the answer',
+    DEFAULT_LIMITS.generationStrategy,
+  );
 }
 
 /** Commander's parsed options → ServeOptions. */
@@ -189,7 +197,7 @@ export function serveOptionsFrom(o: Record<string, unknown>, env: NodeJS.Process
     db: resolveDb({ db: o.db as string, dbFile: o.dbFile as string | undefined }, env),
     corsAllowedOrigin: (o.corsAllowedOrigin as string | undefined) ?? null,
     logLevel: o.logLevel as string,
-    maxAllocationCandidates: (o.maxAllocationCandidates as number | undefined) ?? null,
+    limits: limitsFromFlags(o),
     auth: o.auth as AuthMode,
     insecureNoauth: !!o.insecureNoauth,
     policyDefaults: o.policyDefaults as 'secure' | 'legacy',

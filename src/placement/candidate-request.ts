@@ -30,6 +30,15 @@ export interface CandidateRequest {
   canSplit: ReadonlySet<string>;
   /** A hard cap on generated candidates (Placement's max_allocation_candidates); null = none. */
   maxCandidates?: number | null;
+  /** The order trees are visited in when a cap or limit cuts the answer (Placement's allocation_candidates_generation_strategy). */
+  strategy?: 'depth-first' | 'breadth-first';
+  /** Time and memory the generation may take; once spent, the answer holds what was found. */
+  budget?: WorkBudget | null;
+}
+
+/** A bound on one generation's work, looked at every few thousand steps of the search. */
+export interface WorkBudget {
+  spent(table: CandidateTable): boolean;
 }
 
 export interface CandidateResult {
@@ -38,4 +47,6 @@ export interface CandidateResult {
   suffixes: string[];
   /** Providers to summarise, in snapshot order. */
   summaries: SnapshotProvider[];
+  /** Why the generation stopped short of every candidate: the cap (max_allocation_candidates) or the budget; null otherwise (a limit is not a truncation). */
+  truncated: 'cap' | 'budget' | null;
 }

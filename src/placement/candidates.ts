@@ -17,10 +17,10 @@
 import { candidateAnchors, poolOf, rootTraitsOk, sharingServers } from './anchors.js';
 import { sortBySplitRank } from './can-split.js';
 import type { CandidateRequest, CandidateResult } from './candidate-request.js';
-import { CandidateTable, Consolidation } from './candidate-table.js';
+import { CandidateTable, Consolidation, IntList } from './candidate-table.js';
 import { planGroups } from './group-plan.js';
 import { OptionBuilder } from './option-builder.js';
-import { ProductSearch } from './product-search.js';
+import { type Cursor, ProductSearch } from './product-search.js';
 import type { ProviderSnapshot, SnapshotProvider } from './snapshot.js';
 import { summarise } from './summaries.js';
 
@@ -48,7 +48,7 @@ export function mappingsOf(result: CandidateResult, c: number): Map<string, Snap
 export function findCandidates(snap: ProviderSnapshot, req: CandidateRequest): CandidateResult {
   const suffixes = req.groups.map((g) => g.suffix);
   const table = new CandidateTable(Math.max(req.groups.length, 1));
-  const empty: CandidateResult = { candidates: table, suffixes, summaries: [] };
+  const empty: CandidateResult = { candidates: table, suffixes, summaries: [], truncated: null };
   if (req.groups.length === 0) return empty;
   const plans = planGroups(snap, req);
   if (plans === null) return empty;
@@ -58,16 +58,33 @@ export function findCandidates(snap: ProviderSnapshot, req: CandidateRequest): C
   const ranked = req.canSplit.size > 0;
   const limit = ranked ? null : req.limit;
   const cap = minDefined(limit, req.maxCandidates ?? null);
-  const search = new ProductSearch(req, plans, table, isolate, cap, ranked);
+  const budget = req.budget ?? null;
+  const search = new ProductSearch(
+    req,
+    plans,
+    table,
+    isolate,
+    cap,
+    ranked,
+    budget ? () => budget.spent(table) : undefined,
+  );
   const builder = new OptionBuilder(snap, table);
   const servers = sharingServers(snap);
   // Each group's options for the current anchor: the option indices [from[i], to[i]).
   const from = new Array<number>(plans.length).fill(0);
   const to = new Array<number>(plans.length).fill(0);
+  // Without a cap both orders give the same candidates, and depth-first needs no cursors kept.
+  const breadthFirst = cap !== null && req.strategy === 'breadth-first';
+  const live: LiveCursor[] = [];
+  const anchorOf = breadthFirst ? new IntList() : null;
+  let anchors = 0;
 
-  // Anchors are visited lazily, in provider order, so a limit stops the work early.
+  // Anchors are visited lazily, in provider order, so a cap stops the work early.
   for (const anchor of candidateAnchors(snap, req)) {
-    if (cap !== null && table.count >= cap) break;
+    if (search.stopped || budget?.spent(table)) {
+      search.stopped ??= 'budget';
+      break;
+    }
     if (!rootTraitsOk(anchor, req)) continue;
     const pool = poolOf(snap, anchor, servers);
     let complete = true;
@@ -83,12 +100,65 @@ export function findCandidates(snap: ProviderSnapshot, req: CandidateRequest): C
       }
       complete = to[i]! > from[i]!;
     }
-    if (complete && !search.addAll(anchor, from, to)) break;
+    if (!complete) continue;
+    const cursor = search.start(anchor, from, to);
+    const before = table.count;
+    // Breadth-first: one candidate of each tree now, the rest in rounds below.
+    const status = search.run(cursor, breadthFirst ? 1 : Number.POSITIVE_INFINITY);
+    if (anchorOf) for (let c = before; c < table.count; c++) anchorOf.push(anchors);
+    if (status === 'more' && breadthFirst) live.push({ cursor, anchor: anchors });
+    anchors++;
+    if (status === 'stop') break;
   }
+  if (breadthFirst && !search.stopped) roundRobin(search, live, table, anchorOf!);
+  // A complete answer is listed tree by tree whatever the strategy, as depth-first lists it.
+  if (anchorOf && !search.stopped) table.candidateOptions = inAnchorOrder(table, anchorOf, anchors);
 
   if (ranked) sortBySplitRank(table);
   if (req.limit !== null) table.candidateOptions.truncate(req.limit * table.groupCount);
-  return { candidates: table, suffixes, summaries: summarise(snap, table, req.nestedAware) };
+  const truncated =
+    search.stopped === 'budget'
+      ? 'budget'
+      : search.stopped === 'cap' && !(limit !== null && table.count >= limit)
+        ? 'cap'
+        : null;
+  return { candidates: table, suffixes, summaries: summarise(snap, table, req.nestedAware), truncated };
+}
+
+/** Breadth-first rounds: the next candidate of every tree that has one, until the cap or the end. */
+function roundRobin(search: ProductSearch, live: LiveCursor[], table: CandidateTable, anchorOf: IntList): void {
+  let round = live;
+  while (round.length > 0) {
+    const next: LiveCursor[] = [];
+    for (const l of round) {
+      const before = table.count;
+      const status = search.run(l.cursor, 1);
+      for (let c = before; c < table.count; c++) anchorOf.push(l.anchor);
+      if (status === 'stop') return;
+      if (status === 'more') next.push(l);
+    }
+    round = next;
+  }
+}
+
+/** The candidates reordered by anchor, each anchor's in the order found (a stable counting sort). */
+function inAnchorOrder(table: CandidateTable, anchorOf: IntList, anchors: number): IntList {
+  const n = table.count;
+  const g = table.groupCount;
+  const start = new Array<number>(anchors + 1).fill(0);
+  for (let c = 0; c < n; c++) start[anchorOf.at(c) + 1]!++;
+  for (let a = 0; a < anchors; a++) start[a + 1]! += start[a]!;
+  const order = new Array<number>(n);
+  for (let c = 0; c < n; c++) order[start[anchorOf.at(c)]!++] = c;
+  const out = new IntList();
+  for (let k = 0; k < n; k++) for (let j = 0; j < g; j++) out.push(table.option(order[k]!, j));
+  return out;
+}
+
+/** A tree's search that has more candidates, with the tree's ordinal among the anchors visited. */
+interface LiveCursor {
+  cursor: Cursor;
+  anchor: number;
 }
 
 function minDefined(a: number | null, b: number | null): number | null {

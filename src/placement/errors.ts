@@ -22,9 +22,12 @@ const TITLES: Record<number, string> = {
   405: 'Method Not Allowed',
   406: 'Not Acceptable',
   403: 'Forbidden',
+  408: 'Request Timeout',
   409: 'Conflict',
   413: 'Request Entity Too Large',
+  414: 'Request-URI Too Long',
   415: 'Unsupported Media Type',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
 };
 
@@ -37,6 +40,8 @@ const EXPLANATIONS: Record<number, string> = {
   405: 'The method is not allowed for this resource.',
   406: 'The resource could not be generated that was acceptable to your browser (content of type %s.',
   409: 'There was a conflict when trying to complete your request.',
+  413: 'The body of your request was too large for this server.',
+  414: 'The request URI was too long for this server.',
   415: 'The request media type is not supported by this server.',
   500: 'The server has either erred or is incapable of performing the requested operation.',
 };

@@ -35,7 +35,7 @@ export async function loadSnapshotRows(tx: SqlTx): Promise<SnapshotRows> {
     ).map((r) => ({ providerId: Number(r.provider_id), resourceClass: r.name, used: Number(r.used) })),
     traits: (
       await tx.all<{ provider_id: number; name: string }>(
-        'SELECT pt.provider_id, t.name FROM provider_traits pt JOIN traits t ON t.id = pt.trait_id',
+        'SELECT pt.provider_id, t.name FROM provider_traits pt JOIN traits t ON t.id = pt.trait_id ORDER BY t.id',
       )
     ).map((r) => ({ providerId: Number(r.provider_id), trait: r.name })),
     aggregates: (

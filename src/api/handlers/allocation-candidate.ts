@@ -2,6 +2,7 @@
 // the engine, and the answer (written by candidates-json.ts).
 import { type CandidateRequest, findCandidates, type RequestGroup } from '../../placement/candidates.js';
 import { badRequest, ErrorCode } from '../../placement/errors.js';
+import { timeAndMemoryBudget } from '../../placement/work-budget.js';
 import { renderCandidates } from '../candidates-json.js';
 import { type Ctx, queryDict, type Reply } from '../context.js';
 import { isUuidLike } from '../json-schema.js';
@@ -170,7 +171,8 @@ function parse(ctx: Ctx): CandidateRequest {
     sameSubtrees,
     nestedAware: ctx.atLeast(MV.NESTED_CANDIDATES),
     canSplit,
-    maxCandidates: ctx.maxAllocationCandidates,
+    maxCandidates: ctx.limits.maxAllocationCandidates > 0 ? ctx.limits.maxAllocationCandidates : null,
+    strategy: ctx.limits.generationStrategy,
   };
 }
 
@@ -195,7 +197,11 @@ export async function listAllocationCandidates(ctx: Ctx): Promise<Reply> {
   if (missing.length) throw badRequest(`No such trait(s): ${missing.sort().join(', ')}.`);
 
   const snap = await ctx.store.snapshot();
-  const result = findCandidates(snap, req);
+  // The budget runs from here: the generation is what it bounds.
+  const budget = timeAndMemoryBudget(ctx.limits.candidateTimeBudgetMs, ctx.limits.candidateMemoryBudgetBytes, () =>
+    performance.now(),
+  );
+  const result = findCandidates(snap, { ...req, budget });
   const requested = new Set<string>();
   for (const g of req.groups) for (const rc of g.resources.keys()) requested.add(rc);
   return { status: 200, body: renderCandidates(ctx, snap, result, requested), lastModified: 'now' };

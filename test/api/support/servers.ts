@@ -31,8 +31,10 @@ export interface VfnetOptions {
   db: string;
   port?: number;
   corsOrigin?: string;
-  /** More `vfnet serve` options (--auth, --token-file, --policy-defaults, ...). */
+  /** More `vfnet serve` options (--auth, --token-file, --policy-defaults, limits, ...). */
   extraArgs?: readonly string[];
+  /** a lower limit on the server's open files (ulimit -n), as on a machine with the common 1 024 */
+  maxOpenFiles?: number;
 }
 
 /** Starts `node dev-serve.js` and waits until GET / answers. */
@@ -47,7 +49,11 @@ export async function startVfnet(opts: VfnetOptions): Promise<RunningServer> {
   const args = [opts.serverJs, '--listen', `127.0.0.1:${port}`, '--db', opts.db];
   if (opts.corsOrigin) args.push('--cors-allowed-origin', opts.corsOrigin);
   args.push(...(opts.extraArgs ?? []));
-  const child = spawn(process.execPath, args, { stdio: ['ignore', fd, fd] });
+  const child = opts.maxOpenFiles
+    ? spawn('bash', ['-c', `ulimit -n ${opts.maxOpenFiles} && exec "$0" "$@"`, process.execPath, ...args], {
+        stdio: ['ignore', fd, fd],
+      })
+    : spawn(process.execPath, args, { stdio: ['ignore', fd, fd] });
   closeSync(fd);
   let exited: number | null | undefined;
   child.on('exit', (code) => {
