@@ -18,6 +18,9 @@ import type { VfLedger } from '../store/vf-ledger.js';
 const env = process.env;
 // VFNET_STATE_DIR, or DEFAULT_CNI_DIR as sriov-cni's integration tests set it.
 const stateDir = env.VFNET_STATE_DIR || env.DEFAULT_CNI_DIR || '/var/lib/cni/sriov';
+// sriov-cni's data dir (its cache, markers and flocks): VFNET_SRIOV_CNI_DIR, else the state dir, so
+// a test that moves the state dir never touches the node's real /var/lib/cni/sriov.
+const sriovCniDir = env.VFNET_SRIOV_CNI_DIR || stateDir;
 // The node's embedded store (ledger, and the model when no `placement` is configured).
 const dbPath = nodeDbPath({ db: env.VFNET_DB, stateDir });
 const sysfsRoot = env.VFNET_SYSFS_ROOT || '/';
@@ -26,7 +29,7 @@ const lockTimeoutMs = Number(env.VFNET_LOCK_TIMEOUT_MS) > 0 ? Number(env.VFNET_L
 const host = env.VFNET_HOSTNAME || hostname();
 
 function hostPorts(): HostPorts {
-  const host = hostPortsWithIproute2({ sysfsRoot, stateDir });
+  const host = hostPortsWithIproute2({ sysfsRoot, stateDir, sriovCniDir });
   // A lab directory replaces what a real NIC provides: its sysfs tree and its PF-level settings.
   return sysfsRoot !== '/' && isLab(sysfsRoot) ? { ...host, ...labPorts(sysfsRoot) } : host;
 }

@@ -3,6 +3,8 @@
 import { SystemClock } from './clock.js';
 import { IpLinks } from './iproute2/links.js';
 import { FileLocks } from './locks.js';
+import { FlockLocks } from './flock.js';
+import { DirPeerFiles } from './peer-files.js';
 import { IpPfControl } from './iproute2/pf-control.js';
 import type { HostPorts } from './ports.js';
 import { SpawnProcessRunner, SystemProcessTable } from './process.js';
@@ -16,10 +18,13 @@ export interface HostPortsOptions {
   stateDir?: string;
   /** Lock files directory (default `<stateDir>/locks`). */
   lockDir?: string;
+  /** sriov-cni's data dir, whose cache, markers and flocks vfnet honours (default /var/lib/cni/sriov). */
+  sriovCniDir?: string;
 }
 
 export function hostPortsWithIproute2(options: HostPortsOptions = {}): HostPorts {
   const stateDir = options.stateDir ?? '/var/lib/cni/sriov';
+  const sriovCniDir = options.sriovCniDir ?? '/var/lib/cni/sriov';
   const clock = new SystemClock();
   const processes = new SpawnProcessRunner();
   const processTable = new SystemProcessTable();
@@ -34,5 +39,6 @@ export function hostPortsWithIproute2(options: HostPortsOptions = {}): HostPorts
     state: new DirStateFiles(stateDir),
     locks: new FileLocks({ dir: options.lockDir ?? `${stateDir}/locks`, clock, processes: processTable }),
     clock,
+    sriovCni: { files: new DirPeerFiles(sriovCniDir), locks: new FlockLocks({ dir: `${sriovCniDir}/pci/vf_lock`, clock }) },
   };
 }

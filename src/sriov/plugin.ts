@@ -18,6 +18,9 @@ import { VfLocks } from './vf-locks.js';
 import { VfPicker } from './vf-picker.js';
 import { VfRestorer } from './vf-restorer.js';
 import { VfSettings, ZERO_MAC, type RetryPolicy } from './vf-settings.js';
+import { SriovCniState } from './sriov-cni/state.js';
+import { SriovCniTakeover } from './sriov-cni/takeover.js';
+import { Sweeper, type SweepReport } from './sweeper.js';
 
 export interface PluginOptions extends RetryPolicy, ModelClaimsOptions {
   /** Which attachment holds which VF on this node. */
@@ -48,6 +51,9 @@ export class SriovPlugin implements PluginHandlers {
   private readonly restorer: VfRestorer;
   private readonly picker: VfPicker;
   private readonly modelClaims: ModelClaims;
+  /** sriov-cni's attachments and the mirror of ours (null where the host has no sriov-cni state). */
+  private readonly takeover: SriovCniTakeover | null;
+  private readonly sweeper: Sweeper;
 
   constructor(
     private readonly host: HostPorts,
@@ -57,10 +63,24 @@ export class SriovPlugin implements PluginHandlers {
     this.records = new Records(host.state, options.ledger);
     this.settings = new VfSettings(host.pf, host.clock, options);
     this.netdevs = new VfNetdevs(host.links, host.clock, options);
-    this.locks = new VfLocks(host.locks, options.lockTimeoutMs);
-    this.restorer = new VfRestorer(this.settings, this.netdevs, this.records, host.sysfs, log);
-    this.picker = new VfPicker(host, this.records, this.locks, this.restorer, log, options);
+    this.locks = new VfLocks(host.locks, options.lockTimeoutMs, host.sriovCni?.locks ?? null);
+    this.restorer = new VfRestorer(this.settings, this.netdevs, this.records, host.sysfs, log, (r) => this.takeover?.forget(r));
+    this.takeover = host.sriovCni ? new SriovCniTakeover({
+      state: new SriovCniState(host.sriovCni.files), sysfs: host.sysfs, links: host.links, records: this.records,
+      settings: this.settings, netdevs: this.netdevs, locks: this.locks, release: (r, ns) => this.restorer.release(r, ns),
+      ipamDel: (req) => { this.ipam('DEL', req); }, log, userspaceDrivers: options.userspaceDrivers,
+    }) : null;
+    this.picker = new VfPicker(host, this.records, this.locks, this.restorer, log, options, this.takeover);
     this.modelClaims = new ModelClaims(host.sysfs, this.records, this.picker, log, options);
+    this.sweeper = new Sweeper({
+      host, records: this.records, locks: this.locks, restorer: this.restorer, modelClaims: this.modelClaims,
+      takeover: this.takeover, ipam: (req) => { this.ipam('DEL', req); }, log, pid: options.pid,
+    });
+  }
+
+  /** Settles attachments nobody will DEL (netns gone, VF home, previous boot): see Sweeper. */
+  sweep(env: CniRequest['env'], paths: string[]): Promise<SweepReport> {
+    return this.sweeper.sweep(env, paths);
   }
 
   private ipam(op: HandlerCommand, req: CniRequest): CniResult | null {
@@ -165,6 +185,7 @@ export class SriovPlugin implements PluginHandlers {
         schema: RECORD_SCHEMA, network: config.name, containerId: req.containerId, ifname: req.ifname, netns: req.netns,
         vf, configured: configuredSettings(config), original: { pf: pfOrig, netdev: netdevOrig }, ipamType: config.ipamType ?? null,
         phase: 'adding', result: null, pid: this.options.pid, createdAt: new Date(this.host.clock.now()).toISOString(), model,
+        bootId: this.host.sysfs.read('proc/sys/kernel/random/boot_id'), delegate: { config: req.config, paths: req.paths },
       };
       // The original state is on disk before the first change: a crash anywhere after this is undone by DEL or GC.
       this.records.writeAttachment(record);
@@ -190,6 +211,11 @@ export class SriovPlugin implements PluginHandlers {
       }
 
       const result = attachmentResult(req, vf, mac, mtu, ipam);
+      if (this.takeover) {
+        // For a rollback to sriov-cni: its DEL restores this attachment from these.
+        journal.record(`remove sriov-cni's cache and marker of ${vf.pci}`, () => this.takeover?.forget(record));
+        this.takeover.mirror(record, req.config, this.host.links.get(null, vf.pf)?.mtu ?? null);
+      }
       this.records.writeAttachment({ ...record, phase: 'added', result });
       journal.commit();
       this.log.info(`attached VF ${vf.pci} (${vf.pf} VF ${vf.index}${vf.dpdk ? `, ${vf.driver}` : `, was ${vf.netdev}`}) as ${req.ifname}`);
@@ -241,6 +267,8 @@ export class SriovPlugin implements PluginHandlers {
       return;
     }
     const ipamType = record?.ipamType ?? config?.ipamType ?? null;
+    // Not ours: the Go plugin's, if its cache has it (a node taken over from sriov-cni).
+    if (!record && this.takeover?.del(req, config)) return;
     if (!record) {
       // Nothing of ours is recorded (never added, already deleted, or the node was wiped):
       // release the addresses and any claim a crashed ADD left before its record.
@@ -290,6 +318,14 @@ export class SriovPlugin implements PluginHandlers {
     const config = this.config(req);
     const record = this.records.readAttachment(req.containerId, req.ifname);
     const fail = (what: string) => new CniError(SriovCode.CheckFailed, `CHECK of ${req.containerId}/${req.ifname} failed: ${what}`);
+    if (!record) {
+      const peer = this.takeover?.check(req) ?? null;
+      if (peer && peer.length) throw fail(peer.join('; '));
+      if (peer) {
+        if (config.ipamType) this.ipam('CHECK', req);
+        return;
+      }
+    }
     if (!record || record.phase !== 'added') throw fail('no attachment was made (no record)');
     const claim = this.records.readClaim(record.vf.pci);
     if (!claim || !ownsClaim(claim, req.containerId, req.ifname)) throw fail(`VF ${record.vf.pci} is not claimed by this attachment`);
@@ -371,6 +407,7 @@ export class SriovPlugin implements PluginHandlers {
           lock.release();
         }
       }
+      if (this.takeover) errors.push(...this.takeover.gc(config.name, (c, i) => valid.has(attachmentKey(c, i))));
     }
     const swept = this.host.state.sweepAbandoned((pid) => this.host.processTable.alive(pid));
     if (swept) this.log.info(`GC: removed ${swept} temporary file(s) of killed writes`);

@@ -11,6 +11,12 @@ import { isUsable, listPfVfs, notUsable, resolveDevice, type VfRef } from './res
 import type { VfLocks } from './vf-locks.js';
 import type { VfRestorer } from './vf-restorer.js';
 
+/** What sriov-cni holds: consulted under the VF's lock before a VF is taken (SriovCniTakeover). */
+export interface PeerGuard {
+  /** Throws VfInUse when sriov-cni gives the VF to a live pod; true when it restored a VF left by a dead one. */
+  guardAdd(vf: VfRef, req: CniRequest): boolean;
+}
+
 /** The selectors that name a VF on this host; `physnet` needs the resource model to name a PF first. */
 export type LocalSelector = Exclude<SriovConfig['selector'], { kind: 'physnet' }>;
 
@@ -37,6 +43,7 @@ export class VfPicker {
     private readonly restorer: VfRestorer,
     private readonly log: Logger,
     private readonly options: VfPickerOptions,
+    private readonly peer: PeerGuard | null = null,
   ) {}
 
   /**
@@ -64,8 +71,9 @@ export class VfPicker {
           `held by container ${holder.containerId} as ${holder.ifname} in ${holder.netns}`);
       }
       this.reclaimIfStale(holder, req, reclaimed);
+      const peerRestored = this.peer?.guardAdd(vf, req) ?? false;
       // Re-resolve under the lock: the previous holder's DEL may have just given the netdev back.
-      const fresh = selector.kind === 'deviceID' ? resolveDevice(this.host.sysfs, vf.pci, userspaceDrivers) : vf;
+      const fresh = selector.kind === 'deviceID' || peerRestored ? resolveDevice(this.host.sysfs, vf.pci, userspaceDrivers) : vf;
       if (!isUsable(fresh)) throw notUsable(fresh);
       this.writeClaim(network, req, fresh);
       return { vf: fresh, lock };
@@ -115,7 +123,14 @@ export class VfPicker {
         if (!lock) { inUse++; continue; }
         try {
           this.reclaimIfStale(holder, req, reclaimed);
-          const fresh = holder ? listPfVfs(this.host.sysfs, 'master', pf, userspaceDrivers).find((v) => v.pci === vf.pci) ?? vf : vf;
+          let peerRestored: boolean;
+          try {
+            peerRestored = this.peer?.guardAdd(vf, req) ?? false;
+          } catch (e) {
+            if (!(e instanceof CniError) || e.code !== SriovCode.VfInUse) throw e;
+            lock.release(); inUse++; continue;
+          }
+          const fresh = holder || peerRestored ? listPfVfs(this.host.sysfs, 'master', pf, userspaceDrivers).find((v) => v.pci === vf.pci) ?? vf : vf;
           if (!isUsable(fresh)) { lock.release(); inUse++; continue; }
           this.writeClaim(network, req, fresh);
           return { vf: fresh, lock };

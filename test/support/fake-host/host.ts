@@ -7,6 +7,7 @@ import { FakePfControl } from './pf-control.js';
 import { CallRecorder, type CallMatch } from './recorder.js';
 import { FakeClock, FakeLocks, FakeProcessRunner, FakeProcessTable, FakeStateFiles } from './stores.js';
 import { FakeSysfsTree, type SysfsNode } from './sysfs.js';
+import { FakePeerFiles } from './peer-files.js';
 import { freshVfConfig, type HostPorts, type Netns, type VfConfig } from '../../../src/host/ports.js';
 
 export { IGB_ADMIN_MAC, IGB_REFUSALS, type AdminMacBehaviour, type FakeLink, type FakeLinkSpec, type PfRefusals } from './network.js';
@@ -82,6 +83,9 @@ export class FakeHost {
   readonly locks: FakeLocks;
   readonly processes: FakeProcessRunner;
   readonly processTable = new FakeProcessTable();
+  /** sriov-cni's data dir and flocks; its own recorder, so call logs show only vfnet's own state. */
+  readonly sriovCniFiles = new FakePeerFiles();
+  readonly sriovCniLocks: FakeLocks;
   /** PCI address → device directory in the tree. */
   private readonly deviceDirs = new Map<string, string>();
   private overlayCache: { version: number; nodes: Map<string, SysfsNode> } | null = null;
@@ -93,6 +97,7 @@ export class FakeHost {
     this.pf = new FakePfControl(this.net, this.recorder);
     this.state = new FakeStateFiles(this.recorder);
     this.locks = new FakeLocks(this.clock, this.recorder);
+    this.sriovCniLocks = new FakeLocks(this.clock, new CallRecorder());
     this.processes = new FakeProcessRunner(this.recorder);
     for (const dir of ['sys/class/net', 'sys/bus/pci/devices', 'sys/bus/pci/drivers', 'sys/devices/virtual/net', 'proc/sys/net']) {
       this.sysfs.mkdir(dir);
@@ -100,7 +105,8 @@ export class FakeHost {
   }
 
   ports(): HostPorts {
-    return { sysfs: this.sysfs, pf: this.pf, links: this.links, processes: this.processes, processTable: this.processTable, state: this.state, locks: this.locks, clock: this.clock };
+    return { sysfs: this.sysfs, pf: this.pf, links: this.links, processes: this.processes, processTable: this.processTable, state: this.state, locks: this.locks, clock: this.clock,
+      sriovCni: { files: this.sriovCniFiles, locks: this.sriovCniLocks } };
   }
 
   // --- building the host ---------------------------------------------------------------------------
