@@ -5,6 +5,7 @@
 // except what was held back and reported (a refused shrink, a vanished PF still in use).
 // Without --once it runs until SIGINT/SIGTERM and then exits 0.
 import type { Command } from 'commander';
+import { hostname } from 'node:os';
 import { discover } from '../agent/discover.js';
 import { AgentCode, AgentError } from '../agent/errors.js';
 import { systemHostFacts } from '../agent/host-facts.js';
@@ -18,6 +19,8 @@ import { nodeDbPath } from '../store/node-paths.js';
 import { openStore } from '../store/open.js';
 import { renderPass } from '../agent/render.js';
 import { collect, defaultSysfsRoot } from './discover.js';
+import { DEFAULT_STATE_DIR } from './host-access.js';
+import { startSweeping } from './agent-sweep.js';
 
 function seconds(value: string): number {
   const n = Number(value);
@@ -36,6 +39,10 @@ interface AgentOptions {
   hostname?: string;
   token: string;
   json?: boolean;
+  sweep: boolean;
+  stateDir: string;
+  sriovCniDir?: string;
+  cniPath: string;
 }
 
 export function registerAgent(program: Command): void {
@@ -50,6 +57,10 @@ export function registerAgent(program: Command): void {
     .option('--hostname <name>', "host name for provider names and UUIDs (default: this machine's)")
     .option('--token <token>', 'x-auth-token to send', process.env.OS_TOKEN || 'admin')
     .option('--json', 'one JSON line per pass instead of text')
+    .option('--no-sweep', "don't sweep attachments nobody will DEL (at start, then every --interval; see vfnet sweep)")
+    .option('--state-dir <dir>', "the sriov plugin's state directory, for the sweep", process.env.VFNET_STATE_DIR || DEFAULT_STATE_DIR)
+    .option('--sriov-cni-dir <dir>', "sriov-cni's data dir, for the sweep (default: the state directory)", process.env.VFNET_SRIOV_CNI_DIR)
+    .option('--cni-path <dirs>', 'IPAM plugins, for the sweep of records that kept no CNI_PATH', process.env.CNI_PATH || '/opt/cni/bin')
     .action(async (o: AgentOptions) => {
       if (o.db !== undefined && o.placement) throw new AgentError(AgentCode.badOption, 'give --placement URL or --db PATH, not both');
       if (o.db === undefined && !o.placement) throw new AgentError(AgentCode.badOption, '--placement URL or --db [PATH] is required');
@@ -67,6 +78,11 @@ export function registerAgent(program: Command): void {
         api = new HttpPlacementClient(IN_PROCESS_URL, { fetch: local.fetch });
         closeStore = async () => { await local.close(); await store.close(); };
       }
+      // At start first: records of a previous boot are settled before anything else happens.
+      const sweeping = o.sweep ? await startSweeping({
+        sysfsRoot: o.sysfsRoot, stateDir: o.stateDir, sriovCniDir: o.sriovCniDir, hostname: o.hostname ?? hostname(), cniPath: o.cniPath,
+        db: typeof o.db === 'string' ? o.db : undefined,
+      }, o.once === true ? null : o.interval * 1000, (line) => console.log(line)) : null;
       const stop = new AbortController();
       const onSignal = () => stop.abort();
       process.once('SIGINT', onSignal);
@@ -90,6 +106,7 @@ export function registerAgent(program: Command): void {
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
+        sweeping?.stop();
         await closeStore();
       }
     });
