@@ -14,6 +14,8 @@ export interface GroupSpec {
   igbCount: number;
   vfsPerPf: number;
   scenarios: string[];
+  /** Seconds for the whole guest run (boot included); VFNET_HW_TIMEOUT overrides; default 540. */
+  timeoutSecs?: number;
 }
 
 export interface GuestRun {
@@ -27,7 +29,7 @@ export function runGroup(group: GroupSpec, logFile: string, progress: (line: str
   const started = performance.now();
   const script = join(REPO_ROOT, 'test', 'hardware', 'scenarios', 'run-group.sh');
   const args = [join(LAB_SCRIPTS, 'run-in-guest.sh'), script, REPO_ROOT, CNITOOL, PLUGIN, String(group.vfsPerPf), ...group.scenarios];
-  const timeout = process.env.VFNET_HW_TIMEOUT ?? '540';
+  const timeout = process.env.VFNET_HW_TIMEOUT ?? String(group.timeoutSecs ?? 540);
   const child = spawn('bash', args, {
     env: { ...process.env, LAB: LAB_DIR, IGB_COUNT: String(group.igbCount), TIMEOUT: timeout },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -190,13 +190,24 @@ export class SriovCniTakeover {
    * (so the next owner starts from the VF's original state). True when it restored something.
    */
   guardAdd(vf: VfRef, req: CniRequest): boolean {
-    const marker = this.d.state.readMarker(vf.pci);
-    const markerLive = marker !== null && marker !== '' && this.d.links.netnsExists(marker);
+    let marker = this.d.state.readMarker(vf.pci);
+    let markerLive = marker !== null && marker !== '' && this.d.links.netnsExists(marker);
+    const caches = this.d.state.cachesOf(vf.pci, this.bad);
     if (markerLive && marker !== req.netns) {
-      throw new CniError(SriovCode.VfInUse, `VF ${vf.pci} (${vf.pf} VF ${vf.index}) is already in use`, `sriov-cni's marker ${this.d.state.dir}/pci/${vf.pci} gives it to ${marker}`);
+      // sriov-cni removes the marker before the cache, under its flock (held here too): a live
+      // marker with no cache for the VF is one that sriov-cni v2.4 (which knows no markers) left
+      // behind when its DEL removed the cache vfnet had written for rollback.
+      if (caches.length === 0) {
+        this.d.log.warning(`dropping sriov-cni marker ${this.d.state.dir}/pci/${vf.pci} (${marker}): no cache names the VF`);
+        this.d.state.removeMarker(vf.pci);
+        marker = null;
+        markerLive = false;
+      } else {
+        throw new CniError(SriovCode.VfInUse, `VF ${vf.pci} (${vf.pf} VF ${vf.index}) is already in use`, `sriov-cni's marker ${this.d.state.dir}/pci/${vf.pci} gives it to ${marker}`);
+      }
     }
     let restored = false;
-    for (const c of this.d.state.cachesOf(vf.pci, this.bad)) {
+    for (const c of caches) {
       const owner = cacheOwner(c);
       if (c.cache.vfnetOwner || (owner.containerId === req.containerId && owner.ifname === req.ifname)) continue;
       // Gone: its marker names a dead netns, or its kernel-mode VF is back in the host (sriov-cni

@@ -115,6 +115,7 @@ describe('takeover from sriov-cni', () => {
 
   it('ADD never takes a VF that a marker gives to a live netns; master skips it', () => {
     env.host.fake.sriovCniFiles.write(`pci/${VF0}`, POD2);
+    env.host.fake.sriovCniFiles.write('g-net1', JSON.stringify({ name: 'net-a', deviceID: VF0, OrigVfState: {}, DPDKMode: true }));
     assert.throws(() => env.plugin.add(request('ADD', { deviceID: VF0 })), (e: unknown) => e instanceof CniError && e.code === SriovCode.VfInUse && /marker/.test(e.details ?? ''));
     const r = env.plugin.add(request('ADD', { master: PF })) as { interfaces: Array<{ pciID?: string }> };
     assert.equal(r.interfaces[0]?.pciID, VF1);
@@ -129,6 +130,12 @@ describe('takeover from sriov-cni', () => {
     const dels = env.host.fake.processes.callsFor('DEL');
     assert.deepEqual(dels.map((c) => c.env.CNI_CONTAINERID), ['old']);
     assert.equal(env.host.fake.sriovCniFiles.read('old-net1'), null);
+  });
+
+  it('drops a live marker that no cache backs (sriov-cni v2.4 removed the cache, not the marker)', () => {
+    env.host.fake.sriovCniFiles.write(`pci/${VF0}`, POD2);
+    env.plugin.add(request('ADD', { deviceID: VF0 }));
+    assert.equal(env.host.fake.sriovCniFiles.read(`pci/${VF0}`), POD);
   });
 
   it("waits on sriov-cni's flock of the VF, and times out with code 11 while the Go plugin holds it", () => {
