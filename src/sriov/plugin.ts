@@ -117,7 +117,12 @@ export class SriovPlugin implements PluginHandlers {
     if (!this.host.links.netnsExists(req.netns)) {
       throw new CniError(CniCode.InvalidEnvironment, `CNI_NETNS ${JSON.stringify(req.netns)} is not a network namespace`);
     }
-    const previous = this.records.readAttachmentSafe(req.containerId, req.ifname);
+    let previous = this.records.readAttachmentSafe(req.containerId, req.ifname);
+    if (previous && this.takeover?.deletedByPeer(previous)) {
+      // sriov-cni's DEL undid it while its binary was in place: our record is all that is left.
+      this.takeover.dropDeleted(previous);
+      previous = null;
+    }
     if (previous?.phase === 'added') {
       throw new CniError(SriovCode.VfInUse, `container ${req.containerId} already has ${req.ifname} on VF ${previous.vf.pci}`,
         'DEL it first');
@@ -216,7 +221,7 @@ export class SriovPlugin implements PluginHandlers {
         journal.record(`remove sriov-cni's cache and marker of ${vf.pci}`, () => this.takeover?.forget(record));
         this.takeover.mirror(record, req.config, this.host.links.get(null, vf.pf)?.mtu ?? null);
       }
-      this.records.writeAttachment({ ...record, phase: 'added', result });
+      this.records.writeAttachment({ ...record, phase: 'added', result, ...(this.takeover ? { sriovCniMirror: true } : {}) });
       journal.commit();
       this.log.info(`attached VF ${vf.pci} (${vf.pf} VF ${vf.index}${vf.dpdk ? `, ${vf.driver}` : `, was ${vf.netdev}`}) as ${req.ifname}`);
       return result;

@@ -40,6 +40,8 @@ export interface AttachmentRecord {
   bootId?: string | null;
   /** The network config and CNI_PATH of the ADD, so the sweeper can run IPAM DEL with them. */
   delegate?: { config: Record<string, unknown>; paths: string[] } | null;
+  /** sriov-cni's cache and marker were written for it: when that cache is gone, sriov-cni's DEL ran. */
+  sriovCniMirror?: boolean;
 }
 
 export type { VfClaim };

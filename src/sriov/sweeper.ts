@@ -85,6 +85,7 @@ export class Sweeper {
       if (r.pid !== this.d.pid && processTable.alive(r.pid)) return null;
       return `its ADD (pid ${r.pid}) died before it finished`;
     }
+    if (this.d.takeover?.deletedByPeer(r)) return "sriov-cni's DEL undid it (its cache is gone)";
     if (!r.netns || !links.netnsExists(r.netns)) return `its netns ${r.netns || '(none)'} is gone`;
     if (!r.vf.dpdk) {
       const inHost = sysfs.list(`sys/bus/pci/devices/${r.vf.pci}/net`)?.[0] ?? null;
@@ -111,7 +112,9 @@ export class Sweeper {
         errors.push(`IPAM DEL (${r.ipamType}) not run: the record keeps no network config (written before the sweeper existed)`);
       }
       const claim = this.d.records.readClaim(r.vf.pci);
-      if (claim && !ownsClaim(claim, r.containerId, r.ifname)) {
+      if (this.d.takeover?.deletedByPeer(now)) {
+        this.d.takeover.dropDeleted(now);
+      } else if (claim && !ownsClaim(claim, r.containerId, r.ifname)) {
         // A newer attachment holds the VF: only the stale record goes.
         this.d.records.removeAttachment(r.containerId, r.ifname);
       } else {

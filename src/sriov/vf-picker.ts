@@ -15,6 +15,9 @@ import type { VfRestorer } from './vf-restorer.js';
 export interface PeerGuard {
   /** Throws VfInUse when sriov-cni gives the VF to a live pod; true when it restored a VF left by a dead one. */
   guardAdd(vf: VfRef, req: CniRequest): boolean;
+  /** The attachment was undone by sriov-cni's DEL (after a swap back), though vfnet's record remains. */
+  deletedByPeer(record: AttachmentRecord): boolean;
+  dropDeleted(record: AttachmentRecord): void;
 }
 
 /** The selectors that name a VF on this host; `physnet` needs the resource model to name a PF first. */
@@ -103,9 +106,10 @@ export class VfPicker {
   /** A claim protects its VF while its owner's namespace lives (or the owner is still adding). */
   heldByAnother(claim: VfClaim | null, req: CniRequest): claim is VfClaim {
     if (!claim || ownsClaim(claim, req.containerId, req.ifname)) return false;
+    const owner = this.records.readAttachmentSafe(claim.containerId, claim.ifname);
+    if (owner && this.peer?.deletedByPeer(owner)) return false;
     if (claim.netns && this.host.links.netnsExists(claim.netns)) return true;
     // The owner's namespace is gone; so is the owner, unless its attachment record says otherwise.
-    const owner = this.records.readAttachmentSafe(claim.containerId, claim.ifname);
     return owner !== null && owner.phase === 'adding' && owner.pid !== this.options.pid && this.host.processTable.alive(owner.pid);
   }
 
@@ -154,7 +158,10 @@ export class VfPicker {
   private reclaimIfStale(holder: VfClaim | null, req: CniRequest, reclaimed: AttachmentRecord[]): void {
     if (!holder || ownsClaim(holder, req.containerId, req.ifname)) return;
     const record = this.records.readAttachmentSafe(holder.containerId, holder.ifname);
-    if (record) {
+    if (record && this.peer?.deletedByPeer(record)) {
+      this.peer.dropDeleted(record);
+      if (record.model) reclaimed.push(record);
+    } else if (record) {
       this.log.warning(`VF ${holder.pci} was left by ${holder.containerId}/${holder.ifname} (namespace gone, no DEL); restoring it first`);
       this.restorer.release(record, '');
       if (record.model) reclaimed.push(record);

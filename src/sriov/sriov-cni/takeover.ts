@@ -238,6 +238,25 @@ export class SriovCniTakeover {
     }
   }
 
+  /** A vfnet attachment whose mirror cache is gone: sriov-cni's DEL ran for it (a swap back and forth). */
+  deletedByPeer(record: AttachmentRecord): boolean {
+    if (record.phase !== 'added' || record.sriovCniMirror !== true) return false;
+    const c = this.read(record.containerId, record.ifname);
+    return !c || c.cache.pci !== record.vf.pci;
+  }
+
+  /**
+   * Forgets such an attachment without touching the VF: sriov-cni restored it already, and it may
+   * have given the VF to a new pod since.
+   */
+  dropDeleted(record: AttachmentRecord): void {
+    this.d.log.info(`${record.containerId}/${record.ifname} on VF ${record.vf.pci} was deleted by sriov-cni; dropping vfnet's record and claim`);
+    const claim = this.d.records.readClaim(record.vf.pci);
+    if (claim && ownsClaim(claim, record.containerId, record.ifname)) this.d.records.removeClaim(record.vf.pci);
+    this.d.records.removeAttachment(record.containerId, record.ifname);
+    this.dropMarker(record.vf.pci, record.netns);
+  }
+
   /** After a vfnet ADD: sriov-cni's cache and marker for it, so the Go plugin's DEL can undo it. */
   mirror(record: AttachmentRecord, config: Record<string, unknown>, pfMtu: number | null): void {
     const o = record.original;

@@ -164,6 +164,23 @@ describe('rollback to sriov-cni', () => {
     assert.deepEqual([...env.host.fake.sriovCniFiles.files.keys()], []);
   });
 
+  it("after sriov-cni's DEL of a vfnet attachment (cache gone), vfnet forgets it without touching the VF", async () => {
+    env.plugin.add(request('ADD', { deviceID: VF0, vlan: 5 }));
+    // sriov-cni v2.4's DEL: the VF restored, the cache removed, the marker (unknown to it) left.
+    env.host.fake.sriovCniFiles.remove('c1-net1');
+    env.host.pf.setVlan(PF, 0, 0, 0, '802.1q');
+    env.host.links.moveAndRename(POD, 'net1', null, 'enp175s6');
+    // ... and a new Go pod took the VF.
+    env.host.pf.setVlan(PF, 0, 77, 0, '802.1q');
+    const report = await env.plugin.sweep({}, []);
+    assert.match(report.swept[0]?.why ?? '', /sriov-cni's DEL undid it/);
+    assert.equal(env.host.fake.vfConfig(PF, 0).vlan, 77, 'the VF was left alone');
+    assert.deepEqual(env.ledger.all(), []);
+    env.host.pf.setVlan(PF, 0, 0, 0, '802.1q');
+    env.plugin.add(request('ADD', { deviceID: VF0, vlan: 6 }));
+    assert.equal(env.host.fake.vfConfig(PF, 0).vlan, 6, 'the same container can ADD again');
+  });
+
   it('a failed ADD leaves no cache and no marker', () => {
     env.host.fake.processes.failIpam(11, 'no addresses', ['ADD']);
     assert.throws(() => env.plugin.add(request('ADD', GO_CONF)));
