@@ -59,7 +59,7 @@ export function registerAgent(program: Command): void {
     .option('--json', 'one JSON line per pass instead of text')
     .option('--no-sweep', "don't sweep attachments nobody will DEL (at start, then every --interval; see vfnet sweep)")
     .option('--state-dir <dir>', "the sriov plugin's state directory, for the sweep", process.env.VFNET_STATE_DIR || DEFAULT_STATE_DIR)
-    .option('--sriov-cni-dir <dir>', "sriov-cni's data dir, for the sweep (default: the state directory)", process.env.VFNET_SRIOV_CNI_DIR)
+    .option('--sriov-cni-dir <dir>', "sriov-cni's data dir, for the sweep (default as vfnet sweep's)", process.env.VFNET_SRIOV_CNI_DIR)
     .option('--cni-path <dirs>', 'IPAM plugins, for the sweep of records that kept no CNI_PATH', process.env.CNI_PATH || '/opt/cni/bin')
     .action(async (o: AgentOptions) => {
       if (o.db !== undefined && o.placement) throw new AgentError(AgentCode.badOption, 'give --placement URL or --db PATH, not both');

@@ -30,7 +30,9 @@ export async function openSweeper(o: SweepOptions, log: Logger): Promise<{ sweep
   const dbPath = nodeDbPath({ db: o.db ?? process.env.VFNET_DB, stateDir: o.stateDir });
   const [{ openNodeLedger }, accountingFor] = await Promise.all([import('../store/node-store.js'), accountingByTarget(hostProviderUuid(o.hostname))]);
   const ledger = await openNodeLedger(dbPath);
-  const base = hostPortsWithIproute2({ sysfsRoot: o.sysfsRoot, stateDir: o.stateDir, sriovCniDir: o.sriovCniDir ?? o.stateDir });
+  // As the plugin finds it: given, else the default one unless the state dir was moved.
+  const sriovCniDir = o.sriovCniDir || process.env.DEFAULT_CNI_DIR || (o.stateDir === DEFAULT_STATE_DIR ? DEFAULT_STATE_DIR : null);
+  const base = hostPortsWithIproute2({ sysfsRoot: o.sysfsRoot, stateDir: o.stateDir, sriovCniDir });
   const host = o.sysfsRoot !== '/' && isLab(o.sysfsRoot) ? { ...base, ...labPorts(o.sysfsRoot) } : base;
   const plugin = new SriovPlugin(host, log, {
     ...DEFAULT_OPTIONS, pid: process.pid, ledger, accountingFor, embeddedModel: nodeDbTarget(dbPath),
@@ -60,7 +62,7 @@ export function registerSweep(program: Command): void {
     .description('restore the VFs of attachments nobody will DEL (netns gone, VF came home, previous boot), and release their claims and addresses; live ones are never touched')
     .option('--sysfs-root <dir>', 'read sysfs under this root (a lab directory works too)', defaultSysfsRoot())
     .option('--state-dir <dir>', "the sriov plugin's state directory", process.env.VFNET_STATE_DIR || DEFAULT_STATE_DIR)
-    .option('--sriov-cni-dir <dir>', "sriov-cni's data dir (its cache and markers; default: the state directory)", process.env.VFNET_SRIOV_CNI_DIR)
+    .option('--sriov-cni-dir <dir>', "sriov-cni's data dir, its caches and markers (default: VFNET_SRIOV_CNI_DIR, else /var/lib/cni/sriov unless --state-dir moved the state)", process.env.VFNET_SRIOV_CNI_DIR)
     .option('--db <path>', "the node's embedded store (default: VFNET_DB, else as the plugin finds it)")
     .option('--hostname <name>', 'the name vfnet agent registered this host under', process.env.VFNET_HOSTNAME || hostname())
     .option('--cni-path <dirs>', 'where IPAM plugins are, for records that kept no CNI_PATH', process.env.CNI_PATH || '/opt/cni/bin')

@@ -18,13 +18,15 @@ export interface HostPortsOptions {
   stateDir?: string;
   /** Lock files directory (default `<stateDir>/locks`). */
   lockDir?: string;
-  /** sriov-cni's data dir, whose cache, markers and flocks vfnet honours (default /var/lib/cni/sriov). */
-  sriovCniDir?: string;
+  /** sriov-cni's data dir, whose cache, markers and flocks vfnet honours (default /var/lib/cni/sriov; null: none). */
+  sriovCniDir?: string | null;
+  /** The runtime's libcni result cache (default /var/lib/cni/results). */
+  libcniCacheDir?: string;
 }
 
 export function hostPortsWithIproute2(options: HostPortsOptions = {}): HostPorts {
   const stateDir = options.stateDir ?? '/var/lib/cni/sriov';
-  const sriovCniDir = options.sriovCniDir ?? '/var/lib/cni/sriov';
+  const sriovCniDir = options.sriovCniDir === undefined ? '/var/lib/cni/sriov' : options.sriovCniDir;
   const clock = new SystemClock();
   const processes = new SpawnProcessRunner();
   const processTable = new SystemProcessTable();
@@ -39,6 +41,6 @@ export function hostPortsWithIproute2(options: HostPortsOptions = {}): HostPorts
     state: new DirStateFiles(stateDir),
     locks: new FileLocks({ dir: options.lockDir ?? `${stateDir}/locks`, clock, processes: processTable }),
     clock,
-    sriovCni: { files: new DirPeerFiles(sriovCniDir), locks: new FlockLocks({ dir: `${sriovCniDir}/pci/vf_lock`, clock }) },
+    ...(sriovCniDir ? { sriovCni: { files: new DirPeerFiles(sriovCniDir), locks: new FlockLocks({ dir: `${sriovCniDir}/pci/vf_lock`, clock }), results: new DirPeerFiles(options.libcniCacheDir ?? '/var/lib/cni/results') } } : {}),
   };
 }

@@ -199,6 +199,8 @@ export interface SriovCniPorts {
   files: PeerFiles;
   /** Its per-VF flock(2) locks, `pci/vf_lock/<pci>.lock`, by PCI address. */
   locks: Locks;
+  /** The runtime's libcni cache (`/var/lib/cni/results`): the IPAM config sriov-cni's cache lacks. */
+  results?: PeerFiles;
 }
 
 export interface Clock {

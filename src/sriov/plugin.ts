@@ -66,7 +66,7 @@ export class SriovPlugin implements PluginHandlers {
     this.locks = new VfLocks(host.locks, options.lockTimeoutMs, host.sriovCni?.locks ?? null);
     this.restorer = new VfRestorer(this.settings, this.netdevs, this.records, host.sysfs, log, (r) => this.takeover?.forget(r));
     this.takeover = host.sriovCni ? new SriovCniTakeover({
-      state: new SriovCniState(host.sriovCni.files), sysfs: host.sysfs, links: host.links, records: this.records,
+      state: new SriovCniState(host.sriovCni.files), results: host.sriovCni.results ?? null, sysfs: host.sysfs, links: host.links, records: this.records,
       settings: this.settings, netdevs: this.netdevs, locks: this.locks, release: (r, ns) => this.restorer.release(r, ns),
       ipamDel: (req) => { this.ipam('DEL', req); }, log, userspaceDrivers: options.userspaceDrivers,
     }) : null;

@@ -139,7 +139,9 @@ export class Sweeper {
       const marker = state.readMarker(c.cache.pci);
       const why = this.peerWhyStale(c, marker, links.netnsExists.bind(links), sysfs.list(`sys/bus/pci/devices/${c.cache.pci}/net`)?.[0] ?? null);
       if (!why) { report.live++; continue; }
-      const errors = takeover.settle(c, marker ?? '', { tryLock: true, before: () => takeover.ipamOfCache(c, base) });
+      let ipamError: string | null = null;
+      const errors = takeover.settle(c, marker ?? '', { tryLock: true, before: () => { ipamError = takeover.ipamOfCache(c, base); } });
+      if (errors && ipamError) errors.push(ipamError);
       if (!errors) { report.deferred.push({ ...owner, pci: c.cache.pci, why: `${why}; its VF is locked or its cache changed` }); continue; }
       report.swept.push({ source: 'sriov-cni', ...owner, pci: c.cache.pci, netns: marker ?? '', why, errors });
     }

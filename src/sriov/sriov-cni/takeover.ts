@@ -7,7 +7,8 @@
 // Locking is VfLocks', which takes sriov-cni's flock on the VF too.
 import { CniError, type CniRequest } from '../../cni/index.js';
 import type { Logger } from '../../host/log.js';
-import type { Links, Sysfs } from '../../host/ports.js';
+import type { Links, PeerFiles, Sysfs } from '../../host/ports.js';
+import { configFromRuntimeCache } from './runtime-cache.js';
 import type { SriovConfig } from '../config.js';
 import { SriovCode } from '../errors.js';
 import type { NetdevOriginal, VfNetdevs } from '../netdev.js';
@@ -21,6 +22,8 @@ import { cacheOwner, type NamedCache, type SriovCniState } from './state.js';
 
 export interface TakeoverDeps {
   state: SriovCniState;
+  /** The runtime's libcni cache, for the IPAM config of Go-made attachments. */
+  results: PeerFiles | null;
   sysfs: Sysfs;
   links: Links;
   records: Records;
@@ -77,7 +80,7 @@ export class SriovCniTakeover {
     // As sriov-cni: the addresses go with this DEL's config; with the ADD's when this one has no ipam.
     const runIpam = () => {
       if (config?.ipamType) this.d.ipamDel(req);
-      else if (found.cache.ipamType) this.d.ipamDel({ ...req, config: found.cache.raw, stdin: Buffer.from(JSON.stringify(found.cache.raw)) });
+      else if (found.cache.ipamType) this.ipamOfCache(found, req);
     };
     let vf: VfRef;
     try {
@@ -229,12 +232,24 @@ export class SriovCniTakeover {
   }
 
   /** IPAM DEL with a Go-made cache's own config (its `ipam`), for a pod nobody will DEL. */
-  ipamOfCache(c: NamedCache, req: Pick<CniRequest, 'env' | 'stderr' | 'paths'>): void {
-    if (!c.cache.ipamType) return;
+  ipamOfCache(c: NamedCache, req: Pick<CniRequest, 'env' | 'stderr' | 'paths'>): string | null {
+    if (!c.cache.ipamType) return null;
+    const owner = cacheOwner(c);
+    const ipam = c.cache.raw.ipam as Record<string, unknown>;
+    // Go keeps only ipam.type; the runtime's cache has the whole config the ADD ran with.
+    const config = Object.keys(ipam).length > 1 ? c.cache.raw
+      : this.d.results ? configFromRuntimeCache(this.d.results, c.cache.network, owner.containerId, owner.ifname) : null;
+    if (!config) {
+      const why = `IPAM DEL for ${c.name} not run: sriov-cni's cache keeps only ipam.type and the runtime's cache has no config for it`;
+      this.d.log.error(why);
+      return why;
+    }
     try {
-      this.d.ipamDel(ipamRequestFor(req, { ...cacheOwner(c), netns: '', config: c.cache.raw, paths: req.paths }));
+      this.d.ipamDel(ipamRequestFor(req, { ...owner, netns: '', config, paths: req.paths }));
+      return null;
     } catch (e) {
       this.d.log.error(`IPAM DEL for ${c.name}: ${(e as Error).message}`);
+      return `IPAM DEL for ${c.name}: ${(e as Error).message}`;
     }
   }
 
@@ -293,7 +308,11 @@ export class SriovCniTakeover {
   /** Another attachment holds the VF now: a vfnet claim, or a sriov-cni marker on a live netns. */
   private ownedElsewhere(pci: string, containerId: string, ifname: string, netns: string): boolean {
     const claim = this.d.records.readClaim(pci);
-    if (claim && !ownsClaim(claim, containerId, ifname) && claim.netns && this.d.links.netnsExists(claim.netns)) return true;
+    if (claim && !ownsClaim(claim, containerId, ifname) && claim.netns && this.d.links.netnsExists(claim.netns)) {
+      const holder = this.d.records.readAttachmentSafe(claim.containerId, claim.ifname);
+      if (!holder || !this.deletedByPeer(holder)) return true;
+      this.dropDeleted(holder);
+    }
     const marker = this.d.state.readMarker(pci);
     return marker !== null && marker !== '' && marker !== netns && this.d.links.netnsExists(marker);
   }

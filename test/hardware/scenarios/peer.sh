@@ -17,6 +17,11 @@ caches() { ls "$SRIOV_CNI_DIR" 2>/dev/null | grep -v '^pci$' | tr '\n' ' '; }
 ips_left() { ls "$IPAMDIR/$1" 2>/dev/null | grep -v -e lock -e last_reserved_ip | tr '\n' ' '; }
 sweep() { $VFNET sweep --state-dir "$VFNET_STATE_DIR" --sriov-cni-dir "$SRIOV_CNI_DIR" --cni-path /usr/lib/cni "$@"; }
 doctor() { $VFNET doctor --state-dir "$VFNET_STATE_DIR" "$@"; }
+# doctor_fails: vfnet doctor's failed checks but iommu (this guest's kernel has no IOMMU: a fact
+# of the lab, not of the node's VFs), one line; empty when there are none.
+doctor_fails() {
+  doctor --json | node -e 'let s="";process.stdin.on("data",(d)=>{s+=d}).on("end",()=>{const r=JSON.parse(s);console.log(r.findings.filter((f)=>f.status==="fail"&&f.check!=="iommu").map((f)=>`${f.check} ${f.subject??""}: ${f.detail}`).join("; "))})'
+}
 # in_pods <pci> <netns...>: how many of these netns hold a netdev of this VF (by its parent device).
 in_pods() {
   local pci=$1 n=0 ns; shift

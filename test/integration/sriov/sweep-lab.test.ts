@@ -29,7 +29,8 @@ const conf = (deviceID: string, vlan: number) => ({
   cniVersion: '1.0.0', name: 'sweep-net', type: 'sriov', deviceID, vlan, mac: `02:00:00:5e:00:0${vlan % 10}`, spoofchk: 'off', trust: 'on',
   ipam: { type: 'host-local', dataDir: s.path('ipam'), subnet: '10.78.0.0/24' },
 });
-const call = (command: PluginCall['command'], containerId: string, netns: string): PluginCall => ({ command, containerId, netns, ifname: 'net1', env: lab.env });
+const peerDir = () => s.path('sriov-cni');
+const call = (command: PluginCall['command'], containerId: string, netns: string): PluginCall => ({ command, containerId, netns, ifname: 'net1', env: { ...lab.env, VFNET_SRIOV_CNI_DIR: peerDir() } });
 const addresses = () => readdirSync(join(s.path('ipam'), 'sweep-net')).filter((n) => /^\d/.test(n)).sort();
 
 /** What a physical netdev does when its netns dies: back to the host, still named as in the pod. */
@@ -39,7 +40,7 @@ function podDies(netnsName: string): void {
 }
 
 async function sweep(): Promise<{ status: number; report: { swept: { pci: string; source: string; why: string; errors: string[] }[]; live: number; deferred: unknown[] } }> {
-  const out = await run(process.execPath, [join(REPO_ROOT, 'dist/bin/vfnet'), 'sweep', '--sysfs-root', lab.dir, '--state-dir', lab.stateDir, '--cni-path', DEBIAN_CNI_DIR, '--json']);
+  const out = await run(process.execPath, [join(REPO_ROOT, 'dist/bin/vfnet'), 'sweep', '--sysfs-root', lab.dir, '--state-dir', lab.stateDir, '--sriov-cni-dir', peerDir(), '--cni-path', DEBIAN_CNI_DIR, '--json']);
   assert.ok(out.stdout.startsWith('{'), `${out.stdout}${out.stderr}`);
   return { status: out.status ?? -1, report: JSON.parse(out.stdout) };
 }
@@ -84,19 +85,19 @@ test('an attachment sriov-cni made, whose pod died, is swept from its cache', as
   // (no marker, no vfnet record): the state a node has right after the binary was swapped in.
   const out = await execPlugin(SRIOV_BIN, call('ADD', 'gopod', pod.path), conf(vf.pci, 13));
   assert.equal(out.status, 0, out.stdout + out.stderr);
-  const cacheFile = join(lab.stateDir, 'gopod-net1');
+  const cacheFile = join(peerDir(), 'gopod-net1');
   const cache = JSON.parse(sh('cat', [cacheFile])) as Record<string, unknown>;
   delete cache.vfnet;
   delete (cache.OrigVfState as Record<string, unknown>).Trust;
   writeFileSync(cacheFile, JSON.stringify(cache));
-  sh('rm', ['-f', join(lab.stateDir, 'pci', vf.pci), join(lab.stateDir, 'att-gopod-net1.json')]);
+  sh('rm', ['-f', join(peerDir(), 'pci', vf.pci), join(lab.stateDir, 'att-gopod-net1.json')]);
   podDies(pod.name);
 
   const { status, report } = await sweep();
   assert.equal(status, 0, JSON.stringify(report));
   assert.deepEqual(report.swept.map((x) => [x.pci, x.source]), [[vf.pci, 'sriov-cni']]);
   assert.equal(pfView(vf.pci), original);
-  assert.deepEqual(readdirSync(lab.stateDir).filter((n) => n.startsWith('gopod')), []);
+  assert.deepEqual(readdirSync(peerDir()).filter((n) => n.startsWith('gopod')), []);
 });
 
 test('a record of a previous boot is settled even though its netns still exists', async () => {
