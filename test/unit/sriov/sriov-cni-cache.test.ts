@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CacheError, parseCache, renderCache } from '../../../src/sriov/sriov-cni/cache.js';
 import { freshVfConfig } from '../../../src/host/ports.js';
+import { configFromRuntimeCache } from '../../../src/sriov/sriov-cni/runtime-cache.js';
+import { FakePeerFiles } from '../../support/fake-host/peer-files.js';
 
 describe("sriov-cni's cache", () => {
   it('v2.0: no original state; the VLAN was always set, and is restored to 0', () => {
@@ -44,5 +46,16 @@ describe("sriov-cni's cache", () => {
     assert.deepEqual([c.vfIndex, c.ifname, c.ipamType, c.vfnetOwner], [3, 'net1', 'static', { containerId: 'c', ifname: 'net1' }]);
     assert.deepEqual(c.configured, { vlan: 4, vlanQoS: 1, vlanProto: '802.1q', mac: '02:00:00:00:00:01', trust: true });
     assert.deepEqual([c.original?.hostIfName, c.original?.effectiveMac, c.original?.mtu], ['enp1', '02:aa:00:00:00:01', 1500]);
+  });
+
+  it("the IPAM config Go's cache lacks comes from the runtime's libcni cache, for a conflist or a single config", () => {
+    const results = new FakePeerFiles('/var/lib/cni/results');
+    const list = { cniVersion: '0.4.0', name: 'n', plugins: [{ type: 'sriov', deviceID: '0000:af:06.0', ipam: { type: 'host-local', subnet: '10.1.0.0/24' } }, { type: 'tuning' }] };
+    results.write('n-c1-net1', JSON.stringify({ kind: 'cniCacheV1', config: Buffer.from(JSON.stringify(list)).toString('base64') }));
+    assert.deepEqual(configFromRuntimeCache(results, 'n', 'c1', 'net1')?.ipam, { type: 'host-local', subnet: '10.1.0.0/24' });
+    assert.equal(configFromRuntimeCache(results, 'n', 'c1', 'net1')?.name, 'n');
+    results.write('n-c2-net1', '{"config":"not base64 json"}');
+    assert.equal(configFromRuntimeCache(results, 'n', 'c2', 'net1'), null);
+    assert.equal(configFromRuntimeCache(results, 'n', 'c3', 'net1'), null);
   });
 });
