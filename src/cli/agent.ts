@@ -40,7 +40,7 @@ interface AgentOptions {
   token: string;
   json?: boolean;
   sweep: boolean;
-  stateDir: string;
+  stateDir?: string;
   sriovCniDir?: string;
   cniPath: string;
 }
@@ -58,7 +58,7 @@ export function registerAgent(program: Command): void {
     .option('--token <token>', 'x-auth-token to send', process.env.OS_TOKEN || 'admin')
     .option('--json', 'one JSON line per pass instead of text')
     .option('--no-sweep', "don't sweep attachments nobody will DEL (at start, then every --interval; see vfnet sweep)")
-    .option('--state-dir <dir>', "the sriov plugin's state directory, for the sweep", process.env.VFNET_STATE_DIR || DEFAULT_STATE_DIR)
+    .option('--state-dir <dir>', `the sriov plugin's state directory, for the sweep (default: VFNET_STATE_DIR, else ${DEFAULT_STATE_DIR} when --sysfs-root is /; with another root and neither, no sweep)`, process.env.VFNET_STATE_DIR)
     .option('--sriov-cni-dir <dir>', "sriov-cni's data dir, for the sweep (default as vfnet sweep's)", process.env.VFNET_SRIOV_CNI_DIR)
     .option('--cni-path <dirs>', 'IPAM plugins, for the sweep of records that kept no CNI_PATH', process.env.CNI_PATH || '/opt/cni/bin')
     .action(async (o: AgentOptions) => {
@@ -79,8 +79,10 @@ export function registerAgent(program: Command): void {
         closeStore = async () => { await local.close(); await store.close(); };
       }
       // At start first: records of a previous boot are settled before anything else happens.
-      const sweeping = o.sweep ? await startSweeping({
-        sysfsRoot: o.sysfsRoot, stateDir: o.stateDir, sriovCniDir: o.sriovCniDir, hostname: o.hostname ?? hostname(), cniPath: o.cniPath,
+      // A lab (another sysfs root) has its own state directory: never sweep the node's by default.
+      const stateDir = o.stateDir ?? (o.sysfsRoot === '/' ? DEFAULT_STATE_DIR : null);
+      const sweeping = o.sweep && stateDir ? await startSweeping({
+        sysfsRoot: o.sysfsRoot, stateDir, sriovCniDir: o.sriovCniDir, hostname: o.hostname ?? hostname(), cniPath: o.cniPath,
         db: typeof o.db === 'string' ? o.db : undefined,
       }, o.once === true ? null : o.interval * 1000, (line) => console.log(line)) : null;
       const stop = new AbortController();

@@ -116,3 +116,17 @@ test('a record of a previous boot is settled even though its netns still exists'
   assert.equal(pfView(vf.pci), original);
   await deleteNetns(pod.name);
 });
+
+test('vfnet agent sweeps at start: a pod that died before it started is settled', async () => {
+  const vf = lab.vf(0, 1);
+  const original = pfView(vf.pci);
+  const pod = await createNetns(s, 'vs');
+  const out = await execPlugin(SRIOV_BIN, call('ADD', 'beforeagent', pod.path), conf(vf.pci, 15));
+  assert.equal(out.status, 0, out.stdout + out.stderr);
+  podDies(pod.name);
+  const agent = await run(process.execPath, [join(REPO_ROOT, 'dist/bin/vfnet'), 'agent', '--db', lab.db, '--once', '--sysfs-root', lab.dir,
+    '--state-dir', lab.stateDir, '--sriov-cni-dir', peerDir(), '--cni-path', DEBIAN_CNI_DIR, '--hostname', 'sweep-host'], { timeoutMs: 120_000 });
+  assert.match(agent.stdout, new RegExp(`sweep: swept +${vf.pci.replace(/\./g, '\\.')}`), agent.stdout + agent.stderr);
+  assert.equal(pfView(vf.pci), original);
+  assert.deepEqual(lab.ledger(), []);
+});
