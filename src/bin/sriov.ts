@@ -19,6 +19,11 @@ import type { VfLedger } from '../store/vf-ledger.js';
 const env = process.env;
 // VFNET_STATE_DIR, or DEFAULT_CNI_DIR as sriov-cni's integration tests set it.
 const stateDir = env.VFNET_STATE_DIR || env.DEFAULT_CNI_DIR || '/var/lib/cni/sriov';
+// sriov-cni's data dir (its cache, markers and flocks): VFNET_SRIOV_CNI_DIR, or DEFAULT_CNI_DIR (its
+// own override), else /var/lib/cni/sriov, unless VFNET_STATE_DIR moved the state elsewhere: a test
+// or a second instance that moves it never touches the node's sriov-cni state.
+const sriovCniDir =
+  env.VFNET_SRIOV_CNI_DIR || env.DEFAULT_CNI_DIR || (env.VFNET_STATE_DIR ? null : '/var/lib/cni/sriov');
 // The node's embedded store (ledger, and the model when no `placement` is configured).
 const dbPath = nodeDbPath({ db: env.VFNET_DB, stateDir });
 const sysfsRoot = env.VFNET_SYSFS_ROOT || '/';
@@ -28,7 +33,7 @@ const lockTimeoutMs =
 const host = env.VFNET_HOSTNAME || hostname();
 
 function hostPorts(): HostPorts {
-  const host = hostPortsWithRtnetlink({ sysfsRoot, stateDir });
+  const host = hostPortsWithRtnetlink({ sysfsRoot, stateDir, sriovCniDir });
   // A lab directory replaces what a real NIC provides: its sysfs tree and its PF-level settings.
   return sysfsRoot !== '/' && isLab(sysfsRoot) ? { ...host, ...labPorts(sysfsRoot) } : host;
 }

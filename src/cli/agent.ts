@@ -5,6 +5,7 @@
 // except what was held back and reported (a refused shrink, a vanished PF still in use).
 // Without --once it runs until SIGINT/SIGTERM and then exits 0.
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { DEFAULT_TOKEN_FILE, placementToken } from '../accounting/token.js';
 import { discover } from '../agent/discover.js';
@@ -18,8 +19,9 @@ import { IN_PROCESS_URL, inProcessPlacement } from '../api/in-process.js';
 import { STANDARD_RESOURCE_CLASSES, STANDARD_TRAITS } from '../placement/standard-names.js';
 import { nodeDbPath } from '../store/node-paths.js';
 import { openStore } from '../store/open.js';
+import { startSweeping } from './agent-sweep.js';
 import { collect, defaultSysfsRoot } from './discover.js';
-import { openHost } from './host-access.js';
+import { DEFAULT_STATE_DIR, openHost } from './host-access.js';
 
 function seconds(value: string): number {
   const n = Number(value);
@@ -39,6 +41,10 @@ interface AgentOptions {
   hostname?: string;
   tokenFile?: string;
   json?: boolean;
+  sweep: boolean;
+  stateDir?: string;
+  sriovCniDir?: string;
+  cniPath: string;
 }
 
 export function registerAgent(program: Command): void {
@@ -65,6 +71,22 @@ export function registerAgent(program: Command): void {
       `file holding the x-auth-token to send (else VFNET_TOKEN, else VFNET_TOKEN_FILE or ${DEFAULT_TOKEN_FILE}; for a noauth2 vfnet serve: VFNET_TOKEN=admin)`,
     )
     .option('--json', 'one JSON line per pass instead of text')
+    .option('--no-sweep', "don't sweep attachments nobody will DEL (at start, then every --interval; see vfnet sweep)")
+    .option(
+      '--state-dir <dir>',
+      `the sriov plugin's state directory, for the sweep (default: VFNET_STATE_DIR, else ${DEFAULT_STATE_DIR} when --sysfs-root is /; with another root and neither, no sweep)`,
+      process.env.VFNET_STATE_DIR,
+    )
+    .option(
+      '--sriov-cni-dir <dir>',
+      "sriov-cni's data dir, for the sweep (default as vfnet sweep's)",
+      process.env.VFNET_SRIOV_CNI_DIR,
+    )
+    .option(
+      '--cni-path <dirs>',
+      'IPAM plugins, for the sweep of records that kept no CNI_PATH',
+      process.env.CNI_PATH || '/opt/cni/bin',
+    )
     .action(async (o: AgentOptions) => {
       if (o.db !== undefined && o.placement)
         throw new AgentError(AgentCode.badOption, 'give --placement URL or --db PATH, not both');
@@ -95,6 +117,24 @@ export function registerAgent(program: Command): void {
           await store.close();
         };
       }
+      // At start first: records of a previous boot are settled before anything else happens.
+      // A lab (another sysfs root) has its own state directory: never sweep the node's by default.
+      const stateDir = o.stateDir ?? (o.sysfsRoot === '/' ? DEFAULT_STATE_DIR : null);
+      const sweeping =
+        o.sweep && stateDir
+          ? await startSweeping(
+              {
+                sysfsRoot: o.sysfsRoot,
+                stateDir,
+                sriovCniDir: o.sriovCniDir,
+                hostname: o.hostname ?? hostname(),
+                cniPath: o.cniPath,
+                db: typeof o.db === 'string' ? o.db : undefined,
+              },
+              o.once === true ? null : o.interval * 1000,
+              (line) => console.log(line),
+            )
+          : null;
       const stop = new AbortController();
       const onSignal = () => stop.abort();
       process.once('SIGINT', onSignal);
@@ -126,6 +166,7 @@ export function registerAgent(program: Command): void {
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
+        sweeping?.stop();
         await closeStore();
       }
     });

@@ -7,6 +7,7 @@ import { registerDoctor } from './doctor.js';
 import { registerLab } from './lab.js';
 import { registerServe } from './serve.js';
 import { registerStart } from './start.js';
+import { registerSweep } from './sweep.js';
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('vfnet')
@@ -18,6 +19,7 @@ export async function main(argv: string[]): Promise<void> {
   registerAgent(program);
   registerServe(program);
   registerStart(program);
+  registerSweep(program);
   registerDemo(program);
   await program.parseAsync(argv);
 }

@@ -5,6 +5,8 @@
 // hostPortsWithIproute2 (compose.ts).
 import { SystemClock } from './clock.js';
 import type { HostPortsOptions } from './compose.js';
+import { FlockLocks as SriovCniFlocks } from './flock.js';
+import { DirPeerFiles } from './peer-files.js';
 import type { HostPorts } from './ports.js';
 import { SpawnProcessRunner, SystemProcessTable } from './process.js';
 import { BunLibc } from './rtnetlink/bun-libc.js';
@@ -25,6 +27,7 @@ export interface RtnetlinkPortsOptions extends HostPortsOptions {
 
 export function hostPortsWithRtnetlink(options: RtnetlinkPortsOptions = {}): HostPorts {
   const stateDir = options.stateDir ?? '/var/lib/cni/sriov';
+  const sriovCniDir = options.sriovCniDir === undefined ? '/var/lib/cni/sriov' : options.sriovCniDir;
   const clock = new SystemClock();
   // One binding and one set of namespace handles for links, PF settings and locks; dlopen happens
   // at the first call, so a command that never touches the kernel never loads libc.
@@ -43,5 +46,16 @@ export function hostPortsWithRtnetlink(options: RtnetlinkPortsOptions = {}): Hos
       ...(options.sriovCniLocks ? { pathOf: sriovCniLockPaths(stateDir) } : {}),
     }),
     clock,
+    // sriov-cni's cache, markers and flocks, honoured as compose.ts does (the takeover's own flock
+    // wrapper, which names each lock as sriov-cni does: pci/vf_lock/<pci>.lock).
+    ...(sriovCniDir
+      ? {
+          sriovCni: {
+            files: new DirPeerFiles(sriovCniDir),
+            locks: new SriovCniFlocks({ dir: `${sriovCniDir}/pci/vf_lock`, clock }),
+            results: new DirPeerFiles(options.libcniCacheDir ?? '/var/lib/cni/results'),
+          },
+        }
+      : {}),
   };
 }

@@ -192,6 +192,31 @@ export interface Locks {
   tryAcquire(name: string): Lock | null;
 }
 
+/**
+ * Another plugin's state directory as text files at relative paths (`pci/0000:03:02.3`), for
+ * sriov-cni's cache and allocation markers. Writes are atomic (temp file + rename), files 0600,
+ * directories 0700.
+ */
+export interface PeerFiles {
+  readonly dir: string;
+  /** The file's text, or null when it does not exist (or is not a regular file). */
+  read(path: string): string | null;
+  write(path: string, text: string): void;
+  remove(path: string): void;
+  /** Regular files directly in a directory ('' for the top), sorted; [] when it does not exist. */
+  list(path: string): string[];
+}
+
+/** sriov-cni's state, so that a node moves between sriov-cni and vfnet with pods running. */
+export interface SriovCniPorts {
+  /** Its data dir (`/var/lib/cni/sriov`): caches `<containerID>-<ifname>`, markers `pci/<pci>`. */
+  files: PeerFiles;
+  /** Its per-VF flock(2) locks, `pci/vf_lock/<pci>.lock`, by PCI address. */
+  locks: Locks;
+  /** The runtime's libcni cache (`/var/lib/cni/results`): the IPAM config sriov-cni's cache lacks. */
+  results?: PeerFiles;
+}
+
 export interface Clock {
   now(): number;
   sleep(ms: number): void;
@@ -207,4 +232,6 @@ export interface HostPorts {
   state: StateFiles;
   locks: Locks;
   clock: Clock;
+  /** sriov-cni's cache, markers and locks; absent where no sriov-cni may have run (unit tests). */
+  sriovCni?: SriovCniPorts;
 }

@@ -40,6 +40,9 @@ import {
 import type { VfRef } from './resolve.js';
 import { attachmentResult } from './result.js';
 import { SafeDefaults } from './safe-defaults.js';
+import { SriovCniState } from './sriov-cni/state.js';
+import { SriovCniTakeover } from './sriov-cni/takeover.js';
+import { Sweeper, type SweepReport } from './sweeper.js';
 import { VfLocks } from './vf-locks.js';
 import { VfPicker } from './vf-picker.js';
 import { VfRestorer } from './vf-restorer.js';
@@ -76,6 +79,9 @@ export class SriovPlugin implements PluginHandlers {
   private readonly recovery: RecordRecovery;
   private readonly rebuild: LedgerRebuild;
   private readonly addresses: AddressRelease;
+  /** sriov-cni's attachments and the mirror of ours (null where the host has no sriov-cni state). */
+  private readonly takeover: SriovCniTakeover | null;
+  private readonly sweeper: Sweeper;
 
   constructor(
     private readonly host: HostPorts,
@@ -89,9 +95,29 @@ export class SriovPlugin implements PluginHandlers {
     });
     this.settings = new VfSettings(host.pf, host.clock, options);
     this.netdevs = new VfNetdevs(host.links, host.clock, options);
-    this.locks = new VfLocks(host.locks, options.lockTimeoutMs);
-    this.restorer = new VfRestorer(this.settings, this.netdevs, this.records, host.sysfs, log);
-    this.picker = new VfPicker(host, this.records, this.locks, this.restorer, log, options);
+    this.locks = new VfLocks(host.locks, options.lockTimeoutMs, host.sriovCni?.locks ?? null);
+    this.restorer = new VfRestorer(this.settings, this.netdevs, this.records, host.sysfs, log, (r) =>
+      this.takeover?.forget(r),
+    );
+    this.takeover = host.sriovCni
+      ? new SriovCniTakeover({
+          state: new SriovCniState(host.sriovCni.files),
+          results: host.sriovCni.results ?? null,
+          sysfs: host.sysfs,
+          links: host.links,
+          records: this.records,
+          settings: this.settings,
+          netdevs: this.netdevs,
+          locks: this.locks,
+          release: (r, ns) => this.restorer.release(r, ns),
+          ipamDel: (req) => {
+            this.ipam('DEL', req);
+          },
+          log,
+          userspaceDrivers: options.userspaceDrivers,
+        })
+      : null;
+    this.picker = new VfPicker(host, this.records, this.locks, this.restorer, log, options, this.takeover);
     this.modelClaims = new ModelClaims(host.sysfs, this.records, this.picker, log, options);
     const safe = new SafeDefaults(host.pf, host.links, this.netdevs, host.sysfs, log);
     this.recovery = new RecordRecovery(
@@ -105,6 +131,24 @@ export class SriovPlugin implements PluginHandlers {
     );
     this.rebuild = new LedgerRebuild(this.records, this.locks, log);
     this.addresses = new AddressRelease((op, req) => this.ipam(op, req), this.records, log);
+    this.sweeper = new Sweeper({
+      host,
+      records: this.records,
+      locks: this.locks,
+      restorer: this.restorer,
+      modelClaims: this.modelClaims,
+      takeover: this.takeover,
+      ipam: (req) => {
+        this.ipam('DEL', req);
+      },
+      log,
+      pid: options.pid,
+    });
+  }
+
+  /** Settles attachments nobody will DEL (netns gone, VF home, previous boot): see Sweeper. */
+  sweep(env: CniRequest['env'], paths: string[]): Promise<SweepReport> {
+    return this.sweeper.sweep(env, paths);
   }
 
   private ipam(op: HandlerCommand, req: CniRequest): CniResult | null {
@@ -158,7 +202,12 @@ export class SriovPlugin implements PluginHandlers {
     }
     // Before anything is handed out: a lost or emptied ledger gets back the claims its records hold.
     this.rebuild.run();
-    const previous = this.records.readAttachmentSafe(req.containerId, req.ifname);
+    let previous = this.records.readAttachmentSafe(req.containerId, req.ifname);
+    if (previous && this.takeover?.deletedByPeer(previous)) {
+      // sriov-cni's DEL undid it while its binary was in place: our record is all that is left.
+      this.takeover.dropDeleted(previous);
+      previous = null;
+    }
     if (previous?.phase === 'added') {
       throw new CniError(
         SriovCode.VfInUse,
@@ -263,6 +312,8 @@ export class SriovPlugin implements PluginHandlers {
         pid: this.options.pid,
         createdAt: new Date(this.host.clock.now()).toISOString(),
         model,
+        bootId: this.host.sysfs.read('proc/sys/kernel/random/boot_id'),
+        delegate: { config: req.config, paths: req.paths },
       };
       // The original state is on disk before the first change: a crash anywhere after this is undone by DEL or GC.
       this.records.writeAttachment(record);
@@ -297,7 +348,17 @@ export class SriovPlugin implements PluginHandlers {
       }
 
       const result = attachmentResult(req, vf, mac, mtu, ipam);
-      this.records.writeAttachment({ ...record, phase: 'added', result });
+      if (this.takeover) {
+        // For a rollback to sriov-cni: its DEL restores this attachment from these.
+        journal.record(`remove sriov-cni's cache and marker of ${vf.pci}`, () => this.takeover?.forget(record));
+        this.takeover.mirror(record, req.config, this.host.links.get(null, vf.pf)?.mtu ?? null);
+      }
+      this.records.writeAttachment({
+        ...record,
+        phase: 'added',
+        result,
+        ...(this.takeover ? { sriovCniMirror: true } : {}),
+      });
       journal.commit();
       this.log.info(
         `attached VF ${vf.pci} (${vf.pf} VF ${vf.index}${vf.dpdk ? `, ${vf.driver}` : `, was ${vf.netdev}`}) as ${req.ifname}`,
@@ -364,6 +425,8 @@ export class SriovPlugin implements PluginHandlers {
       this.addresses.releaseTolerantly(req, config.ipamType ?? null, 'no attachment of this network is recorded');
       return;
     }
+    // Not ours: the Go plugin's, if its cache has it (a node taken over from sriov-cni).
+    if (!record && this.takeover?.del(req, config)) return;
     if (!record) {
       // Nothing of ours is recorded (never added, already deleted, or the node was wiped):
       // release the addresses and any claim a crashed ADD left before its record. Nothing is
@@ -433,6 +496,14 @@ export class SriovPlugin implements PluginHandlers {
     const record = this.recovery.forCheck(req.containerId, req.ifname, this.options.foreignRecords);
     const fail = (what: string) =>
       new CniError(SriovCode.CheckFailed, `CHECK of ${req.containerId}/${req.ifname} failed: ${what}`);
+    if (!record) {
+      const peer = this.takeover?.check(req) ?? null;
+      if (peer?.length) throw fail(peer.join('; '));
+      if (peer) {
+        if (config.ipamType) this.ipam('CHECK', req);
+        return;
+      }
+    }
     if (record?.phase !== 'added') throw fail('no attachment was made (no record)');
     const claim = this.records.readClaim(record.vf.pci);
     if (!claim || !ownsClaim(claim, req.containerId, req.ifname))
@@ -537,6 +608,7 @@ export class SriovPlugin implements PluginHandlers {
           lock.release();
         }
       }
+      if (this.takeover) errors.push(...this.takeover.gc(config.name, (c, i) => valid.has(attachmentKey(c, i))));
     }
     const swept = this.host.state.sweepAbandoned((pid) => this.host.processTable.alive(pid));
     if (swept) this.log.info(`GC: removed ${swept} temporary file(s) of killed writes`);

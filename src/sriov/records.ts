@@ -43,6 +43,12 @@ export interface AttachmentRecord {
   createdAt: string;
   /** Set when the VF was claimed in the resource model (`physnet`): where, and as whom. */
   model?: { url: string; consumer: string } | null;
+  /** /proc/sys/kernel/random/boot_id at ADD: a record of another boot is settled by the sweeper. */
+  bootId?: string | null;
+  /** The network config and CNI_PATH of the ADD, so the sweeper can run IPAM DEL with them. */
+  delegate?: { config: Record<string, unknown>; paths: string[] } | null;
+  /** sriov-cni's cache and marker were written for it: when that cache is gone, sriov-cni's DEL ran. */
+  sriovCniMirror?: boolean;
 }
 
 export type { VfClaim };

@@ -11,6 +11,15 @@ import { isUsable, listPfVfs, notUsable, resolveDevice, type VfRef } from './res
 import type { VfLocks } from './vf-locks.js';
 import type { VfRestorer } from './vf-restorer.js';
 
+/** What sriov-cni holds: consulted under the VF's lock before a VF is taken (SriovCniTakeover). */
+export interface PeerGuard {
+  /** Throws VfInUse when sriov-cni gives the VF to a live pod; true when it restored a VF left by a dead one. */
+  guardAdd(vf: VfRef, req: CniRequest): boolean;
+  /** The attachment was undone by sriov-cni's DEL (after a swap back), though vfnet's record remains. */
+  deletedByPeer(record: AttachmentRecord): boolean;
+  dropDeleted(record: AttachmentRecord): void;
+}
+
 /** The selectors that name a VF on this host; `physnet` needs the resource model to name a PF first. */
 export type LocalSelector = Exclude<SriovConfig['selector'], { kind: 'physnet' }>;
 
@@ -37,6 +46,7 @@ export class VfPicker {
     private readonly restorer: VfRestorer,
     private readonly log: Logger,
     private readonly options: VfPickerOptions,
+    private readonly peer: PeerGuard | null = null,
   ) {}
 
   /**
@@ -71,8 +81,10 @@ export class VfPicker {
         );
       }
       this.reclaimIfStale(holder, req, reclaimed);
+      const peerRestored = this.peer?.guardAdd(vf, req) ?? false;
       // Re-resolve under the lock: the previous holder's DEL may have just given the netdev back.
-      const fresh = selector.kind === 'deviceID' ? resolveDevice(this.host.sysfs, vf.pci, userspaceDrivers) : vf;
+      const fresh =
+        selector.kind === 'deviceID' || peerRestored ? resolveDevice(this.host.sysfs, vf.pci, userspaceDrivers) : vf;
       if (!isUsable(fresh)) throw notUsable(fresh);
       this.writeClaim(network, req, fresh);
       return { vf: fresh, lock };
@@ -103,9 +115,10 @@ export class VfPicker {
   /** A claim protects its VF while its owner's namespace lives (or the owner is still adding). */
   heldByAnother(claim: VfClaim | null, req: CniRequest): claim is VfClaim {
     if (!claim || ownsClaim(claim, req.containerId, req.ifname)) return false;
+    const owner = this.records.readAttachmentSafe(claim.containerId, claim.ifname);
+    if (owner && this.peer?.deletedByPeer(owner)) return false;
     if (claim.netns && this.host.links.netnsExists(claim.netns)) return true;
     // The owner's namespace is gone; so is the owner, unless its attachment record says otherwise.
-    const owner = this.records.readAttachmentSafe(claim.containerId, claim.ifname);
     return (
       owner !== null &&
       owner.phase === 'adding' &&
@@ -134,9 +147,19 @@ export class VfPicker {
         }
         try {
           this.reclaimIfStale(holder, req, reclaimed);
-          const fresh = holder
-            ? (listPfVfs(this.host.sysfs, 'master', pf, userspaceDrivers).find((v) => v.pci === vf.pci) ?? vf)
-            : vf;
+          let peerRestored: boolean;
+          try {
+            peerRestored = this.peer?.guardAdd(vf, req) ?? false;
+          } catch (e) {
+            if (!(e instanceof CniError) || e.code !== SriovCode.VfInUse) throw e;
+            lock.release();
+            inUse++;
+            continue;
+          }
+          const fresh =
+            holder || peerRestored
+              ? (listPfVfs(this.host.sysfs, 'master', pf, userspaceDrivers).find((v) => v.pci === vf.pci) ?? vf)
+              : vf;
           if (!isUsable(fresh)) {
             lock.release();
             inUse++;
@@ -167,7 +190,10 @@ export class VfPicker {
   private reclaimIfStale(holder: VfClaim | null, req: CniRequest, reclaimed: AttachmentRecord[]): void {
     if (!holder || ownsClaim(holder, req.containerId, req.ifname)) return;
     const record = this.records.readAttachmentSafe(holder.containerId, holder.ifname);
-    if (record) {
+    if (record && this.peer?.deletedByPeer(record)) {
+      this.peer.dropDeleted(record);
+      if (record.model) reclaimed.push(record);
+    } else if (record) {
       this.log.warning(
         `VF ${holder.pci} was left by ${holder.containerId}/${holder.ifname} (namespace gone, no DEL); restoring it first`,
       );

@@ -14,6 +14,8 @@ export class VfRestorer {
     private readonly records: Records,
     private readonly sysfs: Sysfs,
     private readonly log: Logger,
+    /** Called after each release, e.g. to drop sriov-cni's mirror of the attachment. */
+    private readonly onReleased: ((record: AttachmentRecord) => void) | null = null,
   ) {}
 
   /**
@@ -52,6 +54,7 @@ export class VfRestorer {
     const claim = this.records.readClaim(record.vf.pci);
     if (claim && ownsClaim(claim, record.containerId, record.ifname)) this.records.removeClaim(record.vf.pci);
     this.records.removeAttachment(record.containerId, record.ifname);
+    this.onReleased?.(record);
     return errors;
   }
 

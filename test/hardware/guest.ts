@@ -15,6 +15,8 @@ export interface GroupSpec {
   igbCount: number;
   vfsPerPf: number;
   scenarios: string[];
+  /** Seconds for the whole guest run (boot included); VFNET_HW_TIMEOUT overrides; default 540. */
+  timeoutSecs?: number;
 }
 
 export interface GuestRun {
@@ -36,7 +38,7 @@ export function runGroup(group: GroupSpec, logFile: string, progress: (line: str
     String(group.vfsPerPf),
     ...group.scenarios,
   ];
-  const timeout = process.env.VFNET_HW_TIMEOUT ?? '540';
+  const timeout = process.env.VFNET_HW_TIMEOUT ?? String(group.timeoutSecs ?? 540);
   const child = spawn('bash', args, {
     // SRIOVLAB_DIR tells the scenarios where the lab's products are (netdevsim.ko).
     env: {

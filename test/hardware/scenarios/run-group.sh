@@ -35,7 +35,9 @@ done
 
 for s in "$@"; do
   t=$(date +%s)
-  SCEN=$s timeout -k 5 "${SCENARIO_TIMEOUT:-240}" bash "$SCEN_DIR/$s.sh"
+  # A scenario that loops longer says so in a '# timeout: <seconds>' line.
+  limit=$(sed -n 's/^# timeout: \([0-9]*\)$/\1/p' "$SCEN_DIR/$s.sh" | head -1)
+  SCEN=$s timeout -k 5 "${limit:-${SCENARIO_TIMEOUT:-240}}" bash "$SCEN_DIR/$s.sh"
   rc=$?
   echo "SCENARIO $s rc=$rc secs=$(( $(date +%s) - t ))"
 done

@@ -12,6 +12,7 @@ import {
   type FakeNetworkOptions,
   type PfRefusals,
 } from './network.js';
+import { FakePeerFiles } from './peer-files.js';
 import { FakePfControl } from './pf-control.js';
 import { type CallMatch, CallRecorder } from './recorder.js';
 import { FakeClock, FakeLocks, FakeProcessRunner, FakeProcessTable, FakeStateFiles } from './stores.js';
@@ -114,6 +115,9 @@ export class FakeHost {
   readonly locks: FakeLocks;
   readonly processes: FakeProcessRunner;
   readonly processTable = new FakeProcessTable();
+  /** sriov-cni's data dir and flocks; its own recorder, so call logs show only vfnet's own state. */
+  readonly sriovCniFiles = new FakePeerFiles();
+  readonly sriovCniLocks: FakeLocks;
   /** PCI address → device directory in the tree. */
   private readonly deviceDirs = new Map<string, string>();
   private overlayCache: { version: number; nodes: Map<string, SysfsNode> } | null = null;
@@ -125,6 +129,7 @@ export class FakeHost {
     this.pf = new FakePfControl(this.net, this.recorder);
     this.state = new FakeStateFiles(this.recorder);
     this.locks = new FakeLocks(this.clock, this.recorder);
+    this.sriovCniLocks = new FakeLocks(this.clock, new CallRecorder());
     this.processes = new FakeProcessRunner(this.recorder);
     for (const dir of [
       'sys/class/net',
@@ -147,6 +152,7 @@ export class FakeHost {
       state: this.state,
       locks: this.locks,
       clock: this.clock,
+      sriovCni: { files: this.sriovCniFiles, locks: this.sriovCniLocks },
     };
   }
 
