@@ -13,40 +13,30 @@ import {
   type ExecutableFinder,
   type HandlerCommand,
   type PluginHandlers,
-  validAttachments,
 } from '../cni/index.js';
 import type { Logger } from '../host/log.js';
-import type { HostPorts, VfConfig } from '../host/ports.js';
+import type { HostPorts } from '../host/ports.js';
 import type { VfLedger } from '../store/vf-ledger.js';
 import { AddressRelease } from './address-release.js';
-import { type ConfigNotes, configuredSettings, parseConfig, type SriovConfig } from './config.js';
+import { configuredSettings, type SriovConfig } from './config.js';
 import { SriovCode } from './errors.js';
 import type { ForeignRecords } from './foreign-records.js';
-import { Journal } from './journal.js';
+import { GarbageCollector } from './garbage-collector.js';
 import { LedgerRebuild } from './ledger-rebuild.js';
 import { ModelClaims, type ModelClaimsOptions } from './model-claims.js';
-import { type NetdevOriginal, VfNetdevs } from './netdev.js';
-import { attachmentKey, RecordRecovery } from './record-recovery.js';
-import {
-  type AttachmentRecord,
-  claimRecord,
-  DamagedRecordError,
-  type FoundRecord,
-  ownsClaim,
-  RECORD_SCHEMA,
-  Records,
-  recordName,
-} from './records.js';
-import type { VfRef } from './resolve.js';
-import { attachmentResult } from './result.js';
+import { VfNetdevs } from './netdev.js';
+import { RecordRecovery } from './record-recovery.js';
+import { type AttachmentRecord, type FoundRecord, ownsClaim, Records } from './records.js';
+import { configOf } from './request-config.js';
 import { SafeDefaults } from './safe-defaults.js';
 import { SriovCniState } from './sriov-cni/state.js';
 import { SriovCniTakeover } from './sriov-cni/takeover.js';
 import { Sweeper, type SweepReport } from './sweeper.js';
+import { VfAttacher } from './vf-attacher.js';
 import { VfLocks } from './vf-locks.js';
 import { VfPicker } from './vf-picker.js';
 import { VfRestorer } from './vf-restorer.js';
-import { type RetryPolicy, VfSettings, ZERO_MAC } from './vf-settings.js';
+import { type RetryPolicy, VfSettings } from './vf-settings.js';
 
 export interface PluginOptions extends RetryPolicy, ModelClaimsOptions {
   /** Which attachment holds which VF on this node. */
@@ -76,6 +66,8 @@ export class SriovPlugin implements PluginHandlers {
   private readonly restorer: VfRestorer;
   private readonly picker: VfPicker;
   private readonly modelClaims: ModelClaims;
+  private readonly attacher: VfAttacher;
+  private readonly collector: GarbageCollector;
   private readonly recovery: RecordRecovery;
   private readonly rebuild: LedgerRebuild;
   private readonly addresses: AddressRelease;
@@ -117,6 +109,16 @@ export class SriovPlugin implements PluginHandlers {
           userspaceDrivers: options.userspaceDrivers,
         })
       : null;
+    this.attacher = new VfAttacher(
+      host,
+      this.records,
+      this.settings,
+      this.netdevs,
+      this.takeover,
+      (op, req) => this.ipam(op, req),
+      log,
+      options,
+    );
     this.picker = new VfPicker(host, this.records, this.locks, this.restorer, log, options, this.takeover);
     this.modelClaims = new ModelClaims(host.sysfs, this.records, this.picker, log, options);
     const safe = new SafeDefaults(host.pf, host.links, this.netdevs, host.sysfs, log);
@@ -144,6 +146,18 @@ export class SriovPlugin implements PluginHandlers {
       log,
       pid: options.pid,
     });
+    this.collector = new GarbageCollector({
+      host,
+      records: this.records,
+      recovery: this.recovery,
+      rebuild: this.rebuild,
+      locks: this.locks,
+      restorer: this.restorer,
+      takeover: this.takeover,
+      modelClaims: this.modelClaims,
+      forwardIpam: (req) => this.forwardTolerantly('GC', req),
+      log,
+    });
   }
 
   /** Settles attachments nobody will DEL (netns gone, VF home, previous boot): see Sweeper. */
@@ -163,31 +177,7 @@ export class SriovPlugin implements PluginHandlers {
   // ------------------------------------------------------------------ config
 
   private config(req: CniRequest): SriovConfig {
-    const notes: ConfigNotes = { warnings: [], debug: [] };
-    // Logging settings first, so that even a config error is logged where the user asked.
-    const level = req.config.logLevel,
-      file = req.config.logFile;
-    if (typeof level === 'string' && ['panic', 'error', 'warning', 'info', 'debug'].includes(level.toLowerCase())) {
-      this.log.configure(
-        level.toLowerCase() as SriovConfig['logLevel'],
-        typeof file === 'string' && file.startsWith('/') ? file : undefined,
-      );
-    }
-    const config = parseConfig(req.config, req.args, notes);
-    this.log.configure(config.logLevel, config.logFile);
-    for (const w of notes.warnings) this.log.warning(w);
-    for (const d of notes.debug) this.log.debug(d);
-    if (!req.ignoreUnknownArgs) {
-      const unknown = [...req.args.keys()].filter((k) => k !== 'MAC');
-      if (unknown.length) {
-        throw new CniError(
-          CniCode.InvalidEnvironment,
-          `unknown CNI_ARGS [${unknown.join(', ')}]`,
-          'this plugin reads only MAC; runtimes that send more must add IgnoreUnknown=1',
-        );
-      }
-    }
-    return config;
+    return configOf(req, this.log);
   }
 
   // ------------------------------------------------------------------ ADD
@@ -242,7 +232,7 @@ export class SriovPlugin implements PluginHandlers {
     const { vf, lock } = this.picker.pick(selector, config.name, req, reclaimed);
     let result: CniResult;
     try {
-      result = this.attach(config, req, vf, null);
+      result = this.attacher.attach(config, req, vf, null);
     } finally {
       lock.release();
     }
@@ -260,7 +250,7 @@ export class SriovPlugin implements PluginHandlers {
     if (!picked) return this.addLocally(config, req, reclaimed);
     const { vf, lock, consumer } = picked;
     try {
-      const result = this.attach(config, req, vf, { url: model.target, consumer });
+      const result = this.attacher.attach(config, req, vf, { url: model.target, consumer });
       await this.modelClaims.releaseReclaimed(reclaimed);
       return result;
     } catch (e) {
@@ -268,126 +258,6 @@ export class SriovPlugin implements PluginHandlers {
       throw e;
     } finally {
       lock.release();
-    }
-  }
-
-  private attach(config: SriovConfig, req: CniRequest, vf: VfRef, model: AttachmentRecord['model']): CniResult {
-    const journal = new Journal();
-    journal.record(`release the claim on ${vf.pci}`, () => this.records.removeClaim(vf.pci));
-    let netdevOrig: NetdevOriginal | null = null;
-    let pfOrig: VfConfig | null = null;
-    try {
-      pfOrig = this.settings.read(vf);
-      if (!vf.dpdk) {
-        const link = this.netdevs.inspect(null, vf.netdev!);
-        if (!link)
-          throw new CniError(
-            SriovCode.DeviceUnusable,
-            `VF ${vf.pci}: its interface ${vf.netdev} is not in the host namespace`,
-          );
-        netdevOrig = {
-          name: link.name,
-          mac: link.mac.toLowerCase(),
-          mtu: link.mtu,
-          up: link.up,
-          ifindex: link.ifindex,
-        };
-        // A PF that lists the VF's own MAC is echoing what the VF reported (igbvf), not holding an
-        // admin MAC: restoring it as one would lock the VF to it. The original admin MAC is none.
-        if (pfOrig.mac.toLowerCase() === netdevOrig.mac && pfOrig.mac.toLowerCase() !== ZERO_MAC)
-          pfOrig = { ...pfOrig, mac: ZERO_MAC };
-      }
-      const record: AttachmentRecord = {
-        schema: RECORD_SCHEMA,
-        network: config.name,
-        containerId: req.containerId,
-        ifname: req.ifname,
-        netns: req.netns,
-        vf,
-        configured: configuredSettings(config),
-        original: { pf: pfOrig, netdev: netdevOrig },
-        ipamType: config.ipamType ?? null,
-        phase: 'adding',
-        result: null,
-        pid: this.options.pid,
-        createdAt: new Date(this.host.clock.now()).toISOString(),
-        model,
-        bootId: this.host.sysfs.read('proc/sys/kernel/random/boot_id'),
-        delegate: { config: req.config, paths: req.paths },
-      };
-      // The original state is on disk before the first change: a crash anywhere after this is undone by DEL or GC.
-      this.records.writeAttachment(record);
-      journal.record('remove the attachment record', () => this.records.removeAttachment(req.containerId, req.ifname));
-
-      this.settings.apply(vf, record.configured, pfOrig, journal);
-
-      let ipam: CniResult | null = null;
-      if (config.ipamType) {
-        ipam = this.ipam('ADD', req);
-        journal.record(`release the ${config.ipamType} addresses`, () => {
-          this.ipam('DEL', req);
-        });
-        if (ipam && ipam.ips.length === 0) {
-          throw new CniError(CniCode.InvalidConfig, `IPAM plugin ${config.ipamType} returned no IP addresses`);
-        }
-      }
-
-      let mac = config.mac ?? (pfOrig.mac !== '00:00:00:00:00:00' ? pfOrig.mac.toLowerCase() : undefined);
-      let mtu: number | undefined;
-      if (!vf.dpdk) {
-        const link = this.netdevs.attach(
-          netdevOrig!,
-          req.netns,
-          req.ifname,
-          config.mac,
-          vf.dpdk ? null : ipam,
-          journal,
-        );
-        mac = link.mac.toLowerCase();
-        mtu = link.mtu;
-      }
-
-      const result = attachmentResult(req, vf, mac, mtu, ipam);
-      if (this.takeover) {
-        // For a rollback to sriov-cni: its DEL restores this attachment from these.
-        journal.record(`remove sriov-cni's cache and marker of ${vf.pci}`, () => this.takeover?.forget(record));
-        this.takeover.mirror(record, req.config, this.host.links.get(null, vf.pf)?.mtu ?? null);
-      }
-      this.records.writeAttachment({
-        ...record,
-        phase: 'added',
-        result,
-        ...(this.takeover ? { sriovCniMirror: true } : {}),
-      });
-      journal.commit();
-      this.log.info(
-        `attached VF ${vf.pci} (${vf.pf} VF ${vf.index}${vf.dpdk ? `, ${vf.driver}` : `, was ${vf.netdev}`}) as ${req.ifname}`,
-      );
-      return result;
-    } catch (e) {
-      const failures = journal.rollback();
-      if (netdevOrig) {
-        try {
-          this.netdevs.settleHostMac(netdevOrig);
-        } catch (err) {
-          failures.push({ step: `restore the MAC of ${netdevOrig.name}`, error: err as Error });
-        }
-      }
-      if (pfOrig) {
-        const macError = this.settings.reassertMac(vf, pfOrig.mac.toLowerCase());
-        if (macError) failures.push({ step: 'restore the admin MAC', error: macError });
-      }
-      for (const f of failures) this.log.error(`rollback: cannot ${f.step}: ${f.error.message}`);
-      if (e instanceof CniError && failures.length) {
-        throw new CniError(
-          e.code,
-          e.msg,
-          [e.details, `rollback incomplete: ${failures.map((f) => `${f.step}: ${f.error.message}`).join('; ')}`]
-            .filter(Boolean)
-            .join('; '),
-        );
-      }
-      throw e;
     }
   }
 
@@ -571,71 +441,6 @@ export class SriovPlugin implements PluginHandlers {
   // ------------------------------------------------------------------ GC
 
   gc(req: CniRequest): void | Promise<void> {
-    const config = this.config(req);
-    const listed = validAttachments(req.config);
-    const valid = listed ? new Set(listed.map((a) => attachmentKey(a.containerID, a.ifname))) : null;
-    const errors: string[] = [];
-    const modelReleases: AttachmentRecord[] = [];
-    if (valid) {
-      this.rebuild.run();
-      const damaged: DamagedRecordError[] = [];
-      const records = this.records.allAttachments((name, e) => {
-        if (e instanceof DamagedRecordError) damaged.push(e);
-        else this.log.warning(`GC: cannot read ${name}: ${(e as Error).message}`);
-      });
-      // Attachments whose file is gone but whose record the ledger still carries.
-      const onFile = new Set([
-        ...records.map((r) => recordName(r.containerId, r.ifname)),
-        ...damaged.map((d) => d.file),
-      ]);
-      for (const c of this.records.allClaims()) {
-        const copy = claimRecord(c);
-        if (copy && !onFile.has(recordName(copy.containerId, copy.ifname))) records.push(copy);
-      }
-      for (const d of damaged) {
-        const settled = this.recovery.settleForGc(d, config.name, valid);
-        errors.push(...settled.errors);
-        modelReleases.push(...settled.released);
-      }
-      for (const r of records) {
-        if (r.network !== config.name || valid.has(attachmentKey(r.containerId, r.ifname))) continue;
-        const lock = this.locks.vf(r.vf.pci);
-        try {
-          this.log.info(`GC: releasing VF ${r.vf.pci} of stale attachment ${r.containerId}/${r.ifname}`);
-          errors.push(...this.restorer.release(r, r.netns));
-          if (r.model && r.phase !== 'released') modelReleases.push(r);
-        } finally {
-          lock.release();
-        }
-      }
-      if (this.takeover) errors.push(...this.takeover.gc(config.name, (c, i) => valid.has(attachmentKey(c, i))));
-    }
-    const swept = this.host.state.sweepAbandoned((pid) => this.host.processTable.alive(pid));
-    if (swept) this.log.info(`GC: removed ${swept} temporary file(s) of killed writes`);
-    // Claims without a record were left by an ADD that died before it wrote anything: nothing
-    // was changed, so only the claim goes, once its attachment is not valid (or, without a
-    // list, once its namespace is gone).
-    for (const c of this.records.allClaims()) {
-      if (c.network !== config.name) continue;
-      if (this.records.readAttachmentSafe(c.containerId, c.ifname)) continue;
-      const stillValid = valid
-        ? valid.has(attachmentKey(c.containerId, c.ifname))
-        : Boolean(c.netns && this.host.links.netnsExists(c.netns));
-      if (stillValid) continue;
-      this.records.removeClaim(c.pci);
-    }
-    if (config.ipamType) this.forwardTolerantly('GC', req);
-    if (errors.length)
-      throw new CniError(
-        SriovCode.NetdevFailed,
-        'GC released stale attachments, but not everything could be restored',
-        errors.join('; '),
-      );
-    const model = listed ? this.modelClaims.modelFor(config) : null;
-    if (!modelReleases.length && !model) return;
-    return (async () => {
-      for (const r of modelReleases) await this.modelClaims.release(r);
-      if (model && listed) await this.modelClaims.collect(config, model, listed);
-    })();
+    return this.collector.gc(req, this.config(req));
   }
 }
