@@ -8,7 +8,9 @@ import { hostPortsWithRtnetlink } from '../host/compose-rtnetlink.js';
 import type { Logger } from '../host/log.js';
 import type { HostPorts } from '../host/ports.js';
 import { BunLibc } from '../host/rtnetlink/bun-libc.js';
+import { Namespaces } from '../host/rtnetlink/netns.js';
 import { type PhaseTimings, timedPorts } from '../host/timings.js';
+import { NetlinkSwitchDriver } from '../lab/netlink-switch.js';
 import { isLab, labPorts } from '../lab/plugin-ports.js';
 import { DEFAULT_OPTIONS, SriovPlugin } from '../sriov/plugin.js';
 import { nodeDbPath, nodeDbTarget } from '../store/node-paths.js';
@@ -33,10 +35,19 @@ export async function composePlugin(env: Env, log: Logger, timings: PhaseTimings
   // The name `vfnet agent` registered this host under (its --hostname), which the provider UUIDs derive from.
   const host = env.VFNET_HOSTNAME || hostname();
   const libc = new BunLibc();
+  const namespaces = new Namespaces(libc);
 
-  let ports: HostPorts = hostPortsWithRtnetlink({ sysfsRoot, stateDir, libc });
+  let ports: HostPorts = hostPortsWithRtnetlink({ sysfsRoot, stateDir, libc, namespaces });
   // A lab directory replaces what a real NIC provides: its sysfs tree and its PF-level settings.
-  if (sysfsRoot !== '/' && isLab(sysfsRoot)) ports = { ...ports, ...labPorts(sysfsRoot) };
+  // Its emulated switch is driven over rtnetlink from this process too: the lab is the simulated
+  // host's hardware, which applies a setting without starting processes.
+  if (sysfsRoot !== '/' && isLab(sysfsRoot)) {
+    const lab = labPorts(sysfsRoot, {
+      switchDriver: new NetlinkSwitchDriver(namespaces, ports.links),
+      hostLinks: ports.links,
+    });
+    ports = { ...ports, ...lab };
+  }
   if (timings) ports = timedPorts(ports, timings);
 
   // The store's modules load here, not at start-up: VERSION never needs them.
