@@ -27,6 +27,7 @@ const IFLA_PROTINFO = 12;
 const IFLA_LINKINFO = 18;
 const IFLA_INFO_KIND = 1;
 const IFLA_BRPORT_LEARNING = 8;
+const IFLA_BRPORT_FLUSH = 24;
 const IFLA_BRPORT_LOCKED = 39;
 const RTM_NEWNEIGH = 28;
 const RTM_DELNEIGH = 29;
@@ -92,11 +93,11 @@ export class NetlinkSwitchDriver implements SwitchDriver {
         info[0] = AF_BRIDGE;
         this.request(
           ns,
-          new MessageBuilder(RTM_SETLINK, NLM_F_REQUEST | NLM_F_ACK)
-            .raw(info)
-            .nested(IFLA_PROTINFO, (b) =>
-              b.u8(IFLA_BRPORT_LEARNING, s.pin ? 0 : 1).u8(IFLA_BRPORT_LOCKED, s.pin ? 1 : 0),
-            ),
+          new MessageBuilder(RTM_SETLINK, NLM_F_REQUEST | NLM_F_ACK).raw(info).nested(IFLA_PROTINFO, (b) => {
+            b.u8(IFLA_BRPORT_LEARNING, s.pin ? 0 : 1).u8(IFLA_BRPORT_LOCKED, s.pin ? 1 : 0);
+            // Locking also forgets what the port learned: a learned entry would let its MAC through.
+            if (s.pin) b.attr(IFLA_BRPORT_FLUSH, new Uint8Array(0));
+          }),
         );
         for (const mac of s.unpin) {
           try {

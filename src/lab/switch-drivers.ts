@@ -38,8 +38,9 @@ export class IpSwitchDriver implements SwitchDriver {
           ip.push(`link set ${s.port} ${s.up ? 'up' : 'down'}`);
           break;
         case 'spoof':
+          // Locking also forgets what the port learned: a learned entry would let its MAC through.
           ip.push(
-            `link set dev ${s.port} type bridge_slave ${s.pin ? 'learning off locked on' : 'locked off learning on'}`,
+            `link set dev ${s.port} type bridge_slave ${s.pin ? 'learning off locked on fdb_flush' : 'locked off learning on'}`,
           );
           for (const mac of s.unpin) unpin.push(`fdb del ${mac} dev ${s.port} master`);
           if (s.pin) pin.push(`fdb replace ${s.pin} dev ${s.port} master static`);

@@ -30,7 +30,8 @@ export type SwitchStep =
   | { kind: 'up'; port: string; up: boolean }
   /**
    * MAC spoof checking: a locked bridge port forwards only frames whose source MAC has an FDB
-   * entry on that port, so the admin MAC is pinned there as a static entry (learning off);
+   * entry on that port, so the port forgets what it learned and the admin MAC is pinned there as
+   * a static entry (learning off);
    * `unpin` removes stale entries (missing ones are fine), `pin: null` unlocks the port.
    */
   | { kind: 'spoof'; port: string; unpin: string[]; pin: string | null };
