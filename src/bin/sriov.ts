@@ -50,5 +50,5 @@ async function main(): Promise<void> {
   }
   exit(code);
 }
-// No top-level await: the executable is compiled to bytecode, which needs a CommonJS-shaped entry.
+// No top-level await: the executable is compiled to bytecode, which refuses it.
 void main();
