@@ -8,13 +8,15 @@
 //       alternating rounds.
 //   (c) where sriov's ADD time goes: strace -f of direct ADDs (process start, `ip` execs, IPAM
 //       exec, the plugin's own work).
+//   (d) the bundle's evaluation per command: VFNET_TRACE_TIMINGS phase marks of each command
+//       (failing right after composing, so no host change), against an empty compiled Bun program.
 //
 //   npm run bench:plugin                         (n=40 per plugin)
 //   node dist/bench/plugin/run.js --n 60 --json out.json
 //
 // Needs root, cnitool (scripts/install-deps.sh), hyperfine and strace. Prints a Markdown report.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { Cnitool } from '../../test/support/cnitool.js';
 import { formatResult, run, runOk } from '../../test/support/exec.js';
 import { labFor, type TestLab } from '../../test/support/lab.js';
@@ -338,6 +340,48 @@ async function benchBreakdown(s: Scratch, lab: TestLab, args: Args) {
   return out;
 }
 
+// ------------------------------------------------------------------ (d) evaluation per command
+
+const PHASES = ['start-up', 'modules', 'store modules', 'ledger open'] as const;
+
+async function benchEvaluation(s: Scratch, runs: number) {
+  // The runtime alone: an empty program compiled as the plugin is, reporting when its code starts.
+  const src = s.path('empty.ts');
+  writeFileSync(src, "require('node:fs').writeSync(1, String(performance.now()));\n");
+  const empty = s.path('empty');
+  await runOk(join(process.cwd(), 'node_modules', '.bin', 'bun'), [
+    'build',
+    '--compile',
+    '--minify',
+    '--bytecode',
+    src,
+    '--outfile',
+    empty,
+  ]);
+  const emptyStart: number[] = [];
+  for (let i = 0; i < runs; i++) emptyStart.push(Number((await runOk(empty, [])).stdout));
+  const conf = JSON.stringify({ cniVersion: '1.1.0', name: 'ev', type: 'sriov', deviceID: '0000:99:00.1' });
+  const rows = [];
+  for (const command of ['VERSION', 'ADD', 'DEL', 'CHECK', 'STATUS', 'GC'] as const) {
+    const phases = new Map<string, number[]>(PHASES.map((p) => [p, []]));
+    for (let i = 0; i < runs; i++) {
+      const env = {
+        ...pluginEnv({ command, containerId: 'ev', netns: '/nonexistent', ifname: 'eth0' }),
+        VFNET_STATE_DIR: s.path('ev-state'),
+        VFNET_TRACE_TIMINGS: '1',
+      };
+      const r = await run(SRIOV_BIN, [], { env, cleanEnv: true, input: conf });
+      const line = /timings \(ms\) (.*) \|/.exec(r.stderr)?.[1] ?? '';
+      for (const p of PHASES) {
+        const m = new RegExp(`(?:^| )${p}=([\\d.]+)`).exec(line);
+        if (m) phases.get(p)!.push(Number(m[1]));
+      }
+    }
+    rows.push({ command, ...Object.fromEntries([...phases].map(([p, xs]) => [p, xs.length ? median(xs) : null])) });
+  }
+  return { emptyStart: median(emptyStart), rows };
+}
+
 // ------------------------------------------------------------------ main
 
 async function main(): Promise<void> {
@@ -350,6 +394,7 @@ async function main(): Promise<void> {
     const a = await benchCnitool(s, lab, args);
     const b = await benchVersion(s, args);
     const c = await benchBreakdown(s, lab, args);
+    const d = await benchEvaluation(s, args.straceRuns);
     const loadAfter = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
     const out: string[] = [];
@@ -395,7 +440,7 @@ async function main(): Promise<void> {
     );
     out.push(`Process start alone (VERSION, from (b)): sriov ${ms(vs)}, host-device ${ms(vh)}.`, '');
     out.push(
-      '| plugin | command | untraced | traced | exec → first child exec | IPAM (host-local) | the rest (netdev, PF settings, state, `ip`) | processes started |',
+      '| plugin | command | untraced | traced | exec → first child exec | IPAM (host-local) | the rest (netdev, PF settings, state) | processes started |',
       '|---|---|---|---|---|---|---|---|',
     );
     for (const sub of c) {
@@ -408,10 +453,26 @@ async function main(): Promise<void> {
         );
       }
     }
+    out.push(
+      '',
+      `**(d) the bundle's evaluation per command** (VFNET_TRACE_TIMINGS marks, median of ${args.straceRuns}; an empty Bun-compiled program reaches its first line at ${ms(d.emptyStart)}):`,
+      '',
+    );
+    out.push(
+      '| command | entry reached (runtime + entry bundle) | entry bundle alone (vs empty program) | command modules | store modules | ledger open |',
+      '|---|---|---|---|---|---|',
+    );
+    const cell = (x: unknown) => (typeof x === 'number' ? ms(x) : '–');
+    for (const r of d.rows as Record<string, unknown>[]) {
+      const start = r['start-up'] as number;
+      out.push(
+        `| ${r.command} | ${cell(start)} | ${cell(start - d.emptyStart)} | ${cell(r.modules)} | ${cell(r['store modules'])} | ${cell(r['ledger open'])} |`,
+      );
+    }
     const report = out.join('\n');
     console.log(report);
     if (args.json) {
-      writeFileSync(args.json, JSON.stringify({ a: Object.fromEntries(a.series), b, c }, null, 2));
+      writeFileSync(args.json, JSON.stringify({ a: Object.fromEntries(a.series), b, c, d }, null, 2));
     }
   } finally {
     await s.dispose();

@@ -1,45 +1,26 @@
-// The `sriov` CNI plugin executable: the composition root. It reads where the host is (real, or
-// the simulated lab) from the environment, builds the ports, and hands one invocation to the
-// dispatcher. Kept free of anything the plugin does not need: this file is exec'd several times
-// per container.
-import { readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
-import { accountingByTarget } from '../accounting/by-target.js';
-import { hostProviderUuid, pfProviderUuid } from '../accounting/ids.js';
-import { placementToken } from '../accounting/token.js';
-import { type PluginHandlers, runPlugin } from '../cni/index.js';
-import { hostPortsWithRtnetlink } from '../host/compose-rtnetlink.js';
+// The `sriov` CNI plugin executable: the entry point. It keeps VERSION (which podman runs before
+// every ADD and DEL) to the dispatcher alone; a command's handler loads the plugin's composition
+// (sriov-commands.ts: host ports, the node's store, the plugin) on demand, so VERSION, a bare exec
+// and a refused call evaluate none of it. VFNET_TRACE_TIMINGS=1 logs where the process spent its time.
+import { readFileSync, writeSync } from 'node:fs';
+import type { PluginHandlers } from '../cni/skel.js';
+import { runPlugin } from '../cni/skel.js';
 import { createLogger } from '../host/log.js';
-import type { HostPorts } from '../host/ports.js';
-import { isLab, labPorts } from '../lab/plugin-ports.js';
-import { DEFAULT_OPTIONS, SriovPlugin } from '../sriov/plugin.js';
-import { nodeDbPath, nodeDbTarget } from '../store/node-paths.js';
-import type { VfLedger } from '../store/vf-ledger.js';
+import { PhaseTimings } from '../host/timings.js';
+import type { ComposedPlugin } from './sriov-commands.js';
 
 const env = process.env;
-// VFNET_STATE_DIR, or DEFAULT_CNI_DIR as sriov-cni's integration tests set it.
-const stateDir = env.VFNET_STATE_DIR || env.DEFAULT_CNI_DIR || '/var/lib/cni/sriov';
-// sriov-cni's data dir (its cache, markers and flocks): VFNET_SRIOV_CNI_DIR, or DEFAULT_CNI_DIR (its
-// own override), else /var/lib/cni/sriov, unless VFNET_STATE_DIR moved the state elsewhere: a test
-// or a second instance that moves it never touches the node's sriov-cni state.
-const sriovCniDir =
-  env.VFNET_SRIOV_CNI_DIR || env.DEFAULT_CNI_DIR || (env.VFNET_STATE_DIR ? null : '/var/lib/cni/sriov');
-// The node's embedded store (ledger, and the model when no `placement` is configured).
-const dbPath = nodeDbPath({ db: env.VFNET_DB, stateDir });
-const sysfsRoot = env.VFNET_SYSFS_ROOT || '/';
-const lockTimeoutMs =
-  Number(env.VFNET_LOCK_TIMEOUT_MS) > 0 ? Number(env.VFNET_LOCK_TIMEOUT_MS) : DEFAULT_OPTIONS.lockTimeoutMs;
-// The name `vfnet agent` registered this host under (its --hostname), which the provider UUIDs derive from.
-const host = env.VFNET_HOSTNAME || hostname();
+const timings = env.VFNET_TRACE_TIMINGS ? new PhaseTimings() : null;
+timings?.mark('start-up');
 
-function hostPorts(): HostPorts {
-  const host = hostPortsWithRtnetlink({ sysfsRoot, stateDir, sriovCniDir });
-  // A lab directory replaces what a real NIC provides: its sysfs tree and its PF-level settings.
-  return sysfsRoot !== '/' && isLab(sysfsRoot) ? { ...host, ...labPorts(sysfsRoot) } : host;
+/** Synchronous writes: the process may end with _exit(2) (below), which flushes nothing. */
+function writeAll(fd: number, text: string): void {
+  const buf = Buffer.from(text);
+  for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off);
 }
-
-const stderr = (text: string) => process.stderr.write(text);
+const stderr = (text: string) => writeAll(2, text);
 const log = createLogger({ containerID: env.CNI_CONTAINERID, netns: env.CNI_NETNS, ifname: env.CNI_IFNAME }, stderr);
+
 function readStdin(): Buffer {
   try {
     return readFileSync(0);
@@ -49,57 +30,47 @@ function readStdin(): Buffer {
   }
 }
 
-/** A ledger that could not be opened fails each use, so the command reports it as a CNI error. */
-function unavailableLedger(e: unknown): VfLedger {
-  const fail = (): never => {
-    throw e;
-  };
-  return { location: dbPath, read: fail, write: fail, remove: fail, all: fail };
-}
-
-async function plugin(): Promise<SriovPlugin> {
-  // The store's modules load here, not at start-up: VERSION never needs them.
-  const [{ openNodeLedger }, accountingFor] = await Promise.all([
-    import('../store/node-store.js'),
-    accountingByTarget(
-      hostProviderUuid(host),
-      placementToken(process.env, (p) => readFileSync(p, 'utf8')),
-    ),
-  ]);
-  const ledger = await openNodeLedger(dbPath).catch(unavailableLedger);
-  return new SriovPlugin(hostPorts(), log, {
-    ...DEFAULT_OPTIONS,
-    lockTimeoutMs,
-    pid: process.pid,
-    ledger,
-    accountingFor,
-    embeddedModel: nodeDbTarget(dbPath),
-    pfProvider: (pci) => pfProviderUuid(host, pci),
-  });
-}
-
 /**
- * The plugin, built when the dispatcher first hands it a request: VERSION, a bare exec (no
- * CNI_COMMAND) and any call refused before its handler never build a host or open the ledger,
- * which would create the node's database: they must change nothing on disk.
+ * The plugin's handlers, composed when the dispatcher first hands one a request: VERSION, a bare
+ * exec (no CNI_COMMAND) and any call refused before its handler never load the composition, build
+ * a host or open the ledger (which would create the node's database): they change nothing on disk.
  */
-function lazyPlugin(): PluginHandlers {
-  let built: Promise<SriovPlugin> | null = null;
-  const get = () => (built ??= plugin());
+function lazyHandlers(): { handlers: PluginHandlers; composed: () => ComposedPlugin | null } {
+  let building: Promise<ComposedPlugin> | null = null;
+  let done: ComposedPlugin | null = null;
+  const get = async () => {
+    building ??= import('./sriov-commands.js').then(async ({ composePlugin }) => {
+      timings?.mark('modules');
+      const c = await composePlugin(env, log, timings);
+      timings?.mark('compose');
+      done = c;
+      return c;
+    });
+    return (await building).plugin;
+  };
   return {
-    add: async (r) => (await get()).add(r),
-    del: async (r) => (await get()).del(r),
-    check: async (r) => (await get()).check(r),
-    status: async (r) => (await get()).status(r),
-    gc: async (r) => (await get()).gc(r),
+    handlers: {
+      add: async (r) => (await get()).add(r),
+      del: async (r) => (await get()).del(r),
+      check: async (r) => (await get()).check(r),
+      status: async (r) => (await get()).status(r),
+      gc: async (r) => (await get()).gc(r),
+    },
+    composed: () => done,
   };
 }
 
-async function main(): Promise<number> {
-  const handlers = lazyPlugin();
-  return runPlugin(handlers, { env, stdin: readStdin(), stdout: (text) => process.stdout.write(text), stderr });
+async function main(): Promise<void> {
+  const { handlers, composed } = lazyHandlers();
+  const code = await runPlugin(handlers, { env, stdin: readStdin(), stdout: (text) => writeAll(1, text), stderr });
+  if (timings) {
+    timings.mark(`command ${env.CNI_COMMAND ?? ''}`);
+    log.info(timings.report());
+  }
+  // A composed plugin ends the process its own way (see sriov-commands.ts); anything else simply returns.
+  const c = composed();
+  if (c) c.exit(code);
+  else process.exitCode = code;
 }
-// No top-level await: the executable is compiled to bytecode, which needs a CommonJS-shaped entry.
-void main().then((code) => {
-  process.exitCode = code;
-});
+// No top-level await: the executable is compiled to bytecode, which refuses it.
+void main();

@@ -23,6 +23,10 @@ export interface RtnetlinkPortsOptions extends HostPortsOptions {
    * plugins exclude each other on one node. Off by default until the takeover work wires it.
    */
   sriovCniLocks?: boolean;
+  /** The libc binding to share (the plugin's entry also ends the process through it). */
+  libc?: BunLibc;
+  /** The namespace handles to share (the simulated lab's switch also speaks rtnetlink). */
+  namespaces?: Namespaces;
 }
 
 export function hostPortsWithRtnetlink(options: RtnetlinkPortsOptions = {}): HostPorts {
@@ -31,8 +35,8 @@ export function hostPortsWithRtnetlink(options: RtnetlinkPortsOptions = {}): Hos
   const clock = new SystemClock();
   // One binding and one set of namespace handles for links, PF settings and locks; dlopen happens
   // at the first call, so a command that never touches the kernel never loads libc.
-  const libc = new BunLibc();
-  const namespaces = new Namespaces(libc);
+  const libc = options.libc ?? new BunLibc();
+  const namespaces = options.namespaces ?? new Namespaces(libc);
   return {
     sysfs: new RealSysfs(options.sysfsRoot ?? '/'),
     pf: new NetlinkPfControl(namespaces),

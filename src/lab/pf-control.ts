@@ -1,12 +1,20 @@
 // PfControl for a lab: a VF's PF-level settings live in lab.json (as a real PF holds them in its
 // driver), and the emulated switch is made to enforce them. Validation and errnos follow the
 // kernel's rtnetlink checks and an igb-class driver, so the plugin sees what real hardware says.
-import { HostError, type PfControl, type VfConfig, type VfLinkState, type VlanProto } from '../host/ports.js';
+import {
+  HostError,
+  type Links,
+  type PfControl,
+  type VfConfig,
+  type VfLinkState,
+  type VlanProto,
+} from '../host/ports.js';
 import { type CommandRunner, Ip } from './commands.js';
 import { KERNEL_DRIVER_VF, type LabState, type LabVf } from './layout.js';
 import { NetdevFinder } from './netdevs.js';
 import { readLabState, updateLabState, writeLabState } from './state.js';
 import { desiredPort, planPortChange, planPortRecovery } from './switch.js';
+import { IpSwitchDriver, type SwitchDriver } from './switch-drivers.js';
 
 /** The lab's PFs are 1 GbE ports, as on the 82576 it imitates; igb refuses rates above link speed. */
 export const LAB_LINK_SPEED_MBPS = 1000;
@@ -15,11 +23,17 @@ export interface LabPfControlOptions {
   runner?: CommandRunner;
   /** The real sysfs, where host netdevs are found (default /sys). */
   hostSys?: string;
+  /** Who changes the switch's ports and bridges (default: iproute2 through `runner`). */
+  switchDriver?: SwitchDriver;
+  /** Who sets a host netdev's MAC (default: iproute2 through `runner`). */
+  hostLinks?: Pick<Links, 'setMac'>;
 }
 
 export class LabPfControl implements PfControl {
   private readonly ip: Ip;
   private readonly hostSys: string;
+  private readonly driver: SwitchDriver;
+  private readonly hostLinks: Pick<Links, 'setMac'> | null;
 
   constructor(
     readonly dir: string,
@@ -27,6 +41,8 @@ export class LabPfControl implements PfControl {
   ) {
     this.ip = new Ip(opts.runner);
     this.hostSys = opts.hostSys ?? '/sys';
+    this.driver = opts.switchDriver ?? new IpSwitchDriver(opts.runner);
+    this.hostLinks = opts.hostLinks ?? null;
   }
 
   readVf(pf: string, vf: number): VfConfig | null {
@@ -110,10 +126,11 @@ export class LabPfControl implements PfControl {
       if (sameConfig(config, entry.config))
         return { state: entry.pending === undefined ? null : state, result: undefined };
       const port = desiredPort(state, entry, config);
-      const plan = planPortChange(state.switchNetns, state.bridges, entry.port, port);
+      const plan = planPortChange(state.bridges, entry.port, port);
       // The intent first: a process killed while the switch changes leaves it to be completed.
       entry.pending = { config, port };
       writeLabState(this.dir, state);
+      this.driver.apply(state.switchNetns, plan.steps, `lab switch, vf ${vf} of ${pf}`);
       this.ip.batch(state.switchNetns, plan.ip, `lab switch, vf ${vf} of ${pf}`);
       if (plan.tc.length > 0)
         this.ip.run(
@@ -135,7 +152,8 @@ export class LabPfControl implements PfControl {
   /** Completes an interrupted change: the switch is forced into the pending state, which is then the VF's. */
   private recover(state: LabState, entry: LabVf): void {
     const pending = entry.pending!;
-    const plan = planPortRecovery(state.switchNetns, state.bridges, entry.port, pending.port);
+    const plan = planPortRecovery(state.bridges, entry.port, pending.port);
+    this.driver.apply(state.switchNetns, plan.steps, 'lab switch recovery', true);
     this.ip.batchForce(state.switchNetns, plan.ip);
     this.ip.runForce('tc', ['-n', state.switchNetns, '-force', '-batch', '-'], `${plan.tc.join('\n')}\n`);
     this.ip.batchForce(state.switchNetns, plan.ipAfter);
@@ -153,7 +171,8 @@ export class LabPfControl implements PfControl {
     const name = new NetdevFinder(this.hostSys, state.prefix).find(entry.pci, entry.parkedAs ?? entry.netdev);
     if (!name) return;
     const effective = mac === '00:00:00:00:00:00' ? entry.mac : mac;
-    this.ip.batch(null, [`link set dev ${name} address ${effective}`], `lab vf ${entry.pci}: set MAC of ${name}`);
+    if (this.hostLinks) this.hostLinks.setMac(null, name, effective);
+    else this.ip.batch(null, [`link set dev ${name} address ${effective}`], `lab vf ${entry.pci}: set MAC of ${name}`);
   }
 }
 

@@ -2,7 +2,6 @@
 // commands that take the port from one state to the next. Only differences produce commands, so
 // a setting that does not change the switch (trust, min rate, a value already set) costs nothing.
 import type { VfConfig } from '../host/ports.js';
-import { batchWord } from './commands.js';
 import { bridgeName, type LabPort, type LabState, type LabVf, physnetIndex } from './layout.js';
 
 const ZERO_MAC = '00:00:00:00:00:00';
@@ -19,8 +18,28 @@ export function desiredPort(state: Pick<LabState, 'pfs'>, vf: LabVf, config: VfC
   };
 }
 
+/**
+ * One change of the switch's ports and bridges, as data: a driver carries it out (iproute2 under
+ * Node, rtnetlink inside the Bun plugin: switch-drivers.ts), so both mean the same kernel state.
+ */
+export type SwitchStep =
+  /** Create a bridge and bring it up. */
+  | { kind: 'bridge'; name: string }
+  /** Make the port a member of the bridge (a port moved to another bridge starts with default flags and no FDB entries). */
+  | { kind: 'master'; port: string; bridge: string }
+  | { kind: 'up'; port: string; up: boolean }
+  /**
+   * MAC spoof checking: a locked bridge port forwards only frames whose source MAC has an FDB
+   * entry on that port, so the port forgets what it learned and the admin MAC is pinned there as
+   * a static entry (learning off);
+   * `unpin` removes stale entries (missing ones are fine), `pin: null` unlocks the port.
+   */
+  | { kind: 'spoof'; port: string; unpin: string[]; pin: string | null };
+
 export interface SwitchPlan {
-  /** Lines for `ip -n <switch> -batch -` (ebtables runs through `netns exec`). */
+  /** Port and bridge changes, run first. */
+  steps: SwitchStep[];
+  /** Lines for `ip -n <switch> -batch -` after the steps (the rate shaper's ifb device). */
   ip: string[];
   /** Lines for `tc -n <switch> -batch -`, run after `ip`. */
   tc: string[];
@@ -34,10 +53,6 @@ export function shaperName(port: string): string {
   return `i${port}`;
 }
 
-function spoofRule(op: '-A' | '-D', port: string, mac: string): string {
-  return `-t filter ${op} FORWARD -i ${port} -s ! ${mac} -j DROP`;
-}
-
 /**
  * tbf needs a bucket of at least one timer tick of traffic; 10 ms of the rate, never less than
  * a few full frames.
@@ -47,32 +62,29 @@ function tbfArgs(mbps: number): string {
   return `tbf rate ${mbps}mbit burst ${burst} latency 50ms`;
 }
 
-export function planPortChange(switchNetns: string, bridges: string[], from: LabPort, to: LabPort): SwitchPlan {
+export function planPortChange(bridges: string[], from: LabPort, to: LabPort): SwitchPlan {
+  const steps: SwitchStep[] = [];
   const ip: string[] = [];
   const tc: string[] = [];
   const ipAfter: string[] = [];
   const next = [...bridges];
   const port = to.name;
 
-  if (from.bridge !== to.bridge) {
+  const moved = from.bridge !== to.bridge;
+  if (moved) {
     if (!next.includes(to.bridge)) {
-      ip.push(`link add name ${to.bridge} type bridge`, `link set ${to.bridge} up`);
+      steps.push({ kind: 'bridge', name: to.bridge });
       next.push(to.bridge);
     }
-    ip.push(`link set ${port} master ${to.bridge}`);
+    steps.push({ kind: 'master', port, bridge: to.bridge });
   }
-  if (from.up !== to.up) ip.push(`link set ${port} ${to.up ? 'up' : 'down'}`);
-  if (from.spoofFilter !== to.spoofFilter) {
-    // ebtables has no netns option; `ip netns exec` inside the batch saves a spawn of our own.
-    // Deletions tolerate a missing rule and an addition first removes its twin: a plugin killed
-    // between the switch change and lab.json's update must not leave the two disagreeing.
-    const remove = [from.spoofFilter, to.spoofFilter]
-      .filter((m): m is string => Boolean(m))
-      .map((m) => `ebtables ${spoofRule('-D', port, m)} 2>/dev/null`);
-    const add = to.spoofFilter ? [`ebtables ${spoofRule('-A', port, to.spoofFilter)}`] : ['true'];
-    ip.push(
-      `netns exec ${batchWord(switchNetns)} sh -c ${batchWord([...remove.map((r) => `${r};`), ...add].join(' '))}`,
-    );
+  if (from.up !== to.up) steps.push({ kind: 'up', port, up: to.up });
+  // A moved port lost its lock and FDB entries with its old bridge: a filter is set up again.
+  if (from.spoofFilter !== to.spoofFilter || (moved && to.spoofFilter)) {
+    // Unpinning tolerates a missing entry and pinning replaces its twin: a plugin killed between
+    // the switch change and lab.json's update must not leave the two disagreeing.
+    const unpin = moved ? [] : [from.spoofFilter].filter((m): m is string => Boolean(m) && m !== to.spoofFilter);
+    steps.push({ kind: 'spoof', port, unpin, pin: to.spoofFilter });
   }
   if (from.shapedMbps !== to.shapedMbps) {
     // The VF's transmit direction is the switch port's ingress, and ingress cannot be shaped:
@@ -92,32 +104,23 @@ export function planPortChange(switchNetns: string, bridges: string[], from: Lab
       tc.push(`qdisc replace dev ${ifb} root ${tbfArgs(to.shapedMbps)}`);
     }
   }
-  return { ip, tc, ipAfter, bridges: next };
+  return { steps, ip, tc, ipAfter, bridges: next };
 }
 
 /**
  * Puts a port into `to`'s state after an interrupted change from `from` (the switch may be in
  * either state, or between): every line is idempotent or may fail harmlessly (run with -force).
  */
-export function planPortRecovery(
-  switchNetns: string,
-  bridges: string[],
-  from: LabPort,
-  to: LabPort,
-): SwitchPlan & { tcAfter: string[] } {
+export function planPortRecovery(bridges: string[], from: LabPort, to: LabPort): SwitchPlan & { tcAfter: string[] } {
   const ifb = shaperName(to.name);
-  const macs = [from.spoofFilter, to.spoofFilter].filter((m): m is string => Boolean(m));
-  const spoof = [
-    ...macs.map((m) => `ebtables ${spoofRule('-D', to.name, m)} 2>/dev/null;`),
-    to.spoofFilter ? `ebtables ${spoofRule('-A', to.name, to.spoofFilter)}` : 'true',
+  const unpin = [from.spoofFilter].filter((m): m is string => Boolean(m) && m !== to.spoofFilter);
+  const steps: SwitchStep[] = [
+    { kind: 'bridge', name: to.bridge },
+    { kind: 'master', port: to.name, bridge: to.bridge },
+    { kind: 'up', port: to.name, up: to.up },
+    { kind: 'spoof', port: to.name, unpin, pin: to.spoofFilter },
   ];
-  const ip = [
-    `link add name ${to.bridge} type bridge`,
-    `link set ${to.bridge} up`,
-    `link set ${to.name} master ${to.bridge}`,
-    `link set ${to.name} ${to.up ? 'up' : 'down'}`,
-    `netns exec ${batchWord(switchNetns)} sh -c ${batchWord(spoof.join(' '))}`,
-  ];
+  const ip: string[] = [];
   const tc = [`qdisc del dev ${to.name} handle ffff: ingress`];
   const ipAfter = [`link del ${ifb}`];
   const tcAfter: string[] = [];
@@ -129,5 +132,12 @@ export function planPortRecovery(
       `filter add dev ${to.name} parent ffff: protocol all u32 match u32 0 0 action mirred egress redirect dev ${ifb}`,
     );
   }
-  return { ip, tc, ipAfter, tcAfter, bridges: bridges.includes(to.bridge) ? [...bridges] : [...bridges, to.bridge] };
+  return {
+    steps,
+    ip,
+    tc,
+    ipAfter,
+    tcAfter,
+    bridges: bridges.includes(to.bridge) ? [...bridges] : [...bridges, to.bridge],
+  };
 }

@@ -7,6 +7,7 @@ declare module 'bun:ffi' {
     readonly u32: number;
     readonly u64: number;
     readonly ptr: number;
+    readonly void: number;
   };
   export interface FFIFunction {
     readonly args: readonly number[];

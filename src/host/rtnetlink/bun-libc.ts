@@ -6,7 +6,7 @@
 import { dlopen, FFIType, read, type Symbols } from 'bun:ffi';
 import { EINTR, type Libc, LibcError } from './libc.js';
 
-const { i32, i64, u32, u64, ptr } = FFIType;
+const { i32, i64, u32, u64, ptr, void: none } = FFIType;
 
 const SYMBOLS = {
   socket: { args: [i32, i32, i32], returns: i32 },
@@ -21,6 +21,7 @@ const SYMBOLS = {
   unshare: { args: [i32], returns: i32 },
   flock: { args: [i32, i32], returns: i32 },
   __errno_location: { args: [], returns: ptr },
+  _exit: { args: [i32], returns: none },
 };
 
 export class BunLibc implements Libc {
@@ -86,5 +87,14 @@ export class BunLibc implements Libc {
 
   flock(fd: number, op: number): void {
     this.check('flock', () => this.c.flock(fd, op));
+  }
+
+  /**
+   * Ends the process at once with _exit(2): no exit handlers, no runtime tear-down (the plugin's
+   * entry says why). Whatever must survive has to be written and committed before this.
+   */
+  exit(code: number): never {
+    this.c._exit(code);
+    throw new Error('_exit returned');
   }
 }

@@ -60,19 +60,21 @@ describe('switch plans', () => {
 
   test('a new VLAN creates its bridge once and moves the port', () => {
     const to = desiredPort(lab, vf, { ...vf.config, vlan: 100 });
-    const plan = planPortChange(lab.switchNetns, lab.bridges, vf.port, to);
-    assert.deepEqual(plan.ip, [
-      'link add name b0v100 type bridge',
-      'link set b0v100 up',
-      'link set p0v0 master b0v100',
+    const plan = planPortChange(lab.bridges, vf.port, to);
+    assert.deepEqual(plan.steps, [
+      { kind: 'bridge', name: 'b0v100' },
+      { kind: 'master', port: 'p0v0', bridge: 'b0v100' },
     ]);
-    assert.deepEqual(planPortChange(lab.switchNetns, plan.bridges, vf.port, to).ip, ['link set p0v0 master b0v100']);
+    assert.deepEqual(planPortChange(plan.bridges, vf.port, to).steps, [
+      { kind: 'master', port: 'p0v0', bridge: 'b0v100' },
+    ]);
     assert.equal(desiredPort(lab, vf, { ...vf.config, vlan: 100, proto: '802.1ad' }).bridge, 'b0s100');
   });
 
   test('settings the switch does not see plan nothing', () => {
     const to = desiredPort(lab, vf, { ...vf.config, trust: true, minTxRate: 5, linkState: 'enable', qos: 3 });
-    assert.deepEqual(planPortChange(lab.switchNetns, lab.bridges, vf.port, to), {
+    assert.deepEqual(planPortChange(lab.bridges, vf.port, to), {
+      steps: [],
       ip: [],
       tc: [],
       ipAfter: [],
@@ -84,11 +86,15 @@ describe('switch plans', () => {
     assert.equal(desiredPort(lab, vf, vf.config).spoofFilter, null);
     const a = desiredPort(lab, vf, { ...vf.config, mac: '02:00:00:00:00:0a' });
     const b = desiredPort(lab, vf, { ...vf.config, mac: '02:00:00:00:00:0b' });
-    // One shell: old rule and any twin of the new one removed (tolerating their absence), new one added.
-    assert.deepEqual(planPortChange('sw', lab.bridges, a, b).ip, [
-      'netns exec sw sh -c "ebtables -t filter -D FORWARD -i p0v0 -s ! 02:00:00:00:00:0a -j DROP 2>/dev/null; ' +
-        'ebtables -t filter -D FORWARD -i p0v0 -s ! 02:00:00:00:00:0b -j DROP 2>/dev/null; ' +
-        'ebtables -t filter -A FORWARD -i p0v0 -s ! 02:00:00:00:00:0b -j DROP"',
+    // The old MAC unpinned, the new one pinned on the locked port.
+    assert.deepEqual(planPortChange(lab.bridges, a, b).steps, [
+      { kind: 'spoof', port: 'p0v0', unpin: ['02:00:00:00:00:0a'], pin: '02:00:00:00:00:0b' },
+    ]);
+    // A port moved to another bridge lost its lock and entries: the filter is set up again there.
+    const moved = desiredPort(lab, vf, { ...vf.config, mac: '02:00:00:00:00:0a', vlan: 7 });
+    assert.deepEqual(planPortChange([...lab.bridges, moved.bridge], a, moved).steps, [
+      { kind: 'master', port: 'p0v0', bridge: moved.bridge },
+      { kind: 'spoof', port: 'p0v0', unpin: [], pin: '02:00:00:00:00:0a' },
     ]);
     assert.equal(desiredPort(lab, vf, { ...vf.config, mac: '02:00:00:00:00:0a', spoofchk: false }).spoofFilter, null);
   });
@@ -97,13 +103,13 @@ describe('switch plans', () => {
     const none = vf.port;
     const ten = desiredPort(lab, vf, { ...vf.config, maxTxRate: 10 });
     const twenty = desiredPort(lab, vf, { ...vf.config, maxTxRate: 20 });
-    const add = planPortChange('sw', lab.bridges, none, ten);
+    const add = planPortChange(lab.bridges, none, ten);
     assert.deepEqual(add.ip, ['link add name ip0v0 type ifb', 'link set ip0v0 up']);
     assert.equal(add.tc.length, 3);
-    assert.deepEqual(planPortChange('sw', lab.bridges, ten, twenty).tc, [
+    assert.deepEqual(planPortChange(lab.bridges, ten, twenty).tc, [
       'qdisc replace dev ip0v0 root tbf rate 20mbit burst 25000 latency 50ms',
     ]);
-    const del = planPortChange('sw', lab.bridges, twenty, none);
+    const del = planPortChange(lab.bridges, twenty, none);
     assert.deepEqual([del.tc, del.ipAfter], [['qdisc del dev p0v0 handle ffff: ingress'], ['link del ip0v0']]);
   });
 });
