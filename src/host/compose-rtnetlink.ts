@@ -10,7 +10,7 @@ import { DirPeerFiles } from './peer-files.js';
 import type { HostPorts } from './ports.js';
 import { SpawnProcessRunner, SystemProcessTable } from './process.js';
 import { BunLibc } from './rtnetlink/bun-libc.js';
-import { FlockLocks, sriovCniLockPaths } from './rtnetlink/flock-locks.js';
+import { FlockLocks } from './rtnetlink/flock-locks.js';
 import { NetlinkLinks } from './rtnetlink/links.js';
 import { Namespaces } from './rtnetlink/netns.js';
 import { NetlinkPfControl } from './rtnetlink/pf-control.js';
@@ -18,11 +18,6 @@ import { DirStateFiles } from './state-files.js';
 import { RealSysfs } from './sysfs.js';
 
 export interface RtnetlinkPortsOptions extends HostPortsOptions {
-  /**
-   * Lock VFs on sriov-cni's own lock files (`<stateDir>/pci/vf_lock/<pci>.lock`), so that the two
-   * plugins exclude each other on one node. Off by default until the takeover work wires it.
-   */
-  sriovCniLocks?: boolean;
   /** The libc binding to share (the plugin's entry also ends the process through it). */
   libc?: BunLibc;
   /** The namespace handles to share (the simulated lab's switch also speaks rtnetlink). */
@@ -47,11 +42,12 @@ export function hostPortsWithRtnetlink(options: RtnetlinkPortsOptions = {}): Hos
     locks: new FlockLocks(libc, {
       dir: options.lockDir ?? `${stateDir}/locks`,
       clock,
-      ...(options.sriovCniLocks ? { pathOf: sriovCniLockPaths(stateDir) } : {}),
     }),
     clock,
     // sriov-cni's cache, markers and flocks, honoured as compose.ts does (the takeover's own flock
-    // wrapper, which names each lock as sriov-cni does: pci/vf_lock/<pci>.lock).
+    // wrapper, which names each lock as sriov-cni does: pci/vf_lock/<pci>.lock). VfLocks takes that
+    // lock beside vfnet's own, so vfnet's locks must never be placed on sriov-cni's files as well:
+    // two flock(2)s of one file from one process exclude each other.
     ...(sriovCniDir
       ? {
           sriovCni: {

@@ -4,7 +4,8 @@
 //
 // sriov-cni locks a VF with flock(LOCK_EX) on <state dir>/pci/vf_lock/<pci>.lock, opened
 // O_CREAT|O_RDONLY (reference/sriov-cni.md §4); with `pathOf: sriovCniLockPaths(...)` a VF lock
-// here is that very file, so the two plugins exclude each other.
+// here is that very file, so the two plugins exclude each other. (The plugin takes sriov-cni's
+// lock through HostPorts.sriovCni instead, beside its own; see compose-rtnetlink.ts.)
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { SystemClock } from '../clock.js';
