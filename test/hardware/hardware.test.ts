@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { run } from '../support/exec.js';
-import { CNITOOL } from '../support/paths.js';
+import { CNITOOL, REPO_ROOT } from '../support/paths.js';
 import { type GroupSpec, PLUGIN, runGroup } from './guest.js';
 import { ensureLab } from './lab.js';
 import { parseGuestOutput, summariseTimes } from './report.js';
@@ -39,6 +39,13 @@ const groups = GROUPS.filter((g) => g.scenarios.length > 0);
 
 const say = (line: string) => process.stderr.write(`hardware: ${line}\n`);
 
+// The takeover group runs the real Go sriov-cni v2.4 (scenarios/peer.sh copies it into the guest).
+// It cannot be built here (its release needs a Go module proxy), so it is an outside input, like
+// the real Placement peer of the API suites: the developers' reference copy beside the repository
+// (shared/peers), and without it the group is skipped, loudly, instead of failing.
+const GO_PEER = join(REPO_ROOT, '..', 'shared', 'peers', 'sriov-cni-v2.4');
+const NEEDS_GO_PEER = new Set(['takeover', 'race', 'swap8', 'sweep-igb', 'chaos-swap']);
+
 test('hardware lab: the sriov plugin on emulated igb and netdevsim', async (t) => {
   const lab = await ensureLab(say);
   if (!lab.ready) {
@@ -57,6 +64,12 @@ test('hardware lab: the sriov plugin on emulated igb and netdevsim', async (t) =
   const logs = mkdtempSync(join(tmpdir(), 'vfnet-hardware-'));
   let failed = false;
   for (const group of groups) {
+    if (group.scenarios.some((sc) => NEEDS_GO_PEER.has(sc)) && !existsSync(GO_PEER)) {
+      const why = `no Go sriov-cni peer at ${GO_PEER}`;
+      console.log(`\n*** SKIPPING ${group.name}: ${why}\n`);
+      await t.test(group.name, (g) => g.skip(why));
+      continue;
+    }
     await t.test(group.name, async (g) => {
       const logFile = join(logs, 'guest.log');
       say(`booting a guest for: ${group.scenarios.join(', ')} (log: ${logFile})`);
