@@ -30,7 +30,7 @@ const MAX_VFS_DRIVERS = new Set(['igb', 'ixgbe']);
 export function runDoctor(input: DoctorInput): DoctorReport {
   const scan = scanHost(input.sysfs);
   const findings = [
-    checkIommu(input),
+    checkIommu(input, scan),
     ...checkPfs(scan),
     ...capablePfs(scan).flatMap((pf) => checkPf(pf, scan)),
     ...checkLedger(input, scan),
@@ -44,7 +44,23 @@ const IOMMU_FIX =
   'add "intel_iommu=on iommu=pt" (Intel) or "amd_iommu=on iommu=pt" (AMD) to GRUB_CMDLINE_LINUX in /etc/default/grub, ' +
   'run update-grub (Debian, Ubuntu) or grub2-mkconfig -o /boot/grub2/grub.cfg (CentOS, Fedora, RHEL), and reboot';
 
-function checkIommu(input: DoctorInput): Finding {
+/**
+ * The VFs that need the IOMMU: bound to vfio-pci, or set to bind to it (driver_override, what
+ * dpdk-devbind and device-plugin setups leave). Kernel-mode VFs and uio_pci_generic work without it.
+ */
+function vfioVfs(input: DoctorInput, scan: HostScan): string[] {
+  return capablePfs(scan).flatMap((pf) =>
+    pf.vfs
+      .filter(
+        (vf) =>
+          vf.driver === 'vfio-pci' ||
+          input.sysfs.read(`sys/bus/pci/devices/${vf.pci}/driver_override`)?.trim() === 'vfio-pci',
+      )
+      .map((vf) => vf.pci),
+  );
+}
+
+function checkIommu(input: DoctorInput, scan: HostScan): Finding {
   if (input.simulated)
     return finding(
       'iommu',
@@ -67,21 +83,28 @@ function checkIommu(input: DoctorInput): Finding {
     const pt = words.includes('iommu=pt') ? '' : '; iommu=pt is not set (host devices pay for DMA translation)';
     return finding('iommu', null, 'pass', `${groups.length} IOMMU groups (${said})${pt}`);
   }
-  if (enabling && !off) {
+  // Without an IOMMU only vfio-pci (DPDK) is stuck: the kernel's own VF drivers and
+  // uio_pci_generic work, so a node that uses neither has nothing to fix, and says so.
+  const needing = vfioVfs(input, scan);
+  const firmware = enabling && !off;
+  const why = firmware
+    ? `the kernel was asked for the IOMMU (${said}) but /sys/kernel/iommu_groups is empty: VT-d / AMD-Vi is off in the firmware`
+    : `IOMMU is off: /sys/kernel/iommu_groups is empty (${said})`;
+  const fix = firmware ? 'enable VT-d (Intel) or AMD-Vi / IOMMU (AMD) in the BIOS/UEFI setup, and reboot' : IOMMU_FIX;
+  if (needing.length > 0)
     return finding(
       'iommu',
       null,
       'fail',
-      `the kernel was asked for the IOMMU (${said}) but /sys/kernel/iommu_groups is empty: VT-d / AMD-Vi is off in the firmware`,
-      'enable VT-d (Intel) or AMD-Vi / IOMMU (AMD) in the BIOS/UEFI setup, and reboot',
+      `${why}; vfio-pci needs it, and ${needing.length} VF${needing.length > 1 ? 's are' : ' is'} bound or set to bind to vfio-pci: ${needing.join(', ')}`,
+      fix,
     );
-  }
   return finding(
     'iommu',
     null,
-    'fail',
-    `IOMMU is off: /sys/kernel/iommu_groups is empty (${said}); VFs cannot be assigned safely, vfio-pci cannot bind them`,
-    IOMMU_FIX,
+    firmware ? 'warn' : 'pass',
+    `${why}; no VF is bound or set to bind to vfio-pci, and kernel-mode VFs and uio_pci_generic work without it (DPDK with vfio-pci needs it)`,
+    `only to use vfio-pci: ${fix}`,
   );
 }
 

@@ -17,10 +17,15 @@ caches() { ls "$SRIOV_CNI_DIR" 2>/dev/null | grep -v '^pci$' | tr '\n' ' '; }
 ips_left() { ls "$IPAMDIR/$1" 2>/dev/null | grep -v -e lock -e last_reserved_ip | tr '\n' ' '; }
 sweep() { $VFNET sweep --state-dir "$VFNET_STATE_DIR" --sriov-cni-dir "$SRIOV_CNI_DIR" --cni-path /usr/lib/cni "$@"; }
 doctor() { $VFNET doctor --state-dir "$VFNET_STATE_DIR" "$@"; }
-# doctor_fails: vfnet doctor's failed checks but iommu (this guest's kernel has no IOMMU: a fact
-# of the lab, not of the node's VFs), one line; empty when there are none.
-doctor_fails() {
-  doctor --json | node -e 'let s="";process.stdin.on("data",(d)=>{s+=d}).on("end",()=>{const r=JSON.parse(s);console.log(r.findings.filter((f)=>f.status==="fail"&&f.check!=="iommu").map((f)=>`${f.check} ${f.subject??""}: ${f.detail}`).join("; "))})'
+# doctor_exit <check> <expected-exit> [grep-pattern]: vfnet doctor's exit status (0 all pass, 1 a
+# failure, 2 warnings only), with the findings that did not pass as the detail; with a pattern,
+# a second check <check>-names-it that one of those findings matches it.
+doctor_exit() {
+  local out rc bad
+  out=$(doctor --json); rc=$?
+  bad=$(node -e 'const r=JSON.parse(process.argv[1]);console.log(r.findings.filter((f)=>f.status!=="pass"&&f.status!=="skip").map((f)=>`${f.check} ${f.status} ${f.subject??""}: ${f.detail}`).join("; "))' "$out" 2>&1)
+  same "$1" "$2" "$rc" "$bad"
+  [ -z "${3:-}" ] || check "$1-names-it" "no finding matches '$3': $bad" grep -q -- "$3" <<<"$bad"
 }
 # in_pods <pci> <netns...>: how many of these netns hold a netdev of this VF (by its parent device).
 in_pods() {

@@ -5,6 +5,9 @@
 #     a live attachment next to it is untouched.
 #  b) sriov-cni v2.4's attachment (cache, no marker), netns deleted: the same, from its cache.
 #  c) a record of a previous boot (boot id changed under it) is settled with its netns alive.
+#  d) vfnet doctor: exit 0 once all is swept (the guest has no IOMMU, which nothing here needs);
+#     exit 1, naming the VF, while a VF no one holds carries a VLAN, or has its netdev in a netns
+#     no record names; exit 0 again once it is reset.
 . "$(dirname "$0")/lib.sh"; . "$(dirname "$0")/peer.sh"
 DEAD=$(vf_pci "$PFB" 2) LIVE=$(vf_pci "$PFB" 3) GOV=$(vf_pci "$PFB" 1)
 for p in "$DEAD" "$LIVE" "$GOV"; do snap "$p" > "$WORK/sw.before.$p"; done
@@ -50,4 +53,18 @@ check c-previous-boot-swept "no previous-boot sweep: $out" grep -q "previous boo
 wait_host_netdev "$LIVE" 10
 restored c-restored "$WORK/sw.before.$LIVE" "$LIVE"
 ip netns del swl
-same doctor-no-failure-but-iommu "" "$(doctor_fails)"
+
+# d) the doctor on a clean node, then on VF 0 of the second PF dirtied by hand.
+doctor_exit d-doctor-clean 0
+IDLE=$(vf_pci "$PFB" 0) IDLEDEV=$(vf_netdev "$(vf_pci "$PFB" 0)")
+snap "$IDLE" > "$WORK/sw.before.idle"
+ip link set "$PFB" vf 0 vlan 999
+doctor_exit d-doctor-fails-on-idle-vlan 1 "idle-vfs fail.*($IDLE): VLAN 999"
+ip link set "$PFB" vf 0 vlan 0
+newns swx
+ip link set "$IDLEDEV" netns swx
+doctor_exit d-doctor-fails-on-idle-netns 1 "idle-vfs fail.*($IDLE): its netdev is not in the host namespace"
+ip netns del swx
+wait_host_netdev "$IDLE" 10
+restored d-reset "$WORK/sw.before.idle" "$IDLE"
+doctor_exit d-doctor-clean-again 0

@@ -77,34 +77,56 @@ describe('doctor', () => {
     assert.equal(find(r, 'ledger-claims').status, 'pass');
   });
 
-  it('finds the IOMMU off and says how to turn it on', () => {
-    const host = sriovHost();
+  it('passes an IOMMU that is off when no VF needs it, and says what would', () => {
+    // The QEMU igb guest has no IOMMU; its VFs run on igbvf and uio_pci_generic, which need none.
+    const host = sriovHost({ pf: [{ vfs: [{ pci: '0000:3b:10.0', netdev: null, driver: 'uio_pci_generic' }] }] });
     host.sysfs.writeFile('proc/cmdline', 'BOOT_IMAGE=/vmlinuz root=/dev/sda1 ro quiet\n');
     const r = doctor(host);
     const f = find(r, 'iommu');
-    assert.equal(f.status, 'fail');
+    assert.equal(f.status, 'pass');
     assert.match(
       f.detail,
-      /IOMMU is off: \/sys\/kernel\/iommu_groups is empty \(no IOMMU option on the kernel command line\)/,
+      /IOMMU is off: \/sys\/kernel\/iommu_groups is empty \(no IOMMU option on the kernel command line\); no VF is bound or set to bind to vfio-pci/,
     );
     assert.match(
       f.fix!,
-      /add "intel_iommu=on iommu=pt" \(Intel\).* to GRUB_CMDLINE_LINUX in \/etc\/default\/grub.*and reboot/,
+      /^only to use vfio-pci: add "intel_iommu=on iommu=pt" \(Intel\).* to GRUB_CMDLINE_LINUX in \/etc\/default\/grub.*and reboot/,
     );
-    assert.equal(r.exitCode, 1);
+    assert.equal(r.exitCode, 0);
+  });
+
+  it('fails an IOMMU that is off when a VF is bound, or set to bind, to vfio-pci', () => {
+    for (const how of ['bound', 'override'] as const) {
+      const vf = { pci: '0000:3b:10.0', netdev: null, driver: how === 'bound' ? 'vfio-pci' : null };
+      const host = sriovHost({ pf: [{ vfs: [vf, { pci: '0000:3b:10.2', netdev: 'enp59s0f0v1' }] }] });
+      host.sysfs.writeFile('proc/cmdline', 'BOOT_IMAGE=/vmlinuz root=/dev/sda1 ro quiet\n');
+      if (how === 'override') host.sysfs.writeFile('sys/devices/pci0000:3b/0000:3b:10.0/driver_override', 'vfio-pci\n');
+      const r = doctor(host);
+      const f = find(r, 'iommu');
+      assert.equal(f.status, 'fail', how);
+      assert.match(
+        f.detail,
+        /IOMMU is off.*vfio-pci needs it, and 1 VF is bound or set to bind to vfio-pci: 0000:3b:10.0$/,
+      );
+      assert.match(f.fix!, /^add "intel_iommu=on iommu=pt"/);
+      assert.equal(r.exitCode, 1);
+    }
   });
 
   it('tells a firmware-disabled IOMMU from a missing kernel option', () => {
     const host = sriovHost();
     host.sysfs.writeFile('proc/cmdline', GOOD_CMDLINE);
     host.sysfs.mkdir('sys/kernel/iommu_groups');
-    const f = find(doctor(host), 'iommu');
-    assert.equal(f.status, 'fail');
+    const r = doctor(host);
+    const f = find(r, 'iommu');
+    // Asked for and not had: worth a look, though nothing here needs it yet.
+    assert.equal(f.status, 'warn');
     assert.match(
       f.detail,
       /asked for the IOMMU \(kernel command line: intel_iommu=on iommu=pt\) but \/sys\/kernel\/iommu_groups is empty/,
     );
     assert.match(f.fix!, /enable VT-d \(Intel\) or AMD-Vi/);
+    assert.equal(r.exitCode, 2);
   });
 
   it('notes a missing iommu=pt without failing', () => {
