@@ -5,79 +5,35 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 import { CniError, type CniRequest, type CniResult, type HandlerCommand } from '../../../src/cni/index.js';
-import { createLogger } from '../../../src/host/log.js';
 import { SriovCode } from '../../../src/sriov/errors.js';
-import { DEFAULT_OPTIONS, SriovPlugin } from '../../../src/sriov/plugin.js';
 import { MemoryVfLedger } from '../../../src/store/vf-ledger.js';
-import { type FakeHostPorts, fakeHostPorts } from '../../support/fake-host/host.js';
+import {
+  cniRequest,
+  type PluginEnv as Env,
+  IPAM,
+  PF,
+  POD,
+  POD2,
+  pluginOn,
+  sriovEnv,
+  VF0,
+} from '../../support/sriov-env.js';
 
-const POD = '/var/run/netns/pod1';
-const POD2 = '/var/run/netns/pod2';
-const PF = 'enp175s0f1';
-const VF0 = '0000:af:06.0';
 const RECORD = 'att-c1-net1.json';
 const DPDK_VF = '0000:5e:02.0';
 
-interface Env {
-  host: FakeHostPorts;
-  ledger: MemoryVfLedger;
-  plugin: SriovPlugin;
-  logs: string[];
-}
-
-function pluginOn(host: FakeHostPorts, ledger: MemoryVfLedger, logs: string[]): SriovPlugin {
-  return new SriovPlugin(
-    host,
-    createLogger({}, (l) => logs.push(l)),
-    {
-      ...DEFAULT_OPTIONS,
-      ledger,
-      lockTimeoutMs: 500,
-      macDelayMs: 1,
-      pid: 4242,
-      findExecutable: (name) => `/opt/cni/bin/${name}`,
-    },
-  );
-}
-
 function setup(): Env {
-  const host = fakeHostPorts({ fixture: false });
-  host.fake.addPf({
-    name: PF,
-    pci: '0000:af:00.1',
-    vfs: [
-      { pci: VF0, netdev: 'enp175s6' },
-      { pci: '0000:af:06.1', netdev: 'enp175s7' },
-    ],
+  return sriovEnv({
+    morePfs: [{ name: 'ens3f0', pci: '0000:5e:00.0', vfs: [{ pci: DPDK_VF, netdev: null, driver: 'vfio-pci' }] }],
+    moreNetns: ['/var/run/netns/pod3'],
   });
-  host.fake.addPf({ name: 'ens3f0', pci: '0000:5e:00.0', vfs: [{ pci: DPDK_VF, netdev: null, driver: 'vfio-pci' }] });
-  for (const ns of [POD, POD2, '/var/run/netns/pod3']) host.fake.addNetns(ns);
-  const logs: string[] = [];
-  const ledger = new MemoryVfLedger();
-  return { host, ledger, plugin: pluginOn(host, ledger, logs), logs };
 }
 
+/** The requests here speak CNI 1.1.0 unless told otherwise. */
 function request(command: HandlerCommand, config: Record<string, unknown>, over: Partial<CniRequest> = {}): CniRequest {
-  const full = { cniVersion: '1.1.0', name: 'net-a', type: 'sriov', ...config };
-  return {
-    command,
-    containerId: 'c1',
-    netns: POD,
-    ifname: 'net1',
-    args: new Map(),
-    ignoreUnknownArgs: true,
-    paths: ['/opt/cni/bin'],
-    cniVersion: full.cniVersion,
-    config: full,
-    stdin: Buffer.from(JSON.stringify(full)),
-    prevResult: null,
-    env: {},
-    stderr: () => {},
-    ...over,
-  };
+  return cniRequest(command, config, over, '1.1.0');
 }
 
-const IPAM = { ipam: { type: 'host-local', subnet: '10.56.217.0/24' } };
 const VLAN100 = { deviceID: VF0, vlan: 100, mac: '02:00:00:00:01:00', spoofchk: 'off', trust: 'on', ...IPAM };
 const NO_ATTACHMENT = { containerId: '', ifname: '', netns: '' };
 

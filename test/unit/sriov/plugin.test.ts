@@ -3,76 +3,26 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 import type { VfAccounting } from '../../../src/accounting/port.js';
-import { CniError, type CniRequest, type CniResult, type HandlerCommand } from '../../../src/cni/index.js';
-import { createLogger } from '../../../src/host/log.js';
+import { CniError, type CniResult } from '../../../src/cni/index.js';
 import { SriovCode } from '../../../src/sriov/errors.js';
-import { DEFAULT_OPTIONS, SriovPlugin } from '../../../src/sriov/plugin.js';
-import { MemoryVfLedger } from '../../../src/store/vf-ledger.js';
-import { type FakeHostPorts, fakeHostPorts, IGB_ADMIN_MAC, IGB_REFUSALS } from '../../support/fake-host/host.js';
-
-const POD = '/var/run/netns/pod1';
-const POD2 = '/var/run/netns/pod2';
-const PF = 'enp175s0f1';
-const VF0 = '0000:af:06.0';
-const VF1 = '0000:af:06.1';
-
-interface Env {
-  host: FakeHostPorts;
-  ledger: MemoryVfLedger;
-  plugin: SriovPlugin;
-  logs: string[];
-}
+import { IGB_ADMIN_MAC, IGB_REFUSALS } from '../../support/fake-host/host.js';
+import {
+  type PluginEnv as Env,
+  IPAM,
+  PF,
+  POD,
+  POD2,
+  pluginOn,
+  cniRequest as request,
+  sriovEnv,
+  VF0,
+  VF1,
+} from '../../support/sriov-env.js';
 
 function setup(refusals = {}, adminMac = {}): Env {
-  const host = fakeHostPorts({ fixture: false });
-  host.fake.addPf({
-    name: PF,
-    pci: '0000:af:00.1',
-    refusals,
-    adminMac,
-    vfs: [
-      { pci: VF0, netdev: 'enp175s6' },
-      { pci: VF1, netdev: 'enp175s7' },
-    ],
-  });
-  host.fake.addPf({ name: 'ens2f0', pci: '0000:3b:00.0', numvfs: 0 });
-  host.fake.addNetns(POD);
-  host.fake.addNetns(POD2);
-  const logs: string[] = [];
-  const log = createLogger({}, (l) => logs.push(l));
-  const ledger = new MemoryVfLedger();
-  const plugin = new SriovPlugin(host, log, {
-    ...DEFAULT_OPTIONS,
-    ledger,
-    lockTimeoutMs: 500,
-    macDelayMs: 1,
-    pid: 4242,
-    findExecutable: (name) => `/opt/cni/bin/${name}`,
-  });
-  return { host, ledger, plugin, logs };
+  return sriovEnv({ pf: { refusals, adminMac }, morePfs: [{ name: 'ens2f0', pci: '0000:3b:00.0', numvfs: 0 }] });
 }
 
-function request(command: HandlerCommand, config: Record<string, unknown>, over: Partial<CniRequest> = {}): CniRequest {
-  const full = { cniVersion: '1.0.0', name: 'net-a', type: 'sriov', ...config };
-  return {
-    command,
-    containerId: 'c1',
-    netns: POD,
-    ifname: 'net1',
-    args: new Map(),
-    ignoreUnknownArgs: true,
-    paths: ['/opt/cni/bin'],
-    cniVersion: full.cniVersion,
-    config: full,
-    stdin: Buffer.from(JSON.stringify(full)),
-    prevResult: null,
-    env: {},
-    stderr: () => {},
-    ...over,
-  };
-}
-
-const IPAM = { ipam: { type: 'host-local', subnet: '10.56.217.0/24' } };
 const FULL = {
   deviceID: VF0,
   vlan: 100,
@@ -479,21 +429,11 @@ describe('sriov plugin on a fake host', () => {
       return { held, calls, room, accounting };
     }
     function withModel(m: ReturnType<typeof model>, embedded = false) {
-      return new SriovPlugin(
-        env.host,
-        createLogger({}, () => {}),
-        {
-          ...DEFAULT_OPTIONS,
-          ledger: env.ledger,
-          lockTimeoutMs: 500,
-          macDelayMs: 1,
-          pid: 4242,
-          findExecutable: (name) => `/opt/cni/bin/${name}`,
-          accountingFor: () => m.accounting,
-          pfProvider: (pci) => `rp-${pci}`,
-          ...(embedded ? { embeddedModel: 'file:///var/lib/vfnet/vfnet.db' } : {}),
-        },
-      );
+      return pluginOn(env.host, env.ledger, [], {
+        accountingFor: () => m.accounting,
+        pfProvider: (pci) => `rp-${pci}`,
+        ...(embedded ? { embeddedModel: 'file:///var/lib/vfnet/vfnet.db' } : {}),
+      });
     }
     const PHYS = { physnet: 'public', placement: { url: 'http://127.0.0.1:8778' }, ...IPAM };
 
@@ -708,18 +648,7 @@ describe('sriov plugin on a fake host', () => {
       function fail(): never {
         throw new Error('unable to open database file');
       }
-      const plugin = new SriovPlugin(
-        env.host,
-        createLogger({}, () => {}),
-        {
-          ...DEFAULT_OPTIONS,
-          ledger: broken,
-          lockTimeoutMs: 500,
-          macDelayMs: 1,
-          pid: 4242,
-          findExecutable: (name) => `/opt/cni/bin/${name}`,
-        },
-      );
+      const plugin = pluginOn(env.host, broken, []);
       cniError(
         () =>
           plugin.status(

@@ -3,141 +3,23 @@
 // checked and collected by vfnet; vfnet's own attachments leave a cache the Go plugin can read.
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
-import { CniError, type CniRequest, type HandlerCommand } from '../../../src/cni/index.js';
-import { createLogger } from '../../../src/host/log.js';
+import { CniError } from '../../../src/cni/index.js';
 import { SriovCode } from '../../../src/sriov/errors.js';
-import { DEFAULT_OPTIONS, SriovPlugin } from '../../../src/sriov/plugin.js';
 import { parseCache } from '../../../src/sriov/sriov-cni/cache.js';
-import { MemoryVfLedger } from '../../../src/store/vf-ledger.js';
-import { type FakeHostPorts, fakeHostPorts } from '../../support/fake-host/host.js';
+import { goAdd } from '../../support/go-sriov-cni.js';
+import {
+  type PluginEnv as Env,
+  IPAM,
+  PF,
+  POD,
+  POD2,
+  cniRequest as request,
+  sriovEnv as setup,
+  VF0,
+  VF1,
+} from '../../support/sriov-env.js';
 
-const POD = '/var/run/netns/pod1';
-const POD2 = '/var/run/netns/pod2';
-const PF = 'enp175s0f1';
-const VF0 = '0000:af:06.0';
-const VF1 = '0000:af:06.1';
-
-interface Env {
-  host: FakeHostPorts;
-  ledger: MemoryVfLedger;
-  plugin: SriovPlugin;
-}
-
-function setup(): Env {
-  const host = fakeHostPorts({ fixture: false });
-  host.fake.addPf({
-    name: PF,
-    pci: '0000:af:00.1',
-    vfs: [
-      { pci: VF0, netdev: 'enp175s6' },
-      { pci: VF1, netdev: 'enp175s7' },
-    ],
-  });
-  host.fake.addNetns(POD);
-  host.fake.addNetns(POD2);
-  const ledger = new MemoryVfLedger();
-  const plugin = new SriovPlugin(
-    host,
-    createLogger({}, () => {}),
-    {
-      ...DEFAULT_OPTIONS,
-      ledger,
-      lockTimeoutMs: 500,
-      macDelayMs: 1,
-      pid: 4242,
-      findExecutable: (n) => `/opt/cni/bin/${n}`,
-    },
-  );
-  return { host, ledger, plugin };
-}
-
-function request(command: HandlerCommand, config: Record<string, unknown>, over: Partial<CniRequest> = {}): CniRequest {
-  const full = { cniVersion: '1.0.0', name: 'net-a', type: 'sriov', ...config };
-  return {
-    command,
-    containerId: 'c1',
-    netns: POD,
-    ifname: 'net1',
-    args: new Map(),
-    ignoreUnknownArgs: true,
-    paths: ['/opt/cni/bin'],
-    cniVersion: full.cniVersion,
-    config: full,
-    stdin: Buffer.from(JSON.stringify(full)),
-    prevResult: null,
-    env: {},
-    stderr: () => {},
-    ...over,
-  };
-}
-
-const IPAM = { ipam: { type: 'host-local', subnet: '10.56.217.0/24' } };
 const GO_CONF = { deviceID: VF0, vlan: 100, mac: 'ca:fe:c0:ff:ee:01', spoofchk: 'off', trust: 'on', ...IPAM };
-
-/** What sriov-cni's ADD does to the host, and the cache it leaves, in the shape of `version`. */
-function goAdd(
-  env: Env,
-  version: 'v2.0' | 'v2.4' | 'master',
-  o: { cid?: string; netns?: string; vf?: 0 | 1 } = {},
-): void {
-  const cid = o.cid ?? 'c1',
-    netns = o.netns ?? POD,
-    vf = o.vf ?? 0;
-  const pci = vf === 0 ? VF0 : VF1,
-    hostName = vf === 0 ? 'enp175s6' : 'enp175s7';
-  const { pf, links } = env.host;
-  const link = links.get(null, hostName)!;
-  if (version !== 'v2.0') {
-    pf.setMac(PF, vf, 'ca:fe:c0:ff:ee:01');
-    pf.setSpoofchk(PF, vf, false);
-    pf.setTrust(PF, vf, true);
-  }
-  pf.setVlan(PF, vf, 100, 0, '802.1q');
-  links.moveAndRename(null, hostName, netns, 'net1');
-  if (version !== 'v2.0') links.setMac(netns, 'net1', 'ca:fe:c0:ff:ee:01');
-  links.setUp(netns, 'net1', true);
-  const base = { cniVersion: '0.4.0', name: 'net-a', type: 'sriov', deviceID: pci, Master: PF, VFID: vf, ...IPAM };
-  const orig = {
-    HostIFName: hostName,
-    SpoofChk: true,
-    AdminMAC: '00:00:00:00:00:00',
-    EffectiveMAC: link.mac,
-    Vlan: 0,
-    VlanQoS: 0,
-    MinTxRate: 0,
-    MaxTxRate: 0,
-    LinkState: 0,
-  };
-  const cache =
-    version === 'v2.0'
-      ? { ...base, Vlan: 100, vlan: 100, HostIFNames: hostName, ContIFNames: 'net1', DPDKMode: false }
-      : version === 'v2.4'
-        ? {
-            ...base,
-            OrigVfState: orig,
-            DPDKMode: false,
-            MAC: 'ca:fe:c0:ff:ee:01',
-            vlan: 100,
-            vlanQoS: 0,
-            spoofchk: 'off',
-            trust: 'on',
-            ContIFNames: 'net1',
-          }
-        : {
-            ...base,
-            OrigVfState: { ...orig, Trust: false, VlanProto: 0x8100, MTU: link.mtu },
-            MAC: 'ca:fe:c0:ff:ee:01',
-            MTU: 1500,
-            vlan: 100,
-            vlanQoS: 0,
-            vlanProto: '802.1q',
-            spoofchk: 'off',
-            trust: 'on',
-            logLevel: 'info',
-          };
-  env.host.fake.sriovCniFiles.write(`${cid}-net1`, JSON.stringify(cache));
-  if (version === 'master') env.host.fake.sriovCniFiles.write(`pci/${pci}`, netns);
-}
 
 const vf0 = (v: ReturnType<typeof hostView>) => Object.values(v.vfs)[0]![0];
 
