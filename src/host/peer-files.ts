@@ -37,6 +37,40 @@ export class DirPeerFiles implements PeerFiles {
     }
   }
 
+  readStrict(path: string): string | null {
+    checkPath(path);
+    const full = join(this.dir, path);
+    try {
+      const st = lstatSync(full);
+      const kind = st.isDirectory()
+        ? 'a directory'
+        : st.isSymbolicLink()
+          ? 'a symlink'
+          : st.isFile()
+            ? null
+            : 'not a file';
+      if (kind) throw new HostError(`${full} is ${kind}, where a file should be`, 'EISDIR');
+      if (st.size > MAX_BYTES) throw new HostError(`${full} is ${st.size} bytes, larger than any cache`, 'EFBIG');
+      return readFileSync(full, 'utf8');
+    } catch (err) {
+      if (err instanceof HostError) throw err;
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw hostError(`cannot read ${full}`, err);
+    }
+  }
+
+  rename(from: string, to: string): boolean {
+    checkPath(from);
+    checkPath(to);
+    try {
+      renameSync(join(this.dir, from), join(this.dir, to));
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw hostError(`cannot rename ${join(this.dir, from)} to ${to}`, err);
+    }
+  }
+
   write(path: string, text: string): void {
     checkPath(path);
     const full = join(this.dir, path);

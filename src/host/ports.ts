@@ -201,6 +201,13 @@ export interface PeerFiles {
   readonly dir: string;
   /** The file's text, or null when it does not exist (or is not a regular file). */
   read(path: string): string | null;
+  /**
+   * As read, for files that must be readable when present: null only when nothing is there;
+   * anything else there (a directory, a symlink, too large, unreadable) throws a HostError naming it.
+   */
+  readStrict(path: string): string | null;
+  /** Renames an entry within the directory (a damaged file kept aside); false when `from` is gone. */
+  rename(from: string, to: string): boolean;
   write(path: string, text: string): void;
   remove(path: string): void;
   /** Regular files directly in a directory ('' for the top), sorted; [] when it does not exist. */

@@ -91,9 +91,10 @@ export class SriovPlugin implements PluginHandlers {
     this.restorer = new VfRestorer(this.settings, this.netdevs, this.records, host.sysfs, log, (r) =>
       this.takeover?.forget(r),
     );
+    const safe = new SafeDefaults(host.pf, host.links, this.netdevs, host.sysfs, log);
     this.takeover = host.sriovCni
       ? new SriovCniTakeover({
-          state: new SriovCniState(host.sriovCni.files),
+          state: new SriovCniState(host.sriovCni.files, () => host.clock.now()),
           results: host.sriovCni.results ?? null,
           sysfs: host.sysfs,
           links: host.links,
@@ -105,6 +106,7 @@ export class SriovPlugin implements PluginHandlers {
           ipamDel: (req) => {
             this.ipam('DEL', req);
           },
+          safe,
           log,
           userspaceDrivers: options.userspaceDrivers,
         })
@@ -121,7 +123,6 @@ export class SriovPlugin implements PluginHandlers {
     );
     this.picker = new VfPicker(host, this.records, this.locks, this.restorer, log, options, this.takeover);
     this.modelClaims = new ModelClaims(host.sysfs, this.records, this.picker, log, options);
-    const safe = new SafeDefaults(host.pf, host.links, this.netdevs, host.sysfs, log);
     this.recovery = new RecordRecovery(
       this.records,
       this.restorer,

@@ -10,7 +10,8 @@ import type { HostPorts } from '../host/ports.js';
 import { ipamRequestFor } from './ipam-request.js';
 import type { ModelClaims } from './model-claims.js';
 import { type AttachmentRecord, ownsClaim, type Records } from './records.js';
-import { cacheOwner, type NamedCache } from './sriov-cni/state.js';
+import { cacheHints } from './sriov-cni/damaged-cache.js';
+import { cacheOwner, type DamagedCacheError, type NamedCache, ownerOfName } from './sriov-cni/state.js';
 import type { SriovCniTakeover } from './sriov-cni/takeover.js';
 import type { VfLocks } from './vf-locks.js';
 import type { VfRestorer } from './vf-restorer.js';
@@ -167,7 +168,10 @@ export class Sweeper {
   ): void {
     const { links, sysfs } = this.d.host;
     const state = takeover.stateView();
-    for (const c of state.allCaches((name, e) => this.d.log.warning(`sweep: ignoring ${name}: ${e.message}`))) {
+    const damaged: DamagedCacheError[] = [];
+    const caches = state.allCaches((_, e) => damaged.push(e));
+    for (const e of damaged) this.sweepDamaged(takeover, e, report);
+    for (const c of caches) {
       const owner = cacheOwner(c);
       if (c.cache.vfnetOwner) {
         if (!this.d.records.readAttachmentSafe(owner.containerId, owner.ifname)) takeover.dropOrphanMirror(c);
@@ -198,6 +202,41 @@ export class Sweeper {
       }
       report.swept.push({ source: 'sriov-cni', ...owner, pci: c.cache.pci, netns: marker ?? '', why, errors });
     }
+  }
+
+  /**
+   * A cache that cannot be read, whose pod is gone by the same signs as a readable one's: kept
+   * aside, its VF reset to safe defaults. One that does not say enough is left to its DEL.
+   */
+  private sweepDamaged(takeover: SriovCniTakeover, e: DamagedCacheError, report: SweepReport): void {
+    const { links, sysfs } = this.d.host;
+    const state = takeover.stateView();
+    const owner = ownerOfName(e.file);
+    // vfnet's mirror of its own attachment: the record restores the VF exactly, and then the mirror goes aside.
+    if (this.d.records.readAttachmentSafe(owner.containerId, owner.ifname)) return;
+    const pci = cacheHints(e.text).pci;
+    const marker = pci ? state.readMarker(pci) : null;
+    const inHost = pci ? (sysfs.list(`sys/bus/pci/devices/${pci}/net`)?.[0] ?? null) : null;
+    const why =
+      marker && !links.netnsExists(marker)
+        ? `its netns ${marker} is gone (sriov-cni's marker)`
+        : !marker && inHost && !this.d.records.readClaim(pci!)
+          ? `its VF came home as ${inHost} without a DEL (no marker)`
+          : null;
+    if (!pci || !why) {
+      this.d.log.warning(`sweep: ${e.message}; its pod may be alive, left to its DEL`);
+      report.live++;
+      return;
+    }
+    const errors = takeover.settleDamaged(e, marker ?? '');
+    report.swept.push({
+      source: 'sriov-cni',
+      ...owner,
+      pci,
+      netns: marker ?? '',
+      why: `${why}; its cache ${state.dir}/${e.file} was damaged: kept aside, the VF reset to safe defaults`,
+      errors,
+    });
   }
 
   private peerWhyStale(

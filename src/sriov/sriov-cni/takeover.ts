@@ -14,11 +14,13 @@ import { ipamRequestFor } from '../ipam-request.js';
 import type { NetdevOriginal, VfNetdevs } from '../netdev.js';
 import { type AttachmentRecord, ownsClaim, RECORD_SCHEMA, type Records } from '../records.js';
 import { resolveDevice, type VfRef } from '../resolve.js';
+import type { SafeDefaults } from '../safe-defaults.js';
 import type { VfLocks } from '../vf-locks.js';
 import type { VfSettings } from '../vf-settings.js';
-import { CacheError, originalPf, renderCache } from './cache.js';
+import { originalPf, renderCache } from './cache.js';
+import { cacheHints, DamagedCaches } from './damaged-cache.js';
 import { configFromRuntimeCache } from './runtime-cache.js';
-import { cacheOwner, type NamedCache, type SriovCniState } from './state.js';
+import { cacheOwner, DamagedCacheError, type NamedCache, ownerOfName, type SriovCniState } from './state.js';
 
 export interface TakeoverDeps {
   state: SriovCniState;
@@ -34,12 +36,18 @@ export interface TakeoverDeps {
   release(record: AttachmentRecord, netns: string): string[];
   /** Runs IPAM DEL with exactly this request. */
   ipamDel(req: CniRequest): void;
+  /** For a VF whose cache is damaged: its original state is lost with the file. */
+  safe: SafeDefaults;
   log: Logger;
   userspaceDrivers: readonly string[];
 }
 
 export class SriovCniTakeover {
-  constructor(private readonly d: TakeoverDeps) {}
+  private readonly damaged: DamagedCaches;
+
+  constructor(private readonly d: TakeoverDeps) {
+    this.damaged = new DamagedCaches(d);
+  }
 
   private bad = (name: string, e: Error) => this.d.log.warning(`ignoring ${name} in ${this.d.state.dir}: ${e.message}`);
 
@@ -86,7 +94,18 @@ export class SriovCniTakeover {
    * the cache. False when there is no such cache (the caller goes on as for no record at all).
    */
   del(req: CniRequest, config: SriovConfig | null): boolean {
-    const found = this.read(req.containerId, req.ifname);
+    const found = this.readOrDamaged(req.containerId, req.ifname);
+    if (found instanceof DamagedCacheError) {
+      const errors = this.damaged.settle(found, req, req.netns);
+      if (config?.ipamType) this.d.ipamDel(req);
+      if (errors.length)
+        throw new CniError(
+          SriovCode.NetdevFailed,
+          `${found.message}; the VF was reset to safe defaults, but not completely`,
+          errors.join('; '),
+        );
+      return true;
+    }
     if (!found || found.cache.vfnetOwner) return false;
     this.d.log.info(
       `DEL: no vfnet record; restoring ${found.cache.pci} from sriov-cni's cache ${this.d.state.dir}/${found.name}`,
@@ -141,7 +160,14 @@ export class SriovCniTakeover {
 
   /** CHECK of a sriov-cni attachment: the VF has the cached settings and the pod has its netdev, up. */
   check(req: CniRequest): string[] | null {
-    const found = this.read(req.containerId, req.ifname);
+    const found = this.readOrDamaged(req.containerId, req.ifname);
+    if (found instanceof DamagedCacheError)
+      // CHECK reads without repairing: DEL keeps the file aside and resets the VF.
+      throw new CniError(
+        SriovCode.RecordDamaged,
+        found.message,
+        'DEL keeps it aside and resets the VF to safe defaults',
+      );
     if (!found || found.cache.vfnetOwner) return null;
     const vf = resolveDevice(this.d.sysfs, found.cache.pci, this.d.userspaceDrivers);
     const problems = this.d.settings.differences(vf, found.cache.configured);
@@ -158,13 +184,30 @@ export class SriovCniTakeover {
   /** GC: sriov-cni attachments of this network that are not valid any more are released. */
   gc(network: string, valid: (containerId: string, ifname: string) => boolean): string[] {
     const errors: string[] = [];
-    for (const c of this.d.state.allCaches(this.bad)) {
+    const damaged: DamagedCacheError[] = [];
+    const caches = this.d.state.allCaches((_, e) => damaged.push(e));
+    for (const e of damaged) {
+      // Only a file whose remains name this network: another network's GC judges the others.
+      const owner = ownerOfName(e.file);
+      if (cacheHints(e.text).network !== network || valid(owner.containerId, owner.ifname)) {
+        this.d.log.warning(`GC: ${e.message}; not this network's to settle (or valid), left in place`);
+        continue;
+      }
+      const pci = cacheHints(e.text).pci;
+      errors.push(...this.damaged.settle(e, owner, (pci && this.d.state.readMarker(pci)) ?? ''));
+    }
+    for (const c of caches) {
       const owner = cacheOwner(c);
       if (c.cache.vfnetOwner || c.cache.network !== network || valid(owner.containerId, owner.ifname)) continue;
       this.d.log.info(`GC: releasing VF ${c.cache.pci} of stale sriov-cni attachment ${c.name}`);
       errors.push(...(this.settle(c, this.d.state.readMarker(c.cache.pci) ?? '') ?? []));
     }
     return errors;
+  }
+
+  /** A Go-made attachment known only by its damaged cache, judged stale by the sweeper. */
+  settleDamaged(e: DamagedCacheError, netns: string): string[] {
+    return this.damaged.settle(e, ownerOfName(e.file), netns);
   }
 
   /** The files themselves, for the sweeper's own judgement of what is stale. */
@@ -297,7 +340,9 @@ export class SriovCniTakeover {
   /** A vfnet attachment whose mirror cache is gone: sriov-cni's DEL ran for it (a swap back and forth). */
   deletedByPeer(record: AttachmentRecord): boolean {
     if (record.phase !== 'added' || record.sriovCniMirror !== true) return false;
-    const c = this.read(record.containerId, record.ifname);
+    const c = this.readOrDamaged(record.containerId, record.ifname);
+    // A damaged mirror is still there: sriov-cni's DEL would have removed it.
+    if (c instanceof DamagedCacheError) return false;
     return !c || c.cache.pci !== record.vf.pci;
   }
 
@@ -341,8 +386,12 @@ export class SriovCniTakeover {
   /** After any release of a vfnet attachment: its mirror goes too. */
   forget(record: AttachmentRecord): void {
     try {
-      const c = this.read(record.containerId, record.ifname);
-      if (c && c.cache.pci === record.vf.pci) this.forgetCache(c, record.netns);
+      const c = this.readOrDamaged(record.containerId, record.ifname);
+      // A damaged mirror: vfnet's own record restored the VF; the file is kept aside.
+      if (c instanceof DamagedCacheError) {
+        this.damaged.setAside(c);
+        this.dropMarker(record.vf.pci, record.netns);
+      } else if (c && c.cache.pci === record.vf.pci) this.forgetCache(c, record.netns);
       else this.dropMarker(record.vf.pci, record.netns);
     } catch (e) {
       this.d.log.error(
@@ -377,13 +426,20 @@ export class SriovCniTakeover {
 
   /** One attachment's cache; null when absent or unreadable (logged: it is never deleted). */
   private read(containerId: string, ifname: string): NamedCache | null {
+    const c = this.readOrDamaged(containerId, ifname);
+    if (!(c instanceof DamagedCacheError)) return c;
+    this.d.log.warning(`${c.message}; leaving it in place`);
+    return null;
+  }
+
+  /** One attachment's cache, null when absent, or why it cannot be read. */
+  private readOrDamaged(containerId: string, ifname: string): NamedCache | DamagedCacheError | null {
     try {
       const cache = this.d.state.readCache(containerId, ifname);
       return cache ? { name: `${containerId}-${ifname}`, cache } : null;
     } catch (e) {
-      if (!(e instanceof CacheError)) throw e;
-      this.d.log.warning(`${e.message}; leaving it in place`);
-      return null;
+      if (e instanceof DamagedCacheError) return e;
+      throw e;
     }
   }
 }

@@ -4,6 +4,8 @@
 #     vfnet's; vfnet CHECKs it, notices drift, DELs it: VF fully restored, cache gone, IP released.
 #  b) vfnet ADDs with the same settings; the binary goes back to sriov-cni; its DEL restores it
 #     from the cache vfnet wrote.
+#  c) sriov-cni ADDs, its cache is truncated; vfnet's DEL keeps the file aside, resets the VF to
+#     safe defaults (VLAN 0, spoofchk on, trust off, netdev home) and a second DEL has nothing to do.
 . "$(dirname "$0")/lib.sh"; . "$(dirname "$0")/peer.sh"
 SET='"vlan":100,"vlanQoS":3,"spoofchk":"off","trust":"on"'
 conf() { netconf04 "$1" "{\"type\":\"sriov\",\"deviceID\":\"$2\",$SET${3:+,\"mac\":\"$3\"},\"ipam\":$(hostlocal "$4")}"; }
@@ -65,3 +67,27 @@ for c in mac nomac; do
   else result "$c-vfnet-add-after-rollback" fail "$CNI_ERR"; fi
   ip netns del "to$c"
 done
+
+# c) Go ADD, its cache truncated, vfnet DEL.
+PCI=$(vf_pci "$PFA" 0) ORIG=$(vf_netdev "$(vf_pci "$PFA" 0)")
+conf to-c "$PCI" "" 10.20.4.0/24
+newns toc
+use_go
+if cni add to-c toc net1; then
+  f=$(ls "$SRIOV_CNI_DIR" | grep -v -e '^pci$' -e damaged | head -1)
+  truncate -s 60 "$SRIOV_CNI_DIR/$f"
+  use_vfnet
+  if cni del to-c toc net1; then result damaged-cache-del ok; else result damaged-cache-del fail "$CNI_ERR"; fi
+  check damaged-cache-kept-aside "no $f.damaged-* in $SRIOV_CNI_DIR: $(ls "$SRIOV_CNI_DIR" | tr '\n' ' ')" test -s "$(ls -d "$SRIOV_CNI_DIR/$f".damaged-* 2>/dev/null | head -1)"
+  check damaged-cache-del-names-file "DEL's log does not name $f: $CNI_ERR" grep -q "$f.*kept aside" <<<"$CNI_ERR"
+  wait_host_netdev "$PCI" 10
+  vfvars "$PFA" 0
+  same damaged-cache-vf-safe 'vlan=0 spoofchk=true trust=false home=yes' \
+    "vlan=$(node -e 'console.log(JSON.parse(process.argv[1])[0]?.vlan ?? 0)' "${VF_vlan_list:-[]}") spoofchk=$VF_spoofchk trust=$VF_trust home=$([ -n "$(vf_netdev "$PCI")" ] && echo yes || echo no)"
+  if cni del to-c toc net1; then result damaged-cache-del-again ok; else result damaged-cache-del-again fail "$CNI_ERR"; fi
+  now=$(vf_netdev "$PCI"); log "VF home as '$now' (before: '$ORIG')"
+  [ -n "$now" ] && [ "$now" != "$ORIG" ] && ip link set "$now" name "$ORIG"
+else
+  result go-add-c fail "$CNI_ERR"
+fi
+ip netns del toc
