@@ -187,9 +187,14 @@ export class SriovCniTakeover {
     const damaged: DamagedCacheError[] = [];
     const caches = this.d.state.allCaches((_, e) => damaged.push(e));
     for (const e of damaged) {
-      // Only a file whose remains name this network: another network's GC judges the others.
+      // Only a file whose remains name this network (another network's GC judges the others), and
+      // not vfnet's mirror of an attachment its record still holds (that record restores the VF).
       const owner = ownerOfName(e.file);
-      if (cacheHints(e.text).network !== network || valid(owner.containerId, owner.ifname)) {
+      if (
+        cacheHints(e.text).network !== network ||
+        valid(owner.containerId, owner.ifname) ||
+        this.d.records.readAttachmentSafe(owner.containerId, owner.ifname)
+      ) {
         this.d.log.warning(`GC: ${e.message}; not this network's to settle (or valid), left in place`);
         continue;
       }
