@@ -101,8 +101,10 @@ export function convertEntry(
       try {
         where.read(file);
       } catch (e) {
+        // A value without a "/" may be the secret itself: the error, which goes to logs, does not repeat it.
+        const named = typeof value === 'string' && value.includes('/') ? file : 'the file it names';
         return fail(
-          `cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): this key takes the path of a file that holds the secret, not the secret itself`,
+          `cannot read ${named} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): this key takes the path of a file that holds the secret, not the secret itself`,
         );
       }
       return parse(file);

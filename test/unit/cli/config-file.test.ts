@@ -253,7 +253,12 @@ describe('a mistake in the file stops the command, naming the file, the line and
     [
       'agent',
       '{"agent": {\n\n"token-file": "s3cret-token-value"}}',
-      /:3: agent.token-file: cannot read \/etc\/vfnet\/s3cret-token-value \(ENOENT\): this key takes the path of a file that holds the secret/,
+      /:3: agent.token-file: cannot read the file it names \(ENOENT\): this key takes the path of a file that holds the secret/,
+    ],
+    [
+      'serve',
+      '{"serve": {"tls-key": "/etc/vfnet/missing.pem"}}',
+      /serve.tls-key: cannot read \/etc\/vfnet\/missing.pem \(ENOENT\)/,
     ],
     [
       'serve',
@@ -279,6 +284,16 @@ describe('a mistake in the file stops the command, naming the file, the line and
       await refused([command], { [F]: text, '/etc/vfnet/t': 'x' }, message);
     });
   }
+
+  test('an error about a secret in the wrong place does not repeat the secret (errors go to logs)', async () => {
+    for (const text of ['{"agent": {"token": "s3cret-value"}}', '{"agent": {"token-file": "s3cret-value"}}']) {
+      await assert.rejects(run(['agent'], { [F]: text }), (e: Error) => {
+        assert.ok(e instanceof ConfigFileError);
+        assert.doesNotMatch(e.message, /s3cret/);
+        return true;
+      });
+    }
+  });
 
   test('a file asked for must exist', async () => {
     await refused(
