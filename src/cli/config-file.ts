@@ -1,164 +1,94 @@
 // vfnet's configuration file: one JSON file for `vfnet serve` and `vfnet agent`, one section per
-// command, each key the long name of one of that command's flags, so the file says nothing the
-// flags cannot and a flag on the command line always wins over it. JSON because Node parses it
-// with nothing added, and keys starting with "//" are comments, since JSON has none.
+// command, each key the long name of one of that command's flags (config-keys.ts derives the
+// keys from the flags themselves), so the file says nothing the flags cannot and a flag on the
+// command line always wins over it. JSON because Node and Bun parse it with nothing added; keys
+// starting with "//" are comments, since JSON has none.
 //
-//   { "serve": { "listen": "0.0.0.0:8778", "db": "/var/lib/vfnet-placement/placement.db" },
+//   { "serve": { "listen": "127.0.0.1:8778", "db": "/var/lib/vfnet-placement/placement.db" },
 //     "agent": { "placement": "http://controller:8778", "physnet": { "ens1f0": "public" },
-//                "token-file": "/etc/vfnet/token" } }
+//                "token-file": "/etc/vfnet/placement-token" } }
 //
 // Where it is read from: --config PATH, else $VFNET_CONFIG, else /etc/vfnet/vfnet.json when that
-// exists. Relative paths in it are relative to the file. Everything is checked before any command
-// runs: an unknown key or a value of the wrong kind fails with the file and key named.
+// exists. This module finds and reads the file and says on which line each key is; what a key
+// may hold is config-keys.ts's business.
 import { readFileSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
-import type { Command } from 'commander';
+import { keyLines, lineAt } from './json-lines.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/vfnet/vfnet.json';
 export const CONFIG_ENV = 'VFNET_CONFIG';
+export const SECTIONS = ['serve', 'agent'] as const;
+export type ConfigSection = (typeof SECTIONS)[number];
 
-export type ConfigSection = 'serve' | 'agent';
-/** Flag name (without --) → value, as the command's option would hold it. */
-export type SectionValues = Record<string, string | number | boolean | string[]>;
-export interface VfnetConfig {
-  /** The file read; null when there was none (no flag, no env, no default file). */
-  path: string | null;
-  sections: Partial<Record<ConfigSection, SectionValues>>;
-}
-
+/** A mistake in the configuration file: the message names the file, and the line and key when there is one. */
 export class ConfigFileError extends Error {
   override readonly name = 'ConfigFileError';
 }
 
-type Kind = 'string' | 'path' | 'url' | 'seconds' | 'boolean' | 'logLevel' | 'physnets' | 'secretFile';
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-
-/** The keys each section may hold: exactly the flags of the command that the file may set. */
-const KEYS: Record<ConfigSection, Record<string, Kind>> = {
-  serve: { listen: 'string', db: 'path', 'cors-allowed-origin': 'string', 'log-level': 'logLevel' },
-  agent: {
-    placement: 'url',
-    db: 'path',
-    interval: 'seconds',
-    physnet: 'physnets',
-    'sysfs-root': 'path',
-    hostname: 'string',
-    token: 'string',
-    'token-file': 'secretFile',
-    json: 'boolean',
-  },
-};
-
-/** Flags that name one choice between them (the agent's target): a flag given for one sets aside the file's others. */
-const ALTERNATIVES: Record<ConfigSection, string[][]> = { serve: [], agent: [['placement', 'db']] };
-
-const isComment = (key: string) => key.startsWith('//');
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-type Reader = (path: string) => string;
-
-/** One value checked and converted to what the flag's parser would have produced. */
-function convert(
-  where: string,
-  kind: Kind,
-  value: unknown,
-  base: string,
-  read: Reader,
-): string | number | boolean | string[] {
-  const fail = (expected: string): never => {
-    throw new ConfigFileError(`${where}: expected ${expected}, got ${JSON.stringify(value)}`);
-  };
-  switch (kind) {
-    case 'string':
-      return typeof value === 'string' && value !== '' ? value : fail('a non-empty string');
-    case 'path':
-      if (typeof value !== 'string' || value === '') return fail('a path');
-      // A URL (postgres://) or SQLite's :memory: is not a file path.
-      return isAbsolute(value) || /^[a-z]+:/.test(value) ? value : resolve(base, value);
-    case 'url':
-      return typeof value === 'string' && /^https?:\/\/\S+$/.test(value) ? value : fail('an http(s) URL');
-    case 'seconds':
-      return typeof value === 'number' && Number.isFinite(value) && value >= 1
-        ? value
-        : fail('a number of seconds ≥ 1');
-    case 'boolean':
-      return typeof value === 'boolean' ? value : fail('true or false');
-    case 'logLevel':
-      return typeof value === 'string' && LOG_LEVELS.includes(value) ? value : fail(LOG_LEVELS.join(', '));
-    case 'physnets': {
-      // {"ens1f0": "public"} reads better than the flag's ["ens1f0=public"]; both are accepted.
-      const pairs = isObject(value) ? Object.entries(value).filter(([k]) => !isComment(k)) : null;
-      if (pairs?.every(([pf, net]) => pf !== '' && typeof net === 'string' && net !== ''))
-        return pairs.map(([pf, net]) => `${pf}=${net}`);
-      if (Array.isArray(value) && value.every((v) => typeof v === 'string' && /^[^=]+=[^=]+$/.test(v)))
-        return value as string[];
-      return fail('an object of PF → physical network, e.g. {"ens1f0": "public"}');
-    }
-    case 'secretFile': {
-      if (typeof value !== 'string' || value === '') return fail('a file path');
-      const file = resolve(base, value);
-      let text: string;
-      try {
-        text = read(file);
-      } catch (e) {
-        throw new ConfigFileError(`${where}: cannot read ${file}: ${(e as Error).message}`);
-      }
-      const secret = text.trim();
-      return secret !== '' ? secret : fail(`a file that is not empty (${file})`);
-    }
-  }
+/** One key of a section as the file gives it, not yet checked against the command's flags. */
+export interface RawEntry {
+  key: string;
+  value: unknown;
+  line: number;
 }
 
-/** Parses and checks a configuration file's text; `path` names it in errors and anchors relative paths. */
-export function parseConfigFile(
-  text: string,
-  path: string,
-  read: Reader = (p) => readFileSync(p, 'utf8'),
-): VfnetConfig['sections'] {
+export interface RawConfig {
+  /** The file read; null when there was none (no --config, no VFNET_CONFIG, no default file). */
+  path: string | null;
+  sections: Partial<Record<ConfigSection, RawEntry[]>>;
+}
+
+export type Reader = (path: string) => string;
+const readText: Reader = (p) => readFileSync(p, 'utf8');
+
+export const isComment = (key: string) => key.startsWith('//');
+export const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** "FILE:LINE: what": the form compilers use, so editors can jump to it. */
+export function at(path: string, line: number | undefined, what: string): ConfigFileError {
+  return new ConfigFileError(`${path}${line ? `:${line}` : ''}: ${what}`);
+}
+
+/** Node's JSON.parse says "at position N" (Bun's says nothing of where): the line, when it is said. */
+function syntaxError(path: string, text: string, e: Error): ConfigFileError {
+  const position = e.message.match(/position (\d+)/)?.[1];
+  return at(path, position ? lineAt(text, Number(position)) : undefined, `not JSON: ${e.message}`);
+}
+
+/** Parses a configuration file's text into its sections' keys with their lines; `path` names it in errors. */
+export function parseConfigText(text: string, path: string): RawConfig['sections'] {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    throw new ConfigFileError(`${path}: not JSON: ${(e as Error).message}`);
+    throw syntaxError(path, text, e as Error);
   }
-  if (!isObject(doc)) throw new ConfigFileError(`${path}: expected an object with "serve" and/or "agent"`);
-  const base = dirname(resolve(path));
-  const sections: VfnetConfig['sections'] = {};
+  if (!isObject(doc)) throw at(path, 1, `expected an object with ${SECTIONS.map((s) => `"${s}"`).join(' and/or ')}`);
+  const lines = keyLines(text);
+  const lineOf = (name: string) => lines.get(name)?.[0];
+  // JSON.parse keeps the last of a key given twice; a file that says two things must not mean one silently.
+  for (const [name, found] of lines) {
+    if (found.length > 1 && !isComment(name.split('\0').pop()!))
+      throw at(path, found[1], `${name.replace('\0', '.')} is given twice (lines ${found.join(', ')})`);
+  }
+  const sections: RawConfig['sections'] = {};
   for (const [name, body] of Object.entries(doc)) {
     if (isComment(name)) continue;
-    if (!(name in KEYS))
-      throw new ConfigFileError(`${path}: unknown section "${name}" (expected ${Object.keys(KEYS).join(', ')})`);
-    const section = name as ConfigSection;
-    if (!isObject(body)) throw new ConfigFileError(`${path}: "${section}" must be an object`);
-    const values: SectionValues = {};
-    for (const [key, value] of Object.entries(body)) {
-      if (isComment(key)) continue;
-      const kind = KEYS[section][key];
-      if (!kind)
-        throw new ConfigFileError(
-          `${path}: ${section}: unknown key "${key}" (expected one of ${Object.keys(KEYS[section]).join(', ')})`,
-        );
-      values[kind === 'secretFile' ? 'token' : key] = convert(`${path}: ${section}.${key}`, kind, value, base, read);
-    }
-    if ('token' in body && 'token-file' in body)
-      throw new ConfigFileError(`${path}: ${section}: give "token" or "token-file", not both`);
-    for (const group of ALTERNATIVES[section]) {
-      const given = group.filter((k) => k in body);
-      if (given.length > 1)
-        throw new ConfigFileError(
-          `${path}: ${section}: give one of ${given.map((k) => `"${k}"`).join(', ')}, not several`,
-        );
-    }
-    sections[section] = values;
+    if (!(SECTIONS as readonly string[]).includes(name))
+      throw at(path, lineOf(name), `unknown section "${name}" (expected ${SECTIONS.join(', ')})`);
+    if (!isObject(body)) throw at(path, lineOf(name), `"${name}" must be an object of flag names and values`);
+    sections[name as ConfigSection] = Object.entries(body)
+      .filter(([key]) => !isComment(key))
+      .map(([key, value]) => ({ key, value, line: lineOf(`${name}\0${key}`) ?? 0 }));
   }
   return sections;
 }
 
-/** Finds and reads the configuration: an explicit path must exist, the default may be absent. */
-export function loadConfigFile(
+/** Finds and reads the configuration: a file asked for (--config, VFNET_CONFIG) must exist, the default may be absent. */
+export function loadConfigText(
   opts: { path?: string | undefined; env?: NodeJS.ProcessEnv; read?: Reader } = {},
-): VfnetConfig {
-  const read = opts.read ?? ((p: string) => readFileSync(p, 'utf8'));
+): RawConfig {
+  const read = opts.read ?? readText;
   const explicit = opts.path || (opts.env ?? process.env)[CONFIG_ENV] || undefined;
   const path = explicit ?? DEFAULT_CONFIG_PATH;
   let text: string;
@@ -166,33 +96,9 @@ export function loadConfigFile(
     text = read(path);
   } catch (e) {
     if (!explicit && (e as NodeJS.ErrnoException).code === 'ENOENT') return { path: null, sections: {} };
-    throw new ConfigFileError(`cannot read the configuration file ${path}: ${(e as Error).message}`);
+    throw new ConfigFileError(
+      `cannot read the configuration file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
-  return { path, sections: parseConfigFile(text, path, read) };
-}
-
-/**
- * Sets the command's options from its section, except those given on the command line or from
- * the environment (their source is 'cli' or 'env'): flags win. Returns the flags it set. Call it
- * after parsing and before the action (commander's preAction hook).
- */
-export function applyConfig(command: Command, values: SectionValues | undefined): string[] {
-  const attribute = (flag: string) => {
-    const option = command.options.find((o) => o.long === `--${flag}`);
-    if (!option) throw new ConfigFileError(`vfnet ${command.name()} has no --${flag}`);
-    return option.attributeName();
-  };
-  const given = (flag: string) => {
-    const source = command.getOptionValueSource(attribute(flag));
-    return source === 'cli' || source === 'env';
-  };
-  const groups = ALTERNATIVES[command.name() as ConfigSection] ?? [];
-  const applied: string[] = [];
-  for (const [flag, value] of Object.entries(values ?? {})) {
-    const key = attribute(flag);
-    if (given(flag) || groups.some((g) => g.includes(flag) && g.some(given))) continue;
-    command.setOptionValueWithSource(key, value, 'config');
-    applied.push(flag);
-  }
-  return applied;
+  return { path, sections: parseConfigText(text, path) };
 }

@@ -1,6 +1,8 @@
 // The `vfnet` command.
 import { Command } from 'commander';
 import { registerAgent } from './agent.js';
+import { withConfigFile } from './config-apply.js';
+import { ConfigFileError } from './config-file.js';
 import { registerDemo } from './demo.js';
 import { registerDiscover } from './discover.js';
 import { registerDoctor } from './doctor.js';
@@ -9,7 +11,8 @@ import { registerServe } from './serve.js';
 import { registerStart } from './start.js';
 import { registerSweep } from './sweep.js';
 
-export async function main(argv: string[]): Promise<void> {
+/** The command tree; its configured commands read the configuration file before their action. */
+export function vfnetProgram(config: Parameters<typeof withConfigFile>[1] = {}): Command {
   const program = new Command('vfnet')
     .description('SR-IOV VFs for containers, with an exact account of who holds which')
     .showHelpAfterError();
@@ -21,5 +24,16 @@ export async function main(argv: string[]): Promise<void> {
   registerStart(program);
   registerSweep(program);
   registerDemo(program);
-  await program.parseAsync(argv);
+  return withConfigFile(program, config);
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await vfnetProgram().parseAsync(argv);
+  } catch (e) {
+    // A usage error, as commander's own are: exit 2, and the action never ran.
+    if (!(e instanceof ConfigFileError)) throw e;
+    console.error(`vfnet: ${e.message}`);
+    process.exitCode = 2;
+  }
 }

@@ -1,10 +1,17 @@
 // `vfnet serve`: the Placement-compatible service over a SQLite file or PostgreSQL, with
 // Placement's authentication modes and policy (serve-access.ts), optional TLS, and a Host check.
 import { readFileSync } from 'node:fs';
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import pino from 'pino';
 import { createPlacementApp } from '../api/app.js';
-import { DEFAULT_LIMITS, LIMIT_FLAGS, limitsFromFlags, type RequestLimits, STRATEGY_FLAG } from '../api/limits.js';
+import {
+  DEFAULT_LIMITS,
+  LIMIT_FLAGS,
+  limitsFromFlags,
+  parseLimitValue,
+  type RequestLimits,
+  STRATEGY_FLAG,
+} from '../api/limits.js';
 import { isLoopback } from '../auth/hosts.js';
 import { STANDARD_RESOURCE_CLASSES, STANDARD_TRAITS } from '../placement/standard-names.js';
 import { openStore } from '../store/open.js';
@@ -140,6 +147,17 @@ export function tryCommands(url: string, o: ServeOptions): string[] {
   }
 }
 
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** A checker's error as commander's, so a bad flag is a usage error naming the flag. */
+function checked<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+}
+
 const int = (v: string) => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new ServeConfigError(`not a whole number: ${v}`);
@@ -157,7 +175,11 @@ export function addServeOptions(cmd: Command): Command {
       './data/vfnet.db',
     )
     .option('--db-file <path>', 'read the database URL from this file (keeps a password out of the process list)')
-    .option('--auth <mode>', 'noauth2 (loopback only: trusts the caller) | token (--token-file) | keystone', 'noauth2')
+    .addOption(
+      new Option('--auth <mode>', 'noauth2 (loopback only: trusts the caller) | token (--token-file) | keystone')
+        .choices(['noauth2', 'token', 'keystone'])
+        .default('noauth2'),
+    )
     .option('--insecure-noauth', 'allow --auth noauth2 on a non-loopback address (warns at every start)')
     .option(
       '--token-file <path>',
@@ -170,23 +192,35 @@ export function addServeOptions(cmd: Command): Command {
       'read Keystone revocation events at most this often; 0: on every cached use',
       int,
     )
-    .option(
-      '--policy-defaults <secure|legacy>',
-      "Placement's secure RBAC defaults (current Placement) or the legacy ones",
-      'secure',
+    .addOption(
+      new Option(
+        '--policy-defaults <secure|legacy>',
+        "Placement's secure RBAC defaults (current Placement) or the legacy ones",
+      )
+        .choices(['secure', 'legacy'])
+        .default('secure'),
     )
     .option('--policy-file <path>', "rule overrides in oslo.policy's language (YAML or JSON)")
     .option('--allowed-host <name>', 'answer requests with this Host name too (repeatable)', collect)
     .option('--tls-cert <path>', 'serve HTTPS: certificate chain (PEM)')
     .option('--tls-key <path>', 'serve HTTPS: private key (PEM)')
     .option('--cors-allowed-origin <origin>', "enable CORS for this origin (Placement's [cors] allowed_origin)")
-    .option('--log-level <level>', 'pino log level for request logs on stderr', 'info');
-  // Request and connection limits (api/limits.ts; docs/user-guide.md, "Limits"), checked at start.
-  for (const f of LIMIT_FLAGS) cmd.option(`--${f.flag} <n>`, f.help, String(DEFAULT_LIMITS[f.key]));
-  return cmd.option(
-    `--${STRATEGY_FLAG} <order>`,
-    'depth-first or breadth-first: how trees are visited when a cap or limit cuts the answer',
-    DEFAULT_LIMITS.generationStrategy,
+    .addOption(
+      new Option('--log-level <level>', 'pino log level for request logs on stderr')
+        .choices(LOG_LEVELS)
+        .default('info'),
+    );
+  // Request and connection limits (api/limits.ts; docs/user-guide.md, "Limits"), checked as they
+  // are parsed, so a bad one in the configuration file is reported with its line.
+  for (const f of LIMIT_FLAGS)
+    cmd.option(`--${f.flag} <n>`, f.help, (v: string) => checked(() => parseLimitValue(f, v)), DEFAULT_LIMITS[f.key]);
+  return cmd.addOption(
+    new Option(
+      `--${STRATEGY_FLAG} <order>`,
+      'depth-first or breadth-first: how trees are visited when a cap or limit cuts the answer',
+    )
+      .choices(['depth-first', 'breadth-first'])
+      .default(DEFAULT_LIMITS.generationStrategy),
   );
 }
 

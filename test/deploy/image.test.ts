@@ -151,7 +151,7 @@ describe('the image installer', () => {
 });
 
 describe("the image's vfnet", () => {
-  test('registers a simulated host in the node store, as the DaemonSet runs it', (t) => {
+  test("registers a simulated host in the node store its default vfnet.json names, as the DaemonSet's does", (t) => {
     const s = scratchFor(t, 'vfnet-deploy');
     const lab = labFor(s, { pfs: 1, vfsPerPf: 2, physnets: ['public'] });
     const store = s.mkdir('var-lib-vfnet');
@@ -167,7 +167,8 @@ describe("the image's vfnet", () => {
         '-v',
         `${store}:/var/lib/vfnet`,
       ],
-      ['agent', '--once', '--json', '--db', '/var/lib/vfnet/vfnet.db', '--sysfs-root', lab.dir, '--hostname', 'node-a'],
+      // No --db: the image's /etc/vfnet/vfnet.json says where the node store is.
+      ['agent', '--once', '--json', '--sysfs-root', lab.dir, '--hostname', 'node-a'],
     );
     assert.equal(r.status, 0, r.stderr);
     const pass = JSON.parse(r.stdout.trim().split('\n').at(-1)!);

@@ -18,6 +18,7 @@ const nads = readdirSync(deployPath('examples'))
 
 type Container = {
   name: string;
+  args?: string[];
   securityContext?: Record<string, unknown>;
   volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
 };
@@ -75,7 +76,10 @@ describe('deploy/kubernetes', () => {
       '/sys': { at: '/sys', rw: false },
       '/var/lib/vfnet': { at: '/var/lib/vfnet', rw: true },
       '/var/lib/cni/sriov': { at: '/var/lib/cni/sriov', rw: false },
+      // The node's vfnet.json, which the init container wrote and the agent reads.
+      '/etc/vfnet': { at: '/etc/vfnet', rw: false },
     });
+    assert.deepEqual(agent.args, ['agent', '--config', '/etc/vfnet/vfnet.json']);
     assert.equal(pod.hostNetwork, true);
     const install = pod.initContainers!.find((c) => c.name === 'install-cni')!;
     assert.ok(

@@ -24,7 +24,7 @@ function exposure(unit: string): number {
 describe('the systemd units', () => {
   before(() => {
     root = systemRoot(s);
-    const r = dpkg(root, '-i', debianPackage(s));
+    const r = dpkg(root, '-i', debianPackage());
     assert.equal(r.status, 0, r.stderr);
   });
   after(() => s.dispose());

@@ -3,19 +3,28 @@
 // runs the maintainer scripts chrooted there) and a copy of the host's systemd units (what
 // `systemd-analyze verify --root` resolves the units' dependencies against).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../support/paths.js';
 import type { Scratch } from '../../support/scratch.js';
 
 let deb: string | undefined;
 
-export function debianPackage(s: Scratch): string {
-  deb ??= execFileSync('bash', [join(REPO_ROOT, 'deploy', 'debian', 'build.sh'), s.mkdir('deb')], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-    timeout: 300_000,
-  }).trim();
+/**
+ * The package, built once per test file into a directory of the process's own (not a test's
+ * scratch, which goes with its test while later tests still install the package), removed at exit.
+ */
+export function debianPackage(): string {
+  if (!deb) {
+    const dir = mkdtempSync(join(tmpdir(), 'vfnet-deb-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    deb = execFileSync('bash', [join(REPO_ROOT, 'deploy', 'debian', 'build.sh'), dir], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      timeout: 300_000,
+    }).trim();
+  }
   return deb;
 }
 
