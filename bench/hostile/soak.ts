@@ -169,6 +169,9 @@ async function main(): Promise<void> {
     const rootMs: number[] = [];
     const q1Ms: number[] = [];
     const failures: string[] = [];
+    // Every slow probe with what ran beside it, to tell a stall behind an attack from one behind a commit.
+    const slow: Array<{ path: string; atMin: number; ms: number; attack: string; acked: number }> = [];
+    let current = '';
     const attackLog = new Map<string, { runs: number; unexpected: number; last: string }>();
     const expected = new Map<string, Expected>();
     const count = { acked: 0 };
@@ -193,6 +196,14 @@ async function main(): Promise<void> {
           error: `${e.message} ${(e.cause as Error)?.message ?? ''}`,
         }));
         into.push(r.ms);
+        if (r.ms > 250)
+          slow.push({
+            path: path.slice(0, 24),
+            atMin: Number(((Date.now() - start) / 60_000).toFixed(2)),
+            ms: Math.round(r.ms),
+            attack: current,
+            acked: count.acked,
+          });
         if (r.status !== 200)
           failures.push(
             `${path.slice(0, 40)} -> ${r.status} ${'error' in r ? r.error : ''} at ${((Date.now() - start) / 60_000).toFixed(2)} min`,
@@ -206,10 +217,12 @@ async function main(): Promise<void> {
         const a = list[i % list.length]!;
         const log = attackLog.get(a.name) ?? { runs: 0, unexpected: 0, last: '' };
         attackLog.set(a.name, log);
+        current = a.name;
         const r = await a.run().catch((e: Error) => ({ seen: `error ${e.message.slice(0, 80)}`, ok: false }));
         log.runs++;
         log.last = r.seen;
         if (!r.ok) log.unexpected++;
+        current = '(pause)';
         await sleep(500);
       }
     })();
@@ -247,12 +260,16 @@ async function main(): Promise<void> {
       attacks: Object.fromEntries(attackLog),
       probeFailures: failures.slice(0, 20),
       probeFailureCount: failures.length,
+      slowCount: slow.length,
+      slowest: [...slow].sort((a, b) => b.ms - a.ms).slice(0, 40),
+      slow,
       writesAcknowledged: count.acked,
       consumersChecked: expected.size,
       writesLost: lost,
     };
     const round = (x: number) => Number(x.toFixed(1));
-    console.log(JSON.stringify(summary, (_k, v) => (typeof v === 'number' ? round(v) : v), 1));
+    const { slow: _all, ...printed } = summary; // the full slow log goes to --json only
+    console.log(JSON.stringify(printed, (_k, v) => (typeof v === 'number' ? round(v) : v), 1));
     if (values.json) writeFileSync(values.json, JSON.stringify(summary, null, 1));
   } finally {
     await server.stop().catch(() => undefined);

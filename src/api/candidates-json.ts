@@ -3,7 +3,7 @@
 // serialise them was most of the time. The shape follows the request's microversion: list or
 // dict allocation requests (1.12), mappings (1.34), which classes a summary lists (1.27), traits
 // (1.17) and tree uuids (1.29) in the summaries.
-import { type CandidateResult, Consolidation } from '../placement/candidates.js';
+import { type CandidateResult, type CandidateTable, Consolidation } from '../placement/candidates.js';
 import { capacity } from '../placement/capacity.js';
 import type { ProviderSnapshot, SnapshotProvider } from '../placement/snapshot.js';
 import { ByteWriter } from './byte-writer.js';
@@ -90,21 +90,125 @@ export function renderCandidates(
   return new RawJson(w.result());
 }
 
+/** An option's parts are on no provider (a resourceless group), or cannot use cached entries. */
+const NO_PARTS = -2;
+const UNCACHED = -1;
+const UNKNOWN = -3;
+/** Distinct class-and-amount sequences looked for per answer (a request has one per group, in practice). */
+const MAX_SHAPES = 16;
+
+/**
+ * Per option of one answer: its shape, the class-and-amount sequence of its parts when they are
+ * all on one provider (options of one group have the same, whichever provider). A provider that
+ * only such options of one shape use in a candidate has the entry
+ * `"uuid":{"resources":{"RC":amount×times,...}}`, which is cached per snapshot: in q1 and q6 at
+ * 1 000 hosts every entry is one copy instead of six to ten, and no consolidation is needed.
+ */
+class OptionShapes {
+  private readonly shapeOf: Int32Array;
+  private readonly classes: string[][] = [];
+  private readonly amounts: number[][] = [];
+  /** Per shape and times used: the snapshot's list of entries by provider position. */
+  private readonly entries: Array<Array<Buffer | undefined>>[] = [];
+
+  constructor(
+    private readonly table: CandidateTable,
+    private readonly cached: SnapshotBytes,
+  ) {
+    this.shapeOf = new Int32Array(table.optionCount).fill(UNKNOWN);
+  }
+
+  /** The shape of option o, NO_PARTS, or UNCACHED (parts on several providers, a class twice, too many shapes). */
+  of(o: number): number {
+    const s = this.shapeOf[o]!;
+    return s !== UNKNOWN ? s : (this.shapeOf[o] = this.compute(o));
+  }
+
+  /** The entry of provider p for `times` options of shape s. */
+  entry(s: number, times: number, p: SnapshotProvider): Buffer {
+    const byTimes = this.entries[s]!;
+    const list = (byTimes[times] ??= this.cached.list(
+      `entry ${this.classes[s]!.map((rc, j) => `${rc}:${this.amounts[s]![j]! * times}`).join(',')}`,
+    ));
+    let e = list[p.index];
+    if (!e) {
+      const resources = this.classes[s]!.map((rc, j) => `"${rc}":${this.amounts[s]![j]! * times}`).join(',');
+      list[p.index] = e = Buffer.from(`"${p.uuid}":{"resources":{${resources}}}`);
+    }
+    return e;
+  }
+
+  private compute(o: number): number {
+    const t = this.table;
+    const start = t.partStart[o]!;
+    const end = t.partEnd[o]!;
+    if (start === end) return NO_PARTS;
+    for (let i = start + 1; i < end; i++) if (t.partProvider[i] !== t.partProvider[start]) return UNCACHED;
+    next: for (let s = 0; s < this.classes.length; s++) {
+      const classes = this.classes[s]!;
+      const amounts = this.amounts[s]!;
+      if (classes.length !== end - start) continue;
+      for (let j = 0; j < classes.length; j++) {
+        if (classes[j] !== t.partClass[start + j] || amounts[j] !== t.partAmount[start + j]) continue next;
+      }
+      return s;
+    }
+    const classes = t.partClass.slice(start, end);
+    if (this.classes.length >= MAX_SHAPES || new Set(classes).size !== classes.length) return UNCACHED;
+    this.classes.push(classes);
+    this.amounts.push(t.partAmount.slice(start, end));
+    this.entries.push([]);
+    return this.classes.length - 1;
+  }
+}
+
 /** 1.12+: `{"allocations":{"uuid":{"resources":{...}},...}` and, from 1.34, `"mappings":{"suffix":["uuid",...],...}`. */
 function writeDictRequests(w: ByteWriter, result: CandidateResult, cached: SnapshotBytes, withMappings: boolean): void {
   const classKeys = new Map<string, Buffer>();
-  const mappingKeys = result.suffixes.map((s, g) => Buffer.from(`${g > 0 ? ',' : ''}"${s}":[`));
+  const mappingText = result.suffixes.map((s, g) => `${g > 0 ? ',' : ''}"${s}":`);
+  const mappingKeys = mappingText.map((m) => Buffer.from(`${m}[`));
+  // Per group, each provider's whole mapping member (`,"suffix":["uuid"]`) for one-provider options.
+  const mappingMembers = mappingText.map((m) => cached.list(`mapping ${m}`));
   const alloc = new Consolidation();
   const table = result.candidates;
+  const shapes = new OptionShapes(table, cached);
+  // The providers of the current candidate, with the shape and the number of the options using each.
+  const used: SnapshotProvider[] = [];
+  const usedShape: number[] = [];
+  const usedTimes: number[] = [];
   for (let c = 0; c < table.count; c++) {
-    alloc.of(table, c);
     if (c > 0) w.byte(COMMA);
     w.bytes(OPEN_DICT_REQUEST);
-    for (let k = 0; k < alloc.count; k++) {
-      if (k > 0) w.byte(COMMA);
-      w.bytes(cached.allocationKey(alloc.providers[k]!));
-      writeResources(w, alloc, k, classKeys);
-      w.bytes(CLOSE_TWO);
+    let n = 0;
+    let shaped = true;
+    for (let g = 0; g < table.groupCount && shaped; g++) {
+      const o = table.option(c, g);
+      const s = shapes.of(o);
+      if (s === NO_PARTS) continue;
+      shaped = s >= 0;
+      const p = table.partProvider[table.partStart[o]!]!;
+      let k = 0;
+      while (k < n && used[k] !== p) k++;
+      if (k === n) {
+        used[n] = p;
+        usedShape[n] = s;
+        usedTimes[n++] = 1;
+      } else if (usedShape[k] === s) usedTimes[k]!++;
+      else shaped = false;
+    }
+    if (shaped) {
+      for (let k = 0; k < n; k++) {
+        if (k > 0) w.byte(COMMA);
+        w.bytes(shapes.entry(usedShape[k]!, usedTimes[k]!, used[k]!));
+      }
+    } else {
+      alloc.of(table, c);
+      for (let k = 0; k < alloc.count; k++) {
+        if (k > 0) w.byte(COMMA);
+        w.bytes(cached.allocationKey(alloc.providers[k]!));
+        writeResources(w, alloc, k, classKeys);
+        w.bytes(CLOSE_TWO);
+      }
     }
     if (!withMappings) {
       w.bytes(CLOSE_TWO);
@@ -112,10 +216,18 @@ function writeDictRequests(w: ByteWriter, result: CandidateResult, cached: Snaps
     }
     w.bytes(OPEN_MAPPINGS);
     for (let g = 0; g < table.groupCount; g++) {
-      w.bytes(mappingKeys[g]!);
       const o = table.option(c, g);
-      for (let j = table.providerStart[o]!; j < table.providerEnd[o]!; j++) {
-        if (j > table.providerStart[o]!) w.byte(COMMA);
+      const first = table.providerStart[o]!;
+      const end = table.providerEnd[o]!;
+      if (end - first === 1) {
+        const p = table.optionProviders[first]!;
+        const members = mappingMembers[g]!;
+        w.bytes((members[p.index] ??= Buffer.from(`${mappingText[g]}["${p.uuid}"]`)));
+        continue;
+      }
+      w.bytes(mappingKeys[g]!);
+      for (let j = first; j < end; j++) {
+        if (j > first) w.byte(COMMA);
         w.bytes(cached.quotedUuid(table.optionProviders[j]!));
       }
       w.byte(CLOSE_BRACKET);

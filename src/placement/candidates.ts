@@ -13,11 +13,13 @@
 //   option-builder.ts     a group's options inside one pool (filters, per-class pieces)
 //   can-split.ts          spreading a class over providers, and ranking split candidates
 //   product-search.ts     options combined into candidates (group_policy, same_subtree, dedup)
+//   breadth-first.ts      which candidates an answer cut by a cap or limit holds
 //   summaries.ts          the providers to summarise
 import { candidateAnchors, poolOf, rootTraitsOk, sharingServers } from './anchors.js';
+import { breadthFirst } from './breadth-first.js';
 import { sortBySplitRank } from './can-split.js';
 import type { CandidateRequest, CandidateResult } from './candidate-request.js';
-import { CandidateTable, Consolidation, IntList } from './candidate-table.js';
+import { CandidateTable, Consolidation } from './candidate-table.js';
 import { planGroups } from './group-plan.js';
 import { OptionBuilder } from './option-builder.js';
 import { type Cursor, ProductSearch } from './product-search.js';
@@ -73,22 +75,10 @@ export function findCandidates(snap: ProviderSnapshot, req: CandidateRequest): C
   // Each group's options for the current anchor: the option indices [from[i], to[i]).
   const from = new Array<number>(plans.length).fill(0);
   const to = new Array<number>(plans.length).fill(0);
-  // Without a cap both orders give the same candidates, and depth-first needs no cursors kept.
-  const breadthFirst = cap !== null && req.strategy === 'breadth-first';
-  const live: LiveCursor[] = [];
-  const anchorOf = breadthFirst ? new IntList() : null;
-  let anchors = 0;
-
-  // Anchors are visited lazily, in provider order, so a cap stops the work early.
-  for (const anchor of candidateAnchors(snap, req)) {
-    if (search.stopped || budget?.spent(table)) {
-      search.stopped ??= 'budget';
-      break;
-    }
-    if (!rootTraitsOk(anchor, req)) continue;
+  const open = (anchor: SnapshotProvider): Cursor | null => {
+    if (!rootTraitsOk(anchor, req)) return null;
     const pool = poolOf(snap, anchor, servers);
-    let complete = true;
-    for (let i = 0; i < plans.length && complete; i++) {
+    for (let i = 0; i < plans.length; i++) {
       const plan = plans[i]!;
       if (plan.sameOptionsAs >= 0) {
         from[i] = from[plan.sameOptionsAs]!;
@@ -98,21 +88,24 @@ export function findCandidates(snap: ProviderSnapshot, req: CandidateRequest): C
         builder.addOptions(plan, pool);
         to[i] = table.optionCount;
       }
-      complete = to[i]! > from[i]!;
+      if (to[i]! === from[i]!) return null;
     }
-    if (!complete) continue;
-    const cursor = search.start(anchor, from, to);
-    const before = table.count;
-    // Breadth-first: one candidate of each tree now, the rest in rounds below.
-    const status = search.run(cursor, breadthFirst ? 1 : Number.POSITIVE_INFINITY);
-    if (anchorOf) for (let c = before; c < table.count; c++) anchorOf.push(anchors);
-    if (status === 'more' && breadthFirst) live.push({ cursor, anchor: anchors });
-    anchors++;
-    if (status === 'stop') break;
+    return search.start(anchor, from, to);
+  };
+  const spent = () => budget?.spent(table) ?? false;
+  // Anchors are visited lazily, in provider order, so a cap stops the work early.
+  const anchors = candidateAnchors(snap, req);
+  // Without a cap both orders give the same candidates, and depth-first needs no rounds.
+  if (cap !== null && req.strategy === 'breadth-first') {
+    breadthFirst(anchors, open, search, table, cap, spent, servers.size === 0);
+  } else {
+    for (const anchor of anchors) {
+      if (spent()) search.stopped ??= 'budget';
+      if (search.stopped) break;
+      const cursor = open(anchor);
+      if (cursor && search.run(cursor, Number.POSITIVE_INFINITY) === 'stop') break;
+    }
   }
-  if (breadthFirst && !search.stopped) roundRobin(search, live, table, anchorOf!);
-  // A complete answer is listed tree by tree whatever the strategy, as depth-first lists it.
-  if (anchorOf && !search.stopped) table.candidateOptions = inAnchorOrder(table, anchorOf, anchors);
 
   if (ranked) sortBySplitRank(table);
   if (req.limit !== null) table.candidateOptions.truncate(req.limit * table.groupCount);
@@ -123,42 +116,6 @@ export function findCandidates(snap: ProviderSnapshot, req: CandidateRequest): C
         ? 'cap'
         : null;
   return { candidates: table, suffixes, summaries: summarise(snap, table, req.nestedAware), truncated };
-}
-
-/** Breadth-first rounds: the next candidate of every tree that has one, until the cap or the end. */
-function roundRobin(search: ProductSearch, live: LiveCursor[], table: CandidateTable, anchorOf: IntList): void {
-  let round = live;
-  while (round.length > 0) {
-    const next: LiveCursor[] = [];
-    for (const l of round) {
-      const before = table.count;
-      const status = search.run(l.cursor, 1);
-      for (let c = before; c < table.count; c++) anchorOf.push(l.anchor);
-      if (status === 'stop') return;
-      if (status === 'more') next.push(l);
-    }
-    round = next;
-  }
-}
-
-/** The candidates reordered by anchor, each anchor's in the order found (a stable counting sort). */
-function inAnchorOrder(table: CandidateTable, anchorOf: IntList, anchors: number): IntList {
-  const n = table.count;
-  const g = table.groupCount;
-  const start = new Array<number>(anchors + 1).fill(0);
-  for (let c = 0; c < n; c++) start[anchorOf.at(c) + 1]!++;
-  for (let a = 0; a < anchors; a++) start[a + 1]! += start[a]!;
-  const order = new Array<number>(n);
-  for (let c = 0; c < n; c++) order[start[anchorOf.at(c)]!++] = c;
-  const out = new IntList();
-  for (let k = 0; k < n; k++) for (let j = 0; j < g; j++) out.push(table.option(order[k]!, j));
-  return out;
-}
-
-/** A tree's search that has more candidates, with the tree's ordinal among the anchors visited. */
-interface LiveCursor {
-  cursor: Cursor;
-  anchor: number;
 }
 
 function minDefined(a: number | null, b: number | null): number | null {

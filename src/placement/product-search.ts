@@ -56,10 +56,15 @@ export class ProductSearch {
     private readonly plans: GroupPlan[],
     private readonly table: CandidateTable,
     private readonly isolate: boolean,
-    private readonly cap: number | null,
+    private cap: number | null,
     private readonly ranked: boolean,
     private readonly budgetSpent: () => boolean = () => false,
   ) {}
+
+  /** From now on the table may grow past the cap: whoever picks among its candidates counts them. */
+  uncap(): void {
+    this.cap = null;
+  }
 
   /** A cursor over the candidates of one anchor whose group i has the options [from[i], to[i]) (copied). */
   start(anchor: SnapshotProvider, from: readonly number[], to: readonly number[]): Cursor {
