@@ -5,6 +5,7 @@ import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { auditLogPath } from '../../support/secret-audit.js';
 import { freePort, keyValues, run, stopPid } from './processes.js';
 
 export interface RunningServer {
@@ -44,7 +45,8 @@ export async function startVfnet(opts: VfnetOptions): Promise<RunningServer> {
   }
   const port = opts.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'vfnet-api-'));
-  const logFile = join(dir, 'server.log');
+  // In the secret audit's directory when a run audits (scripts/test.mjs), so it outlives stop().
+  const logFile = auditLogPath('serve') ?? join(dir, 'server.log');
   const fd = openSync(logFile, 'w');
   const args = [opts.serverJs, '--listen', `127.0.0.1:${port}`, '--db', opts.db];
   if (opts.corsOrigin) args.push('--cors-allowed-origin', opts.corsOrigin);
