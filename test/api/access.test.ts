@@ -199,7 +199,8 @@ describe('TLS', () => {
       ['TLS key', key],
       ['TLS other key', otherKey],
     ] as const) {
-      pemSecretLines(readFileSync(f, 'utf8')).forEach((line, i) => recordSecret(`${label} line ${i + 1}`, line));
+      for (const [i, line] of pemSecretLines(readFileSync(f, 'utf8')).entries())
+        recordSecret(`${label} line ${i + 1}`, line);
     }
   });
 

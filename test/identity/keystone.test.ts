@@ -130,6 +130,24 @@ describe('Keystone end to end (real Keystone, real openstack CLI)', { timeout: 6
     assert.match(theirs.stderr, /placement:usages.*\(HTTP 403\)/);
   });
 
+  it("each user's own Keystone token, given to vfnet directly: admin and service may, reader and member are refused", async () => {
+    for (const [cloud, status] of [
+      ['admin', 200],
+      ['placement', 200],
+      ['demo-reader', 403],
+      ['demo-member', 403],
+    ] as const) {
+      const t = await issue(cloud);
+      const res = await fetch(`${placementUrl}/resource_providers`, {
+        headers: { 'x-auth-token': t, 'openstack-api-version': 'placement 1.39' },
+      });
+      const text = await res.text();
+      recordResponse(`GET /resource_providers (${cloud}'s token)`, res.status, text);
+      assert.equal(res.status, status, cloud);
+      assert.equal(text.includes(t.slice(0, 12)), false, 'the answer repeats the token');
+    }
+  });
+
   it('a token works until it is revoked, then is refused at once', async () => {
     const t = await issue('admin');
     assert.equal((await withToken(t, 'resource', 'provider', 'list')).status, 0);

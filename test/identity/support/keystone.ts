@@ -37,7 +37,7 @@ export async function startKeystone(root: string, port: number, placementUrl: st
     .split('\n')
     .map((l) => l.split('=')[1])
     .filter((v): v is string => !!v);
-  passwords.forEach((p, i) => recordSecret(`Keystone password ${i + 1} (passwords.env)`, p));
+  for (const [i, p] of passwords.entries()) recordSecret(`Keystone password ${i + 1} (passwords.env)`, p);
   const env: NodeJS.ProcessEnv = { ...process.env, OS_CLIENT_CONFIG_FILE: join(workdir, 'clouds.yaml') };
   for (const k of Object.keys(env)) if (k.startsWith('OS_') && k !== 'OS_CLIENT_CONFIG_FILE') delete env[k];
   return {

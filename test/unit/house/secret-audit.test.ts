@@ -30,7 +30,7 @@ describe('secret audit', () => {
     const dir = join(root, `case-${++n}`);
     const name = 'other';
     mkdirSync(join(dir, name, 'logs'), { recursive: true });
-    logs.forEach((text, i) => writeFileSync(join(dir, name, 'logs', `serve-${i}.log`), text));
+    for (const [i, text] of logs.entries()) writeFileSync(join(dir, name, 'logs', `serve-${i}.log`), text);
     writeFileSync(
       join(dir, name, 'bodies.jsonl'),
       bodies.map((text) => `${JSON.stringify({ where: 'GET /x', status: 401, text })}\n`).join(''),
