@@ -10,7 +10,7 @@
 // Real-world suites need root and Debian packages; scripts/install-deps.sh installs what is
 // missing first, so a fresh machine needs nothing by hand.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -52,7 +52,18 @@ if (files.length === 0) {
 // Real-world suites share the host (netns names, the lab, ports), so files run one at a time;
 // inside a file, tests choose their own concurrency.
 const concurrency = chosen.length === 1 && chosen[0] === 'unit' ? '2' : '1';
-const tap = join(mkdtempSync(join(tmpdir(), 'vfnet-test-')), 'report.tap');
+const runDir = mkdtempSync(join(tmpdir(), 'vfnet-test-'));
+const tap = join(runDir, 'report.tap');
+// The secret audit (test/support/secret-audit.ts): the real-world suites record every log and
+// error body of the vfnet processes they start, and the secrets they use, here; checked below.
+const audited = chosen.filter((s) => s !== 'unit');
+const auditRoot = process.env.VFNET_SECRET_AUDIT_DIR || join(runDir, 'secret-audit');
+if (audited.length > 0) mkdirSync(auditRoot, { recursive: true, mode: 0o700 });
+const testEnv = {
+  ...process.env,
+  VFNET_ROOT: root,
+  ...(audited.length > 0 ? { VFNET_SECRET_AUDIT_DIR: auditRoot } : {}),
+};
 const r = spawnSync(
   process.execPath,
   [
@@ -64,7 +75,7 @@ const r = spawnSync(
     `--test-reporter-destination=${tap}`,
     ...files,
   ],
-  { stdio: 'inherit', env: { ...process.env, VFNET_ROOT: root } },
+  { stdio: 'inherit', env: testEnv },
 );
 // One plain closing line, whatever the reporter, so the totals are unambiguous.
 const report = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
@@ -79,7 +90,7 @@ if (bunFiles.length > 0) {
   const b = spawnSync(
     join(root, 'node_modules', '.bin', 'bun'),
     ['test', ...bunFiles.map((f) => (f.startsWith('/') ? f : `./${f}`))],
-    { stdio: ['ignore', 'inherit', 'pipe'], env: { ...process.env, VFNET_ROOT: root }, encoding: 'utf8' },
+    { stdio: ['ignore', 'inherit', 'pipe'], env: testEnv, encoding: 'utf8' },
   );
   process.stderr.write(b.stderr ?? '');
   const bunCount = (k) => Number((b.stderr ?? '').match(new RegExp(`^\\s*(\\d+) ${k}$`, 'm'))?.[1] ?? 0);
@@ -87,6 +98,23 @@ if (bunFiles.length > 0) {
   totals.fail += bunCount('fail');
   totals.skip += bunCount('skip');
   if (b.status !== 0) status = b.status ?? 1;
+}
+// After every suite: no recorded log line or error body may hold a secret, and each suite must
+// have recorded enough to prove it (test/support/secret-scan.ts states the rule). The audit
+// directory is kept when the check fails, to be read; it holds test secrets only.
+if (audited.length > 0) {
+  const { allSecrets, checkAudit, formatReport } = await import(
+    join(root, 'dist', 'test', 'support', 'secret-scan.js')
+  );
+  const audit = checkAudit(auditRoot, audited);
+  console.log(`secret audit: ${new Set(allSecrets(auditRoot).map((s) => s.value)).size} distinct secrets searched`);
+  for (const line of formatReport(audit.reports)) console.log(line);
+  if (audit.ok) {
+    if (!process.env.VFNET_SECRET_AUDIT_DIR) rmSync(auditRoot, { recursive: true, force: true });
+  } else {
+    console.error(`the secret audit failed; what it read is in ${auditRoot}`);
+    status = status || 1;
+  }
 }
 console.log(`tests: ${totals.pass} passed, ${totals.fail} failed, ${totals.skip} skipped`);
 if (checksFailed) console.error('the checks failed (node scripts/check.mjs says why; --fix formats)');

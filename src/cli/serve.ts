@@ -12,6 +12,7 @@ import {
   type RequestLimits,
   STRATEGY_FLAG,
 } from '../api/limits.js';
+import { safeLoggerOptions } from '../api/log-safety.js';
 import { isLoopback } from '../auth/hosts.js';
 import { STANDARD_RESOURCE_CLASSES, STANDARD_TRAITS } from '../placement/standard-names.js';
 import { openStore } from '../store/open.js';
@@ -78,7 +79,8 @@ function readTls(o: ServeOptions): { cert: Buffer; key: Buffer } | null {
 }
 
 export async function serve(opts: ServeOptions = {}): Promise<ServeHandle> {
-  const logger = pino({ level: opts.logLevel ?? 'info' }, pino.destination(2));
+  // Request URLs with their credential-like query values replaced, no header (api/log-safety.ts).
+  const logger = pino(safeLoggerOptions(opts.logLevel ?? 'info'), pino.destination(2));
   const { host, port } = parseListen(opts.listen ?? '127.0.0.1:8778');
   const built = buildAccess(opts, host, (msg) => logger.warn(msg));
   const tls = readTls(opts);

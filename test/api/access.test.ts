@@ -4,13 +4,21 @@
 // and authentication before the body is read. No response body or log line holds a token.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  auditLogPath,
+  pemSecretLines,
+  recordBody,
+  recordLog,
+  recordResponse,
+  recordSecret,
+} from '../support/secret-audit.js';
 import { apiPaths } from './support/paths.js';
 import { freePort, run, stopPid } from './support/processes.js';
 import { type RunningServer, startVfnet } from './support/servers.js';
@@ -24,10 +32,20 @@ const H = { 'openstack-api-version': 'placement 1.39', accept: 'application/json
 describe('vfnet serve refuses', () => {
   const dir = mkdtempSync(join(tmpdir(), 'vfnet-access-'));
   let server: RunningServer;
-  const get = (path: string, headers: Record<string, string> = {}) =>
-    fetch(`${server.url}${path}`, { headers: { ...H, ...headers } });
+  // Every answer's body goes to the secret audit (error answers only are kept there).
+  const get = async (path: string, headers: Record<string, string> = {}) => {
+    const r = await fetch(`${server.url}${path}`, { headers: { ...H, ...headers } });
+    recordResponse(`GET ${path}`, r.status, await r.clone().text());
+    return r;
+  };
 
   before(async () => {
+    for (const [label, t] of [
+      ['access static token admin', ADMIN],
+      ['access static token service', SERVICE],
+      ['access static token reader', READER],
+    ])
+      recordSecret(label!, t!);
     writeFileSync(
       join(dir, 'tokens.yaml'),
       [
@@ -96,6 +114,7 @@ describe('vfnet serve refuses', () => {
       '{"name": "x"}',
       `${server.url}/resource_providers`,
     ]);
+    recordResponse('curl POST /resource_providers (foreign Host)', 400, r.stdout);
     assert.match(r.stdout, /^HTTP\/1.1 400/);
     assert.equal(r.stdout.includes('attacker'), false);
     const ok = await run('curl', [
@@ -129,6 +148,7 @@ describe('vfnet serve refuses', () => {
       });
       sock.on('error', reject);
     });
+    recordResponse('raw POST /resource_providers (body unsent)', 401, answer);
     assert.match(answer, /^HTTP\/1.1 401/);
   });
 });
@@ -140,6 +160,7 @@ describe('vfnet serve will not start', () => {
       [join(paths.root, 'dist/bin/vfnet'), 'serve', '--listen', '0.0.0.0:1', '--db', ':memory:'],
       { timeoutMs: 60_000 },
     );
+    recordBody('vfnet serve --listen 0.0.0.0:1 (refused start)', r.status, r.stdout + r.stderr);
     assert.equal(r.status, 2);
     assert.match(r.stderr, /noauth2 trusts whatever a caller claims, so it listens on loopback only/);
   });
@@ -173,6 +194,14 @@ describe('TLS', () => {
     assert.equal(mk.status, 0, mk.stderr);
     const mk2 = await run('openssl', ['genrsa', '-out', otherKey, '2048']);
     assert.equal(mk2.status, 0, mk2.stderr);
+    // The keys' material must never reach a log or an answer.
+    for (const [label, f] of [
+      ['TLS key', key],
+      ['TLS other key', otherKey],
+    ] as const) {
+      for (const [i, line] of pemSecretLines(readFileSync(f, 'utf8')).entries())
+        recordSecret(`${label} line ${i + 1}`, line);
+    }
   });
 
   const httpsGet = (port: number, ca?: Buffer) =>
@@ -187,6 +216,8 @@ describe('TLS', () => {
 
   it('serves HTTPS to a client that trusts the certificate; one that does not refuses it', async () => {
     const port = await freePort();
+    const logPath = auditLogPath('serve-tls');
+    const out = logPath ? openSync(logPath, 'w') : 'ignore';
     const child = spawn(
       process.execPath,
       [
@@ -200,8 +231,9 @@ describe('TLS', () => {
         '--tls-key',
         key,
       ],
-      { stdio: 'ignore' },
+      { stdio: ['ignore', out, out] },
     );
+    if (typeof out === 'number') closeSync(out);
     try {
       const ca = readFileSync(cert);
       let status = 0;
@@ -232,6 +264,7 @@ describe('TLS', () => {
       ],
       { timeoutMs: 60_000 },
     );
+    recordLog('serve-tls-mismatch', r.stdout + r.stderr);
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /key values mismatch|KEY_VALUES_MISMATCH/i);
   });

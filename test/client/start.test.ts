@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { run } from '../support/exec.js';
 import { REPO_ROOT } from '../support/paths.js';
+import { recordLog } from '../support/secret-audit.js';
 
 const VFNET = join(REPO_ROOT, 'dist', 'bin', 'vfnet');
 
@@ -97,6 +98,10 @@ test('every command npm start prints works, in order', { timeout: 600_000 }, asy
     [VFNET, 'start', '--listen', `127.0.0.1:${port}`, '--db', join(work, 'data', 'vfnet.db'), '--lab-dir', labDir],
     { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  // All `vfnet start` prints, its service's log included, goes to the secret audit at the end.
+  const output: Buffer[] = [];
+  child.stdout.on('data', (b: Buffer) => output.push(b));
+  child.stderr.on('data', (b: Buffer) => output.push(b));
   try {
     const text = await printedUntil(child, 'Ctrl-C stops the service');
     t.diagnostic(text);
@@ -181,6 +186,7 @@ test('every command npm start prints works, in order', { timeout: 600_000 }, asy
   } finally {
     child.kill('SIGINT');
     await new Promise((done) => (child.exitCode !== null ? done(null) : child.once('exit', done)));
+    recordLog('vfnet-start', Buffer.concat(output).toString());
     await run('ip', ['netns', 'del', 'vfnet-demo1']);
     rmSync(work, { recursive: true, force: true });
   }

@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { apiPaths } from '../api/support/paths.js';
 import { freePort } from '../api/support/processes.js';
 import { type RunningServer, startVfnet } from '../api/support/servers.js';
+import { recordResponse, recordSecret } from '../support/secret-audit.js';
 import { type RunningKeystone, startKeystone } from './support/keystone.js';
 
 const paths = apiPaths();
@@ -65,7 +66,9 @@ describe('Keystone end to end (real Keystone, real openstack CLI)', { timeout: 6
     assert.notEqual(cli.status, 0, 'the CLI fails');
     const res = await fetch(`${placementUrl}/resource_providers`, { headers: { 'x-auth-token': token } });
     assert.equal(res.status, status);
-    assert.deepEqual(await res.json(), {
+    const text = await res.text();
+    recordResponse('GET /resource_providers (refused token)', res.status, text);
+    assert.deepEqual(JSON.parse(text), {
       error: { code: 401, title: 'Unauthorized', message: 'The request you have made requires authentication.' },
     });
   };
@@ -74,6 +77,7 @@ describe('Keystone end to end (real Keystone, real openstack CLI)', { timeout: 6
     assert.equal(r.status, 0, r.stderr);
     const t = r.stdout.trim();
     tokensSeen.push(t);
+    recordSecret(`Keystone token issued to ${cloud}`, t);
     return t;
   };
 
@@ -126,6 +130,24 @@ describe('Keystone end to end (real Keystone, real openstack CLI)', { timeout: 6
     assert.match(theirs.stderr, /placement:usages.*\(HTTP 403\)/);
   });
 
+  it("each user's own Keystone token, given to vfnet directly: admin and service may, reader and member are refused", async () => {
+    for (const [cloud, status] of [
+      ['admin', 200],
+      ['placement', 200],
+      ['demo-reader', 403],
+      ['demo-member', 403],
+    ] as const) {
+      const t = await issue(cloud);
+      const res = await fetch(`${placementUrl}/resource_providers`, {
+        headers: { 'x-auth-token': t, 'openstack-api-version': 'placement 1.39' },
+      });
+      const text = await res.text();
+      recordResponse(`GET /resource_providers (${cloud}'s token)`, res.status, text);
+      assert.equal(res.status, status, cloud);
+      assert.equal(text.includes(t.slice(0, 12)), false, 'the answer repeats the token');
+    }
+  });
+
   it('a token works until it is revoked, then is refused at once', async () => {
     const t = await issue('admin');
     assert.equal((await withToken(t, 'resource', 'provider', 'list')).status, 0);
@@ -153,6 +175,7 @@ describe('Keystone end to end (real Keystone, real openstack CLI)', { timeout: 6
     assert.equal(cred.status, 0, cred.stderr);
     const { id, secret } = JSON.parse(cred.stdout) as { id: string; secret: string };
     tokensSeen.push(secret);
+    recordSecret('application credential secret', secret);
     const body = {
       auth: { identity: { methods: ['application_credential'], application_credential: { id, secret } } },
     };
@@ -164,6 +187,7 @@ describe('Keystone end to end (real Keystone, real openstack CLI)', { timeout: 6
     assert.equal(res.status, 201);
     const token = res.headers.get('x-subject-token')!;
     tokensSeen.push(token);
+    recordSecret('X-Subject-Token of the application credential', token);
     const expiresAt = Date.parse(((await res.json()) as { token: { expires_at: string } }).token.expires_at);
     assert.equal((await withToken(token, 'resource', 'provider', 'list')).status, 0);
     while (Date.now() <= expiresAt + 1000) await sleep(500); // waiting for a fact, not timing one
@@ -173,6 +197,7 @@ describe('Keystone end to end (real Keystone, real openstack CLI)', { timeout: 6
   it('made-up and missing tokens are refused with 401 and where to authenticate', async () => {
     await refusedWith('gAAAAABnot-a-real-token', 401);
     const res = await fetch(`${placementUrl}/resource_providers`);
+    recordResponse('GET /resource_providers (no token)', res.status, await res.clone().text());
     assert.equal(res.status, 401);
     assert.equal(res.headers.get('www-authenticate'), `Keystone uri="${ks.url}"`);
     assert.equal((await fetch(`${placementUrl}/`)).status, 200);

@@ -3,6 +3,8 @@
 // whole run, and every failure carries the full command line and its output, because a bare
 // "exit 1" from a CNI runtime says nothing.
 import { spawn } from 'node:child_process';
+import { basename } from 'node:path';
+import { recordBody, recordLog } from './secret-audit.js';
 
 export interface RunOptions {
   /** Merged over process.env; an `undefined` value removes a variable. */
@@ -58,6 +60,25 @@ function buildEnv(opts: RunOptions): NodeJS.ProcessEnv {
   return env;
 }
 
+/**
+ * vfnet's own programs (the plugin, the CLI, the dev server) and the runtimes that relay the
+ * plugin's errors: their output goes to the secret audit (secret-audit.ts); `ip` and the like do not.
+ */
+function auditedName(file: string, args: readonly string[]): string | null {
+  const prog = basename(file);
+  if (['sriov', 'vfnet', 'cnitool', 'podman'].includes(prog)) return prog;
+  const script = basename(args[0] ?? '');
+  if (/^node/.test(prog) && ['vfnet', 'placement-dev.js'].includes(script)) return `${script}-${args[1] ?? ''}`;
+  return null;
+}
+
+function audit(file: string, args: readonly string[], r: RunResult): void {
+  const name = auditedName(file, args);
+  if (!name) return;
+  if (r.stdout || r.stderr) recordLog(name, `${r.stdout}${r.stdout.endsWith('\n') ? '' : '\n'}${r.stderr}`);
+  if (r.status !== 0) recordBody(`${name} (exit ${r.status ?? r.signal})`, r.status, `${r.stdout}\n${r.stderr}`);
+}
+
 export function run(file: string, args: readonly string[] = [], opts: RunOptions = {}): Promise<RunResult> {
   const command = commandLine(file, args);
   const timeoutMs = opts.timeoutMs ?? 60_000;
@@ -93,7 +114,7 @@ export function run(file: string, args: readonly string[] = [], opts: RunOptions
     child.on('close', (status, signal) => {
       clearTimeout(timer);
       const stderr = Buffer.concat(err).toString('utf8') + (spawnError ? `\n${String(spawnError)}` : '');
-      resolve({
+      const r: RunResult = {
         command,
         status: spawnError ? null : status,
         signal,
@@ -101,7 +122,9 @@ export function run(file: string, args: readonly string[] = [], opts: RunOptions
         stderr,
         timedOut,
         ms: performance.now() - started,
-      });
+      };
+      audit(file, args, r);
+      resolve(r);
     });
   });
 }

@@ -1,5 +1,7 @@
 // A minimal Placement HTTP client for the tests: noauth token, a chosen microversion, raw bodies
 // allowed (the bad-input suite sends text that is not JSON on purpose).
+import { recordResponse } from '../../support/secret-audit.js';
+
 export interface Reply {
   status: number;
   headers: Headers;
@@ -39,6 +41,8 @@ export class PlacementClient {
     // A bound on every request, so a hung server fails a test instead of stalling the suite.
     const r = await fetch(this.url + path, { method, headers, body, signal: AbortSignal.timeout(120_000) });
     const text = await r.text();
+    // Every error answer goes to the secret audit (test/support/secret-audit.ts).
+    recordResponse(`${method} ${path}`, r.status, text);
     let json: any;
     try {
       json = text ? JSON.parse(text) : undefined;

@@ -6,7 +6,9 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { recordLogFile, recordResponse } from '../../support/secret-audit.js';
 import { buildFixture, fixtureOf, knownFixture } from '../gabbi/fixtures.js';
+import { startBodyTap } from './body-tap.js';
 import { keyValues, run, stopPid } from './processes.js';
 
 export interface FileResult {
@@ -90,6 +92,8 @@ export async function runGabbiFile(yaml: string, opts: GabbiRunOptions): Promise
   }
   mkdirSync(opts.logdir, { recursive: true });
   const log = join(opts.logdir, `${file}.log`);
+  // gabbi-run talks to the server through the tap, which hands every error answer to the secret audit.
+  const tap = await startBodyTap(kv.URL, (status, body, line) => recordResponse(`gabbi ${file} ${line}`, status, body));
   try {
     let vars: Record<string, string>;
     try {
@@ -97,9 +101,12 @@ export async function runGabbiFile(yaml: string, opts: GabbiRunOptions): Promise
     } catch (e) {
       return broken(`${fixture}: ${(e as Error).message}`);
     }
-    await gabbiRun(kv.URL, yaml, log, { ...opts.env, ...vars });
+    await gabbiRun(tap.url, yaml, log, { ...opts.env, ...vars });
   } finally {
     await stopPid(Number(kv.PID));
+    await tap.close();
+    // start-vfnet.sh's server log (the peer's start script writes placement.log instead).
+    if (kv.WORKDIR) recordLogFile(`serve-gabbi-${file}`, join(kv.WORKDIR, 'server.log'));
   }
   if (!existsSync(log)) return broken('gabbi-run wrote no log');
   const text = readFileSync(log, 'utf8');

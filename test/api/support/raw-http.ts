@@ -3,6 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
+import { recordResponse } from '../../support/secret-audit.js';
 
 export interface RawAnswer {
   /** 0 when the server closed the connection without an answer */
@@ -66,6 +67,7 @@ export async function exchange(
   const settle = Date.now() + (opts.settleMs ?? 200);
   while (!closed && Date.now() < Math.min(settle, deadline)) await new Promise((r) => setTimeout(r, 20));
   s.destroy();
+  recordResponse(`raw ${head.split('\r\n')[0]}`, statusOf(text), text);
   return { status: statusOf(text), text, closed };
 }
 
@@ -92,6 +94,7 @@ export async function trickle(port: number, head: string, everyMs: number, timeo
   const settle = Date.now() + 1000;
   while (!closed && Date.now() < Math.min(settle, deadline)) await new Promise((r) => setTimeout(r, 20));
   s.destroy();
+  recordResponse(`raw trickle ${head.split('\r\n')[0]}`, statusOf(text), text);
   return { status: statusOf(text), text, closed };
 }
 

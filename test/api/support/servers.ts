@@ -5,6 +5,7 @@ import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { auditLogPath } from '../../support/secret-audit.js';
 import { freePort, keyValues, run, stopPid } from './processes.js';
 
 export interface RunningServer {
@@ -27,8 +28,12 @@ async function answers(url: string): Promise<boolean> {
 
 export interface VfnetOptions {
   serverJs: string;
-  /** a SQLite path or a postgres:// URL */
-  db: string;
+  /** a SQLite path or a postgres:// URL (--db); leave out with dbFile or env.VFNET_DB_URL */
+  db?: string;
+  /** --db-file: a file holding the database URL (a password stays out of the process list) */
+  dbFile?: string;
+  /** more environment for the server (VFNET_DB_URL, ...) */
+  env?: Record<string, string>;
   port?: number;
   corsOrigin?: string;
   /** More `vfnet serve` options (--auth, --token-file, --policy-defaults, limits, ...). */
@@ -44,16 +49,21 @@ export async function startVfnet(opts: VfnetOptions): Promise<RunningServer> {
   }
   const port = opts.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'vfnet-api-'));
-  const logFile = join(dir, 'server.log');
+  // In the secret audit's directory when a run audits (scripts/test.mjs), so it outlives stop().
+  const logFile = auditLogPath('serve') ?? join(dir, 'server.log');
   const fd = openSync(logFile, 'w');
-  const args = [opts.serverJs, '--listen', `127.0.0.1:${port}`, '--db', opts.db];
+  const args = [opts.serverJs, '--listen', `127.0.0.1:${port}`];
+  if (opts.db !== undefined) args.push('--db', opts.db);
+  if (opts.dbFile !== undefined) args.push('--db-file', opts.dbFile);
+  const env = { ...process.env, ...opts.env };
   if (opts.corsOrigin) args.push('--cors-allowed-origin', opts.corsOrigin);
   args.push(...(opts.extraArgs ?? []));
   const child = opts.maxOpenFiles
     ? spawn('bash', ['-c', `ulimit -n ${opts.maxOpenFiles} && exec "$0" "$@"`, process.execPath, ...args], {
         stdio: ['ignore', fd, fd],
+        env,
       })
-    : spawn(process.execPath, args, { stdio: ['ignore', fd, fd] });
+    : spawn(process.execPath, args, { stdio: ['ignore', fd, fd], env });
   closeSync(fd);
   let exited: number | null | undefined;
   child.on('exit', (code) => {

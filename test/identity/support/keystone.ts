@@ -3,6 +3,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { keyValues, run, stopPid } from '../../api/support/processes.js';
+import { recordBody, recordSecret } from '../../support/secret-audit.js';
 
 export interface RunningKeystone {
   /** http://127.0.0.1:PORT/v3 */
@@ -36,6 +37,7 @@ export async function startKeystone(root: string, port: number, placementUrl: st
     .split('\n')
     .map((l) => l.split('=')[1])
     .filter((v): v is string => !!v);
+  for (const [i, p] of passwords.entries()) recordSecret(`Keystone password ${i + 1} (passwords.env)`, p);
   const env: NodeJS.ProcessEnv = { ...process.env, OS_CLIENT_CONFIG_FILE: join(workdir, 'clouds.yaml') };
   for (const k of Object.keys(env)) if (k.startsWith('OS_') && k !== 'OS_CLIENT_CONFIG_FILE') delete env[k];
   return {
@@ -43,8 +45,15 @@ export async function startKeystone(root: string, port: number, placementUrl: st
     workdir,
     credentialsFile: join(workdir, 'placement-credentials.yaml'),
     passwords,
-    openstack: (cloud, args) =>
-      run('openstack', [...(cloud ? ['--os-cloud', cloud] : []), ...args], { env, timeoutMs: 120_000 }),
+    async openstack(cloud, args) {
+      const r = await run('openstack', [...(cloud ? ['--os-cloud', cloud] : []), ...args], { env, timeoutMs: 120_000 });
+      // A failed command's output is the error answer the CLI got (the secret audit reads it);
+      // the label names the cloud and the command words, never an option's value (a token).
+      const words = args.filter((a, i) => !a.startsWith('-') && !(args[i - 1] ?? '').startsWith('--'));
+      if (r.status !== 0)
+        recordBody(`openstack ${cloud ?? '(token)'} ${words.join(' ')}`, r.status, r.stdout + r.stderr);
+      return r;
+    },
     async stop() {
       await stopPid(pid);
       rmSync(workdir, { recursive: true, force: true });

@@ -5,6 +5,8 @@
 // the rest fail with "no free VF"; doctor finds ledger, model and hardware in agreement; DELs give
 // everything back, in the model and on the host.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { pfProviderUuid } from '../../../src/accounting/ids.js';
@@ -17,6 +19,7 @@ import { createNetns } from '../../support/netns.js';
 import { REPO_ROOT, SRIOV_BIN } from '../../support/paths.js';
 import { cniError, execPlugin } from '../../support/plugin.js';
 import { Scratch } from '../../support/scratch.js';
+import { recordSecret } from '../../support/secret-audit.js';
 
 const VFS = 7;
 const ADDS = 32;
@@ -24,11 +27,26 @@ let s: Scratch;
 let lab: TestLab;
 let server: RunningServer;
 const HOST = 'physnet-host';
+// vfnet serve runs with a static token (--auth token): the agent and the plugin read it from a
+// token file (VFNET_TOKEN_FILE, src/accounting/token.ts), as on a real host, and the suite's
+// secret audit proves it reaches no log.
+const TOKEN = `physnet-${randomBytes(16).toString('hex')}`;
+let tokenFile: string;
 
 before(async () => {
   s = new Scratch('vfnet-physnet');
   lab = labFor(s, { pfs: 2, vfsPerPf: VFS, totalVfs: VFS, physnets: ['public', 'intranet'] });
-  server = await startVfnet({ serverJs: apiPaths().serverJs, db: s.path('vfnet.db') });
+  recordSecret('physnet-model static token', TOKEN);
+  tokenFile = s.path('placement-token');
+  writeFileSync(tokenFile, `${TOKEN}\n`);
+  chmodSync(tokenFile, 0o600);
+  const tokens = s.path('tokens.yaml');
+  writeFileSync(tokens, `tokens:\n  - {token: ${TOKEN}, user: agent, project: service, roles: [admin, service]}\n`);
+  server = await startVfnet({
+    serverJs: apiPaths().serverJs,
+    db: s.path('vfnet.db'),
+    extraArgs: ['--auth', 'token', '--token-file', tokens],
+  });
   s.defer('stop vfnet serve', () => server.stop());
   for (const target of [
     ['--placement', server.url],
@@ -50,7 +68,7 @@ before(async () => {
         '--physnet',
         `${lab.pf(1).name}=intranet`,
       ],
-      { timeoutMs: 120_000, env: { VFNET_TOKEN: 'admin' } },
+      { timeoutMs: 120_000, env: { VFNET_TOKEN_FILE: tokenFile } },
     );
     assert.equal(agent.status, 0, formatResult(agent));
   }
@@ -62,7 +80,7 @@ after(async () => {
 /** SRIOV_NET_VF used on a PF's provider, as vfnet serve reports it. */
 async function serviceUsage(pfIndex: number): Promise<number> {
   const r = await fetch(`${server.url}/resource_providers/${pfProviderUuid(HOST, lab.pf(pfIndex).pci)}/usages`, {
-    headers: { 'x-auth-token': 'admin', 'openstack-api-version': 'placement 1.39' },
+    headers: { 'x-auth-token': TOKEN, 'openstack-api-version': 'placement 1.39' },
   });
   const body = (await r.json()) as { usages: Record<string, number> };
   return body.usages.SRIOV_NET_VF ?? 0;
@@ -113,8 +131,8 @@ async function scenario(target: Record<string, unknown>, usage: (pfIndex: number
     ...target,
     ipam: { type: 'host-local', dataDir: s.path('ipam'), subnet: '10.78.0.0/24' },
   };
-  // The plugin's token for the loopback noauth2 server (VFNET_TOKEN, src/accounting/token.ts).
-  const env = { ...lab.env, VFNET_HOSTNAME: HOST, VFNET_TOKEN: 'admin' };
+  // The plugin's token, from its token file (VFNET_TOKEN_FILE, src/accounting/token.ts).
+  const env = { ...lab.env, VFNET_HOSTNAME: HOST, VFNET_TOKEN_FILE: tokenFile };
   const call = (command: 'ADD' | 'DEL', i: number) =>
     execPlugin(SRIOV_BIN, { command, containerId: `pn${i}`, netns: pods[i]!.path, ifname: 'net1', env }, config);
 
@@ -191,8 +209,8 @@ test('master on a PF the embedded model has: claimed there too, so VFs a schedul
   const n = 10;
   const pods = await Promise.all(Array.from({ length: n }, () => createNetns(s, 'vm')));
   const config = { cniVersion: '1.0.0', name: 'master-net', type: 'sriov', master: lab.pf(1).name };
-  // The plugin's token for the loopback noauth2 server (VFNET_TOKEN, src/accounting/token.ts).
-  const env = { ...lab.env, VFNET_HOSTNAME: HOST, VFNET_TOKEN: 'admin' };
+  // The plugin's token, from its token file (VFNET_TOKEN_FILE, src/accounting/token.ts).
+  const env = { ...lab.env, VFNET_HOSTNAME: HOST, VFNET_TOKEN_FILE: tokenFile };
   const call = (command: 'ADD' | 'DEL', i: number) =>
     execPlugin(SRIOV_BIN, { command, containerId: `ms${i}`, netns: pods[i]!.path, ifname: 'net1', env }, config);
   const adds = await Promise.all(pods.map((_, i) => call('ADD', i)));
