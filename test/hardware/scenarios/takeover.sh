@@ -85,6 +85,9 @@ if cni add to-c toc net1; then
   same damaged-cache-vf-safe 'vlan=0 spoofchk=true trust=false home=yes' \
     "vlan=$(node -e 'console.log(JSON.parse(process.argv[1])[0]?.vlan ?? 0)' "${VF_vlan_list:-[]}") spoofchk=$VF_spoofchk trust=$VF_trust home=$([ -n "$(vf_netdev "$PCI")" ] && echo yes || echo no)"
   if cni del to-c toc net1; then result damaged-cache-del-again ok; else result damaged-cache-del-again fail "$CNI_ERR"; fi
+  # The operator, having read it, removes the kept-aside file: the later scenarios of this group
+  # share $SRIOV_CNI_DIR and check that it ends empty.
+  rm -f "$SRIOV_CNI_DIR/$f".damaged-*
   now=$(vf_netdev "$PCI"); log "VF home as '$now' (before: '$ORIG')"
   [ -n "$now" ] && [ "$now" != "$ORIG" ] && ip link set "$now" name "$ORIG"
 else

@@ -30,7 +30,9 @@ const HOST = 'physnet-host';
 // vfnet serve runs with a static token (--auth token): the agent and the plugin read it from a
 // token file (VFNET_TOKEN_FILE, src/accounting/token.ts), as on a real host, and the suite's
 // secret audit proves it reaches no log.
-const TOKEN = `physnet-${randomBytes(16).toString('hex')}`;
+// Wholly random: a readable prefix such as `physnet-` also occurs in the scratch paths that the
+// logs name, and the secret audit would take that run of 8 characters for the token.
+const TOKEN = randomBytes(24).toString('hex');
 let tokenFile: string;
 
 before(async () => {
