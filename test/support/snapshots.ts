@@ -1,4 +1,6 @@
 // Builds provider snapshots for engine tests without a database.
+
+import type { RequestGroup } from '../../src/placement/candidates.js';
 import { ProviderSnapshot, type SnapshotRows } from '../../src/placement/snapshot.js';
 import type { Inventory } from '../../src/placement/types.js';
 
@@ -81,4 +83,22 @@ export function sriovHost(
     });
   });
   return out;
+}
+
+/** A request group with only resources set, and any other field from `extra`. */
+export function group(
+  suffix: string,
+  resources: Record<string, number>,
+  extra: Partial<RequestGroup> = {},
+): RequestGroup {
+  return {
+    suffix,
+    resources: new Map(Object.entries(resources)),
+    required: [],
+    forbidden: [],
+    memberOf: [],
+    forbiddenAggregates: [],
+    inTree: null,
+    ...extra,
+  };
 }

@@ -17,19 +17,7 @@ import {
   type RequestGroup,
 } from '../../../src/placement/candidates.js';
 import type { ProviderSnapshot } from '../../../src/placement/snapshot.js';
-import { snapshotOf, sriovHost } from '../../support/snapshots.js';
-
-function group(suffix: string, resources: Record<string, number>): RequestGroup {
-  return {
-    suffix,
-    resources: new Map(Object.entries(resources)),
-    required: [],
-    forbidden: [],
-    memberOf: [],
-    forbiddenAggregates: [],
-    inTree: null,
-  };
-}
+import { group, snapshotOf, sriovHost } from '../../support/snapshots.js';
 
 function request(groups: RequestGroup[], groupPolicy: 'none' | 'isolate' | null = 'none'): CandidateRequest {
   return {

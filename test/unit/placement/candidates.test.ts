@@ -8,20 +8,7 @@ import {
   mappingsOf,
   type RequestGroup,
 } from '../../../src/placement/candidates.js';
-import { snapshotOf, sriovHost, uuidOf } from '../../support/snapshots.js';
-
-function group(suffix: string, resources: Record<string, number>, extra: Partial<RequestGroup> = {}): RequestGroup {
-  return {
-    suffix,
-    resources: new Map(Object.entries(resources)),
-    required: [],
-    forbidden: [],
-    memberOf: [],
-    forbiddenAggregates: [],
-    inTree: null,
-    ...extra,
-  };
-}
+import { group, snapshotOf, sriovHost, uuidOf } from '../../support/snapshots.js';
 
 function request(groups: RequestGroup[], extra: Partial<CandidateRequest> = {}): CandidateRequest {
   return {

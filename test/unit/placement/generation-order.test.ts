@@ -4,26 +4,9 @@
 // either way; a spent budget truncates the answer like the cap.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  allocationsOf,
-  type CandidateRequest,
-  findCandidates,
-  type RequestGroup,
-} from '../../../src/placement/candidates.js';
+import { allocationsOf, type CandidateRequest, findCandidates } from '../../../src/placement/candidates.js';
 import { timeAndMemoryBudget } from '../../../src/placement/work-budget.js';
-import { snapshotOf, sriovHost } from '../../support/snapshots.js';
-
-function group(suffix: string, resources: Record<string, number>): RequestGroup {
-  return {
-    suffix,
-    resources: new Map(Object.entries(resources)),
-    required: [],
-    forbidden: [],
-    memberOf: [],
-    forbiddenAggregates: [],
-    inTree: null,
-  };
-}
+import { group, snapshotOf, sriovHost } from '../../support/snapshots.js';
 
 function request(extra: Partial<CandidateRequest>): CandidateRequest {
   return {
