@@ -10,6 +10,7 @@ import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { scratchFor } from '../support/scratch.js';
+import { recordBody, recordLog, recordResponse, recordSecret } from '../support/secret-audit.js';
 import { debianPackage, dpkg, run, systemRoot } from './support/debian.js';
 
 const FILES = [
@@ -22,24 +23,41 @@ const FILES = [
   'etc/vfnet/vfnet.json',
 ];
 
-/** Starts the installed `vfnet serve` with these arguments and returns the URL it printed. */
+/**
+ * Starts the installed `vfnet serve` with these arguments and returns the URL it printed. Its
+ * whole log goes to the suite's secret audit when it exits.
+ */
 async function serveFrom(root: string, args: string[]) {
   const child = spawn(join(root, 'usr/bin/vfnet'), ['serve', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr.setEncoding('utf8');
-  for await (const chunk of child.stderr) {
-    err += chunk;
-    const url = err.match(/listening on (http:\/\/\S+)/)?.[1];
-    if (url)
-      return {
-        url,
-        stop: async () => {
-          child.kill('SIGTERM');
-          await once(child, 'exit');
-        },
-      };
-  }
-  throw new Error(`vfnet serve exited: ${err}`);
+  const exited = once(child, 'exit');
+  // The whole URL: a chunk may end inside it, so wait for the whitespace after it.
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr.on('data', (chunk: string) => {
+      err += chunk;
+      const m = err.match(/listening on (http:\/\/\S+)\s/);
+      if (m) resolve(m[1] as string);
+    });
+    exited.then(() => {
+      recordLog('deb-vfnet-serve', err);
+      reject(new Error(`vfnet serve exited: ${err}`));
+    });
+  });
+  return {
+    url,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited; // its log is recorded on exit, above
+    },
+  };
+}
+
+/** A command's output to the secret audit, as a log and, when it failed, as an error answer. */
+function audited(what: string, r: { status: number | null; stdout: string; stderr: string }) {
+  recordLog(`deb-${what}`, `${r.stdout}${r.stderr}`);
+  if (r.status !== 0) recordBody(what, r.status, `${r.stdout}${r.stderr}`);
+  return r;
 }
 
 test('the package installs, works on its own, and purges, keeping the node store', async (t) => {
@@ -95,8 +113,14 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-const api = (url: string, token?: string) =>
-  fetch(url, { headers: { 'openstack-api-version': 'placement 1.39', ...(token ? { 'x-auth-token': token } : {}) } });
+/** A GET to the installed service; an error answer's body goes to the secret audit. */
+async function api(url: string, token?: string) {
+  const r = await fetch(url, {
+    headers: { 'openstack-api-version': 'placement 1.39', ...(token ? { 'x-auth-token': token } : {}) },
+  });
+  recordResponse(`GET ${new URL(url).pathname}`, r.status, await r.clone().text());
+  return r;
+}
 
 test("the package's commented vfnet.json is a conffile the units read; its vfnet serve and agent run from configuration files", async (t) => {
   const s = scratchFor(t, 'vfnet-deb-config');
@@ -117,6 +141,7 @@ test("the package's commented vfnet.json is a conffile the units read; its vfnet
   // The service: its port, store and authentication from the file, relative paths beside it.
   const etc = s.mkdir('etc-vfnet');
   const token = randomBytes(24).toString('hex');
+  recordSecret('deploy static token', token);
   const digest = createHash('sha256').update(token).digest('hex');
   writeFileSync(
     join(etc, 'tokens.yaml'),
@@ -152,7 +177,10 @@ test("the package's commented vfnet.json is a conffile the units read; its vfnet
         },
       }),
     );
-    const agent = run(vfnet, ['agent', '--config', agentJson, '--once'], { VFNET_TOKEN: '', VFNET_TOKEN_FILE: '' });
+    const agent = audited(
+      'agent --config',
+      run(vfnet, ['agent', '--config', agentJson, '--once'], { VFNET_TOKEN: '', VFNET_TOKEN_FILE: '' }),
+    );
     assert.equal(agent.status, 0, agent.stderr);
     assert.match(agent.stdout, /pass 1: in sync/);
     const listed = await api(`${served.url}/resource_providers`, token);
@@ -166,7 +194,7 @@ test("the package's commented vfnet.json is a conffile the units read; its vfnet
     const other = await freePort();
     const bad = join(etc, 'bad.json');
     writeFileSync(bad, `{"serve": {\n  "listen": "127.0.0.1:${other}",\n  "auth": "tokn"}}\n`);
-    const refused = run(vfnet, ['serve', '--config', bad]);
+    const refused = audited('serve --config bad', run(vfnet, ['serve', '--config', bad]));
     assert.equal(refused.status, 2, refused.stderr);
     assert.match(
       refused.stderr,
@@ -174,7 +202,7 @@ test("the package's commented vfnet.json is a conffile the units read; its vfnet
     );
     await assert.rejects(fetch(`http://127.0.0.1:${other}/`), /fetch failed/);
     writeFileSync(bad, JSON.stringify({ agent: { placement: served.url, token } }));
-    const secret = run(vfnet, ['agent', '--config', bad, '--once']);
+    const secret = audited('agent --config inline token', run(vfnet, ['agent', '--config', bad, '--once']));
     assert.equal(secret.status, 2);
     assert.match(secret.stderr, /agent\.token: a secret does not go in this file/);
     assert.equal(secret.stderr.includes(token), false);

@@ -31,6 +31,7 @@ export const MINIMUMS: Readonly<Record<string, Minimum>> = {
   identity: { lines: 50, bodies: 10, secrets: 6 },
   integration: { lines: 20, bodies: 0, secrets: 1 },
   client: { lines: 10, bodies: 0, secrets: 0 },
+  deploy: { lines: 5, bodies: 2, secrets: 1 },
 };
 
 export interface Leak {
