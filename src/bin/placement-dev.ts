@@ -6,4 +6,4 @@ import { addServeOptions, serve, serveOptionsFrom } from '../cli/serve.js';
 
 const cmd = addServeOptions(new Command('placement-dev'));
 cmd.parse(process.argv);
-await serve(serveOptionsFrom(cmd.opts(), process.env));
+await serve(serveOptionsFrom(cmd.opts(), process.env, cmd));

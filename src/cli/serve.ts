@@ -53,9 +53,14 @@ export function redactDbUrl(db: string): string {
 
 /**
  * Where the database is: --db-file (a file holding the URL, so the password is in neither the
- * process list nor the shell history), else $VFNET_DB_URL, else --db.
+ * process list nor the shell history), else --db given on the command line, else $VFNET_DB_URL,
+ * else --db from the configuration file or its default. Flags win over the environment, as
+ * everywhere else in the CLI.
  */
-export function resolveDb(o: { db?: string; dbFile?: string }, env: NodeJS.ProcessEnv): string {
+export function resolveDb(
+  o: { db?: string; dbFile?: string; dbOnCommandLine?: boolean },
+  env: NodeJS.ProcessEnv,
+): string {
   if (o.dbFile) {
     try {
       return readFileSync(o.dbFile, 'utf8').trim();
@@ -63,6 +68,7 @@ export function resolveDb(o: { db?: string; dbFile?: string }, env: NodeJS.Proce
       throw new ServeConfigError(`cannot read --db-file ${o.dbFile}: ${(e as NodeJS.ErrnoException).code ?? ''}`);
     }
   }
+  if (o.dbOnCommandLine && o.db) return o.db;
   return env.VFNET_DB_URL || o.db || './data/vfnet.db';
 }
 
@@ -226,11 +232,12 @@ export function addServeOptions(cmd: Command): Command {
   );
 }
 
-/** Commander's parsed options → ServeOptions. */
-export function serveOptionsFrom(o: Record<string, unknown>, env: NodeJS.ProcessEnv): ServeOptions {
+/** Commander's parsed options → ServeOptions; `cmd` tells which options came from the command line. */
+export function serveOptionsFrom(o: Record<string, unknown>, env: NodeJS.ProcessEnv, cmd?: Command): ServeOptions {
+  const dbOnCommandLine = cmd?.getOptionValueSource('db') === 'cli';
   const out: ServeOptions = {
     listen: o.listen as string,
-    db: resolveDb({ db: o.db as string, dbFile: o.dbFile as string | undefined }, env),
+    db: resolveDb({ db: o.db as string, dbFile: o.dbFile as string | undefined, dbOnCommandLine }, env),
     corsAllowedOrigin: (o.corsAllowedOrigin as string | undefined) ?? null,
     logLevel: o.logLevel as string,
     limits: limitsFromFlags(o),
@@ -261,8 +268,8 @@ export function registerServe(program: Command): void {
       .description(
         'serve the OpenStack Placement API (microversions 1.0-1.39, plus can_split) for SR-IOV resource providers',
       ),
-  ).action(async (o) => {
-    const opts = serveOptionsFrom(o, process.env);
+  ).action(async (o, cmd: Command) => {
+    const opts = serveOptionsFrom(o, process.env, cmd);
     if (/^postgres(ql)?:\/\/[^@/]*:[^@]*@/.test((o.db as string) ?? '')) {
       console.error(
         'vfnet serve: warning: the --db URL holds a password, visible in the process list; use --db-file or VFNET_DB_URL',

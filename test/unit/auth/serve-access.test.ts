@@ -4,8 +4,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { Command } from 'commander';
 import { placementToken } from '../../../src/accounting/token.js';
-import { redactDbUrl, resolveDb } from '../../../src/cli/serve.js';
+import { addServeOptions, redactDbUrl, resolveDb, serveOptionsFrom } from '../../../src/cli/serve.js';
 import { buildAccess, ServeConfigError } from '../../../src/cli/serve-access.js';
 
 describe('serve access options', () => {
@@ -63,6 +64,20 @@ describe('serve access options', () => {
     assert.equal(resolveDb({ dbFile: f }, {}), 'postgres://vf:s3cret@db:5432/vfnet');
     assert.equal(resolveDb({ db: 'x.db' }, { VFNET_DB_URL: 'postgres://a@b/c' }), 'postgres://a@b/c');
     assert.equal(resolveDb({}, {}), './data/vfnet.db');
+    // --db typed on the command line wins over the environment; the file's (or default) db does not.
+    assert.equal(resolveDb({ db: 'x.db', dbOnCommandLine: true }, { VFNET_DB_URL: 'postgres://a@b/c' }), 'x.db');
+    assert.equal(
+      resolveDb({ db: 'x.db', dbOnCommandLine: false }, { VFNET_DB_URL: 'postgres://a@b/c' }),
+      'postgres://a@b/c',
+    );
+    const env = { VFNET_DB_URL: 'postgres://a@b/c' };
+    const parsed = (args: string[]) => {
+      const cmd = addServeOptions(new Command('serve')).exitOverride();
+      cmd.parse(args, { from: 'user' });
+      return serveOptionsFrom(cmd.opts(), env, cmd).db;
+    };
+    assert.equal(parsed(['--db', 'given.db']), 'given.db');
+    assert.equal(parsed([]), 'postgres://a@b/c');
     assert.equal(redactDbUrl('postgres://vf:s3cret@db:5432/vfnet'), 'postgres://vf:***@db:5432/vfnet');
     assert.equal(redactDbUrl('postgresql://vf@db/vfnet'), 'postgresql://vf@db/vfnet');
   });
