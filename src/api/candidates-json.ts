@@ -1,4 +1,4 @@
-// The JSON bytes of a GET /allocation_candidates answer, written straight into pooled chunks
+// The JSON bytes of a GET /allocation_candidates answer, written straight into a pooled buffer
 // (see ByteWriter): at thousands of hosts the answer is megabytes, and building objects only to
 // serialise them was most of the time. The shape follows the request's microversion: list or
 // dict allocation requests (1.12), mappings (1.34), which classes a summary lists (1.27), traits
@@ -96,7 +96,7 @@ export function renderCandidates(
 ): RawJson {
   const { summaries } = result;
   const cached = ctx.snapshotBytes.of(snap);
-  const w = new ByteWriter(ctx.chunkPool);
+  const w = new ByteWriter(ctx.bufferPool);
   w.bytes(OPEN_ANSWER);
   if (ctx.atLeast(MV.ALLOCATIONS_DICT)) writeDictRequests(w, result, cached, ctx.atLeast(MV.MAPPINGS));
   else writeListRequests(w, result, cached);

@@ -3,17 +3,14 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { ByteWriter, ChunkPool } from '../../../src/api/byte-writer.js';
+import { BufferPool, ByteWriter } from '../../../src/api/byte-writer.js';
 
 function written(w: ByteWriter): string {
-  const r = w.result();
-  assert.equal(r.chunks.length, 1);
-  assert.equal(r.chunks[0]!.length, r.length);
-  return r.chunks[0]!.toString('utf8');
+  return w.result().bytes.toString('utf8');
 }
 
 describe('ByteWriter', () => {
-  for (const pool of [null, new ChunkPool()]) {
+  for (const pool of [null, new BufferPool()]) {
     it(`writes text, integers, bytes and bytes across growths (${pool ? 'pooled' : 'no pool'})`, () => {
       const w = new ByteWriter(pool);
       let expected = '';
@@ -32,27 +29,27 @@ describe('ByteWriter', () => {
   }
 
   it('answers reuse a released buffer, and only once it is released', () => {
-    const pool = new ChunkPool();
+    const pool = new BufferPool();
     const a = new ByteWriter(pool);
     a.bytes(Buffer.alloc(100_000, 0x61));
     const first = a.result();
     const b = new ByteWriter(pool);
     b.text('b');
     const second = b.result();
-    assert.notEqual(second.chunks[0]!.buffer, first.chunks[0]!.buffer, 'not lent twice');
-    assert.equal(first.chunks[0]![0], 0x61, 'the first answer is intact');
+    assert.notEqual(second.bytes.buffer, first.bytes.buffer, 'not lent twice');
+    assert.equal(first.bytes[0], 0x61, 'the first answer is intact');
     first.release!();
     first.release!();
     const c = new ByteWriter(pool);
     c.text('c');
-    assert.equal(c.result().chunks[0]!.buffer, first.chunks[0]!.buffer, 'the largest spare is taken first');
+    assert.equal(c.result().bytes.buffer, first.bytes.buffer, 'the largest spare is taken first');
     const d = new ByteWriter(pool);
     d.text('d');
-    assert.notEqual(d.result().chunks[0]!.buffer, first.chunks[0]!.buffer, 'a double release gave it back once');
+    assert.notEqual(d.result().bytes.buffer, first.bytes.buffer, 'a double release gave it back once');
   });
 
   it('keeps at most its bound of spare bytes, the largest ones', () => {
-    const pool = new ChunkPool(1 << 20, 8);
+    const pool = new BufferPool(1 << 20, 8);
     for (const size of [1 << 10, 1 << 19, 1 << 18, 1 << 19, 1 << 21]) pool.give(Buffer.allocUnsafe(size));
     const kept = [pool.takeLargest(1), pool.takeLargest(1), pool.takeLargest(1)].map((b) => b.length);
     assert.deepEqual(kept.slice(0, 2), [1 << 19, 1 << 19], 'the two largest that fit the bound');

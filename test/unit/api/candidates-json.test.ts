@@ -4,7 +4,7 @@
 // answer is the one the engine's candidates describe; and the cache stays bounded.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ChunkPool } from '../../../src/api/byte-writer.js';
+import { BufferPool } from '../../../src/api/byte-writer.js';
 import { renderCandidates } from '../../../src/api/candidates-json.js';
 import type { Ctx } from '../../../src/api/context.js';
 import { SnapshotBytes, SnapshotBytesCache } from '../../../src/api/snapshot-bytes.js';
@@ -34,12 +34,12 @@ function request(groups: RequestGroup[], groupPolicy: 'none' | 'isolate' | null 
 
 // The renderer reads only these of a request's context.
 const ctxOf = (cache: SnapshotBytesCache) =>
-  ({ chunkPool: new ChunkPool(), snapshotBytes: cache, atLeast: () => true }) as unknown as Ctx;
+  ({ bufferPool: new BufferPool(), snapshotBytes: cache, atLeast: () => true }) as unknown as Ctx;
 
 function rendered(cache: SnapshotBytesCache, snap: ProviderSnapshot, r: CandidateResult, requested: string[]) {
   const out = renderCandidates(ctxOf(cache), snap, r, new Set(requested)).json;
   assert.ok(typeof out !== 'string');
-  return JSON.parse(Buffer.concat(out.chunks).toString('utf8'));
+  return JSON.parse(out.bytes.toString('utf8'));
 }
 
 /** The allocation requests as the engine's candidates describe them, in order (keys in order too). */
