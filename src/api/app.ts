@@ -4,14 +4,12 @@
 // routing (404/405, from route-table.ts), the version gate of the method, media-type checks, the
 // route's policy rule, and the handler.
 import { randomUUID } from 'node:crypto';
-import { Readable } from 'node:stream';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { PlacementError } from '../placement/errors.js';
 import type { PlacementStore } from '../store/port.js';
 import { type AccessOptions, accessControl, defaultAccess } from './access.js';
 import { boundedBodyParser, RejectedBody } from './body-reader.js';
-import type { ByteChunks } from './byte-writer.js';
-import { ChunkPool } from './byte-writer.js';
+import { type AnswerBytes, BufferPool } from './byte-writer.js';
 import { clientErrorAnswer, guardConnections, httpServerOptions } from './connection-guard.js';
 import { type Ctx, httpDate, parseJson, RawJson } from './context.js';
 import { mayHoldSurrogateEscape, rejectLoneSurrogates } from './json-guard.js';
@@ -88,7 +86,7 @@ function parseQuery(url: string): Array<[string, string]> {
 
 export function createPlacementApp(opts: PlacementAppOptions): FastifyInstance {
   const schemas = new SchemaValidator();
-  const chunkPool = new ChunkPool();
+  const bufferPool = new BufferPool();
   const snapshotBytes = new SnapshotBytesCache();
   const store = opts.store;
   const access = accessControl(opts.access ?? defaultAccess());
@@ -151,7 +149,7 @@ export function createPlacementApp(opts: PlacementAppOptions): FastifyInstance {
     reply: FastifyReply,
     status: number,
     headers: Record<string, string>,
-    payload?: string | ByteChunks,
+    payload?: string | AnswerBytes,
     contentType = 'application/json',
   ) => {
     reply.code(status);
@@ -160,11 +158,8 @@ export function createPlacementApp(opts: PlacementAppOptions): FastifyInstance {
     reply.header('content-type', contentType);
     if (typeof payload === 'string') return reply.send(Buffer.from(payload));
     // 'close' comes after the last byte was handed to the socket, or when the connection is gone.
-    if (payload.release) reply.raw.once('close', payload.release);
-    if (payload.chunks.length === 1) return reply.send(payload.chunks[0]);
-    // Streamed chunk by chunk: joining them would need one large buffer again.
-    reply.header('content-length', String(payload.length));
-    return reply.send(Readable.from(payload.chunks, { objectMode: false }));
+    reply.raw.once('close', payload.release);
+    return reply.send(payload.bytes);
   };
 
   const sendError = (
@@ -279,7 +274,7 @@ export function createPlacementApp(opts: PlacementAppOptions): FastifyInstance {
         headers: req.headers,
         store,
         schemas,
-        chunkPool,
+        bufferPool,
         snapshotBytes,
         limits,
         json: () => {

@@ -1,4 +1,4 @@
-// The JSON bytes of a GET /allocation_candidates answer, written straight into pooled chunks
+// The JSON bytes of a GET /allocation_candidates answer, written straight into a pooled buffer
 // (see ByteWriter): at thousands of hosts the answer is megabytes, and building objects only to
 // serialise them was most of the time. The shape follows the request's microversion: list or
 // dict allocation requests (1.12), mappings (1.34), which classes a summary lists (1.27), traits
@@ -25,6 +25,30 @@ function summaryJson(p: SnapshotProvider, classes: (rc: string) => boolean, trai
   return `${text}}`;
 }
 
+/**
+ * When summaries[i] is a root whose whole tree follows it, the tree's size, else 1. Summaries
+ * are in snapshot (id) order, so a tree whose providers have consecutive positions (a host
+ * registered at once, as agents do) appears as one run, which is then written as one block.
+ */
+function wholeTreeAt(snap: ProviderSnapshot, summaries: readonly SnapshotProvider[], i: number): number {
+  const p = summaries[i]!;
+  if (p.parent !== null) return 1;
+  const t = snap.tree(p);
+  const n = t.length;
+  const last = t[n - 1]!;
+  // The tree is [p.index, p.index + n) and the run ends with its last provider: the run is the tree.
+  return t[0] === p && last.index - p.index === n - 1 && summaries[i + n - 1] === last ? n : 1;
+}
+
+function joinMembers(tree: readonly SnapshotProvider[], member: (p: SnapshotProvider) => Buffer): Buffer {
+  const parts: Buffer[] = [];
+  for (let k = 0; k < tree.length; k++) {
+    if (k > 0) parts.push(COMMA_BYTES);
+    parts.push(member(tree[k]!));
+  }
+  return Buffer.concat(parts);
+}
+
 // The fixed pieces of the answer, as bytes.
 const ascii = (s: string) => Buffer.from(s, 'latin1');
 const OPEN_ANSWER = ascii('{"allocation_requests":[');
@@ -37,6 +61,7 @@ const OPEN_MAPPINGS = ascii('},"mappings":{');
 const CLOSE_TWO = ascii('}}');
 const OPEN_SUMMARIES = ascii('],"provider_summaries":{');
 const COMMA = 0x2c;
+const COMMA_BYTES = ascii(',');
 const CLOSE_BRACKET = 0x5d;
 
 /**
@@ -71,20 +96,32 @@ export function renderCandidates(
 ): RawJson {
   const { summaries } = result;
   const cached = ctx.snapshotBytes.of(snap);
-  const w = new ByteWriter(ctx.chunkPool);
+  const w = new ByteWriter(ctx.bufferPool);
   w.bytes(OPEN_ANSWER);
   if (ctx.atLeast(MV.ALLOCATIONS_DICT)) writeDictRequests(w, result, cached, ctx.atLeast(MV.MAPPINGS));
   else writeListRequests(w, result, cached);
   const allClasses = ctx.atLeast(MV.ALL_SUMMARY_CLASSES);
   const traits = ctx.atLeast(MV.CANDIDATES_REQUIRED);
   const tree = ctx.atLeast(MV.NESTED_CANDIDATES);
-  const members = cached.summaryMembers(`${allClasses ? '*' : [...requested].sort().join(',')}|${traits}|${tree}`);
+  const shape = `${allClasses ? '*' : [...requested].sort().join(',')}|${traits}|${tree}`;
+  const members = cached.summaryMembers(shape);
+  const blocks = cached.list(`summary tree ${shape}`);
   const classes = allClasses ? () => true : (rc: string) => requested.has(rc);
+  const member = (p: SnapshotProvider) =>
+    (members[p.index] ??= Buffer.from(`"${p.uuid}":${summaryJson(p, classes, traits, tree)}`));
   w.bytes(OPEN_SUMMARIES);
-  for (let i = 0; i < summaries.length; i++) {
+  for (let i = 0; i < summaries.length; ) {
     const p = summaries[i]!;
     if (i > 0) w.byte(COMMA);
-    w.bytes((members[p.index] ??= Buffer.from(`"${p.uuid}":${summaryJson(p, classes, traits, tree)}`)));
+    const n = wholeTreeAt(snap, summaries, i);
+    if (n > 1) {
+      // Its members joined by commas, once per snapshot: one copy instead of one per provider.
+      w.bytes((blocks[p.index] ??= joinMembers(snap.tree(p), member)));
+      i += n;
+    } else {
+      w.bytes(member(p));
+      i++;
+    }
   }
   w.bytes(CLOSE_TWO);
   return new RawJson(w.result());

@@ -2,7 +2,7 @@
 // results and thrown PlacementErrors into HTTP responses with Placement's headers.
 import { PlacementError } from '../placement/errors.js';
 import type { PlacementStore } from '../store/port.js';
-import type { ByteChunks, ChunkPool } from './byte-writer.js';
+import type { AnswerBytes, BufferPool } from './byte-writer.js';
 import type { SchemaValidator } from './json-schema.js';
 import type { RequestLimits } from './limits.js';
 import type { Microversion, Version } from './microversion.js';
@@ -20,8 +20,8 @@ export interface Ctx {
   store: PlacementStore;
   /** The app's validator: it compiles each schema object once, so schemas are module constants. */
   schemas: SchemaValidator;
-  /** Output chunks for large answers, reused from one answer to the next (see ByteWriter). */
-  chunkPool: ChunkPool;
+  /** Buffers for large answers, lent from one answer to the next (see ByteWriter). */
+  bufferPool: BufferPool;
   /** The app's cache of each snapshot's JSON pieces for allocation-candidate answers. */
   snapshotBytes: SnapshotBytesCache;
   /** The bounds on this request's work (limits.ts): candidate cap, budget, generation strategy. */
@@ -71,5 +71,5 @@ export const httpDate = (ms: number) => new Date(ms).toUTCString();
 
 /** JSON a handler has already written (as text or as bytes), sent as it is. */
 export class RawJson {
-  constructor(readonly json: string | ByteChunks) {}
+  constructor(readonly json: string | AnswerBytes) {}
 }

@@ -1,6 +1,6 @@
-// Which trees the engine visits: the anchors (roots) that may satisfy every group, each with its
-// pool of providers (its own tree, plus the sharing providers that serve it through an aggregate),
-// and the root_required / root_forbidden check on an anchor.
+// Which trees the engine visits: the anchors (roots) that may satisfy every group, the sharing
+// providers that serve each one through an aggregate (its pool is its own tree plus these), and
+// the root_required / root_forbidden check on an anchor.
 import type { CandidateRequest, RequestGroup } from './candidate-request.js';
 import type { ProviderSnapshot, SnapshotProvider } from './snapshot.js';
 import { SHARING_TRAIT } from './types.js';
@@ -60,17 +60,6 @@ export function sharingServers(snap: ProviderSnapshot): Map<SnapshotProvider, Sn
   }
   sharingCache.set(snap, m);
   return m;
-}
-
-/** The providers an anchor's candidates may use: its tree, then the sharing providers that serve it. */
-export function poolOf(
-  snap: ProviderSnapshot,
-  anchor: SnapshotProvider,
-  servers: Map<SnapshotProvider, SnapshotProvider[]>,
-): readonly SnapshotProvider[] {
-  const extra = servers.get(anchor);
-  const tree = snap.tree(anchor);
-  return extra ? [...tree, ...extra] : tree;
 }
 
 /** Roots this provider can serve: its own, plus, for a sharing provider, every tree that shares an aggregate with it. */

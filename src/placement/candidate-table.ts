@@ -6,20 +6,22 @@ import type { SnapshotProvider } from './snapshot.js';
 import type { Inventory } from './types.js';
 
 /**
- * A list of small integers kept in chunks of 4096. One large array would live in V8's
- * large-object space, where each growth maps fresh pages, and faulting them in cost more than
- * writing the numbers (16 000 candidates of 5 groups took 7 ms in one array, 0.5 ms in chunks).
+ * A list of non-negative integers below 2^31 kept in chunks of 4096. One large array would live
+ * in V8's large-object space, where each growth maps fresh pages, and faulting them in cost more
+ * than writing the numbers (16 000 candidates of 5 groups took 7 ms in one array, 0.5 ms in
+ * chunks). The chunks are Int32Arrays of their final size: arrays grown by push left three
+ * times their size of garbage per answer for the collector (q6 at 1 000 hosts: 80 000 entries).
  */
 export class IntList {
   private static readonly SHIFT = 12;
   private static readonly SIZE = 1 << IntList.SHIFT;
-  private readonly chunks: number[][] = [[]];
+  private readonly chunks: Int32Array[] = [];
   length = 0;
 
   push(v: number): void {
-    let last = this.chunks[this.chunks.length - 1]!;
-    if (last.length === IntList.SIZE) this.chunks.push((last = []));
-    last.push(v);
+    const k = this.length >>> IntList.SHIFT;
+    if (k === this.chunks.length) this.chunks.push(new Int32Array(IntList.SIZE));
+    this.chunks[k]![this.length & (IntList.SIZE - 1)] = v;
     this.length++;
   }
 
@@ -30,9 +32,7 @@ export class IntList {
   /** Keeps the first n entries. */
   truncate(n: number): void {
     if (n >= this.length) return;
-    const keep = (n >>> IntList.SHIFT) + 1;
-    this.chunks.length = keep;
-    this.chunks[keep - 1]!.length = n & (IntList.SIZE - 1);
+    this.chunks.length = (n + IntList.SIZE - 1) >>> IntList.SHIFT;
     this.length = n;
   }
 }

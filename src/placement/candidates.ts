@@ -15,7 +15,7 @@
 //   product-search.ts     options combined into candidates (group_policy, same_subtree, dedup)
 //   breadth-first.ts      which candidates an answer cut by a cap or limit holds
 //   summaries.ts          the providers to summarise
-import { candidateAnchors, poolOf, rootTraitsOk, sharingServers } from './anchors.js';
+import { candidateAnchors, rootTraitsOk, sharingServers } from './anchors.js';
 import { breadthFirst } from './breadth-first.js';
 import { sortBySplitRank } from './can-split.js';
 import type { CandidateRequest, CandidateResult } from './candidate-request.js';
@@ -47,6 +47,10 @@ export function mappingsOf(result: CandidateResult, c: number): Map<string, Snap
   return new Map(result.suffixes.map((s, g) => [s, t.providersOf(t.option(c, g))]));
 }
 
+/** Anchors opened between two looks at the budget (the search also looks every few thousand steps). */
+const ANCHOR_STEPS = 16;
+const NO_PROVIDERS: readonly SnapshotProvider[] = [];
+
 export function findCandidates(snap: ProviderSnapshot, req: CandidateRequest): CandidateResult {
   const suffixes = req.groups.map((g) => g.suffix);
   const table = new CandidateTable(Math.max(req.groups.length, 1));
@@ -77,7 +81,7 @@ export function findCandidates(snap: ProviderSnapshot, req: CandidateRequest): C
   const to = new Array<number>(plans.length).fill(0);
   const open = (anchor: SnapshotProvider): Cursor | null => {
     if (!rootTraitsOk(anchor, req)) return null;
-    const pool = poolOf(snap, anchor, servers);
+    const extra = servers.get(anchor) ?? NO_PROVIDERS;
     for (let i = 0; i < plans.length; i++) {
       const plan = plans[i]!;
       if (plan.sameOptionsAs >= 0) {
@@ -85,14 +89,17 @@ export function findCandidates(snap: ProviderSnapshot, req: CandidateRequest): C
         to[i] = to[plan.sameOptionsAs]!;
       } else {
         from[i] = table.optionCount;
-        builder.addOptions(plan, pool);
+        builder.addOptions(plan, anchor, extra);
         to[i] = table.optionCount;
       }
       if (to[i]! === from[i]!) return null;
     }
     return search.start(anchor, from, to);
   };
-  const spent = () => budget?.spent(table) ?? false;
+  // The budget is looked at before the first anchor and then every ANCHOR_STEPS anchors:
+  // reading the clock before each one was 2% of q1 at 1 000 hosts.
+  let opened = 0;
+  const spent = () => budget !== null && opened++ % ANCHOR_STEPS === 0 && budget.spent(table);
   // Anchors are visited lazily, in provider order, so a cap stops the work early.
   const anchors = candidateAnchors(snap, req);
   // Without a cap both orders give the same candidates, and depth-first needs no rounds.

@@ -77,6 +77,8 @@ export class ProviderSnapshot {
   /** Built on first use: the snapshot never changes, and the candidate search reads them per provider. */
   private readonly classColumns = new Map<string, ClassColumn>();
   private readonly traitColumns = new Map<string, Uint8Array>();
+  /** Per class, by root position: the tree's providers with the class, in id order (built on first use). */
+  private readonly treeClassLists = new Map<string, Array<SnapshotProvider[] | undefined>>();
 
   constructor(rows: SnapshotRows) {
     const sorted = [...rows.providers].sort((a, b) => a.id - b.id);
@@ -140,6 +142,19 @@ export class ProviderSnapshot {
   }
   tree(root: SnapshotProvider): readonly SnapshotProvider[] {
     return this.byRoot.get(root) ?? EMPTY;
+  }
+  /**
+   * The providers of root's tree with an inventory of `rc`, in id order (a subsequence of
+   * `tree(root)`): a request's options are looked for among these only, not the whole tree.
+   */
+  treeWithClass(root: SnapshotProvider, rc: string): readonly SnapshotProvider[] {
+    let lists = this.treeClassLists.get(rc);
+    if (!lists) {
+      lists = new Array<SnapshotProvider[] | undefined>(this.providers.length);
+      for (const p of this.withClass(rc)) (lists[p.root.index] ??= []).push(p);
+      this.treeClassLists.set(rc, lists);
+    }
+    return lists[root.index] ?? EMPTY;
   }
   used(p: SnapshotProvider, rc: string): number {
     return p.usages.get(rc) ?? 0;

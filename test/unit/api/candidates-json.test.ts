@@ -4,7 +4,7 @@
 // answer is the one the engine's candidates describe; and the cache stays bounded.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ChunkPool } from '../../../src/api/byte-writer.js';
+import { BufferPool } from '../../../src/api/byte-writer.js';
 import { renderCandidates } from '../../../src/api/candidates-json.js';
 import type { Ctx } from '../../../src/api/context.js';
 import { SnapshotBytes, SnapshotBytesCache } from '../../../src/api/snapshot-bytes.js';
@@ -34,12 +34,12 @@ function request(groups: RequestGroup[], groupPolicy: 'none' | 'isolate' | null 
 
 // The renderer reads only these of a request's context.
 const ctxOf = (cache: SnapshotBytesCache) =>
-  ({ chunkPool: new ChunkPool(), snapshotBytes: cache, atLeast: () => true }) as unknown as Ctx;
+  ({ bufferPool: new BufferPool(), snapshotBytes: cache, atLeast: () => true }) as unknown as Ctx;
 
 function rendered(cache: SnapshotBytesCache, snap: ProviderSnapshot, r: CandidateResult, requested: string[]) {
   const out = renderCandidates(ctxOf(cache), snap, r, new Set(requested)).json;
   assert.ok(typeof out !== 'string');
-  return JSON.parse(Buffer.concat(out.chunks).toString('utf8'));
+  return JSON.parse(out.bytes.toString('utf8'));
 }
 
 /** The allocation requests as the engine's candidates describe them, in order (keys in order too). */
@@ -111,6 +111,38 @@ describe('allocation candidates as bytes', () => {
       (a: { allocations: Record<string, unknown> }) => Object.keys(a.allocations).length === 2 && a.allocations[pf0],
     );
     assert.deepEqual(all[0].allocations[pf0], { resources: { SRIOV_NET_VF: 4 } });
+  });
+
+  it('provider summaries: whole trees copied as one block only where their providers are consecutive', () => {
+    // h0 and h1 registered interleaved (their positions alternate), h2 at once, h3 with a PF
+    // that came later than h4's root.
+    const [h0, h1, h2, h3, h4] = ['h0', 'h1', 'h2', 'h3', 'h4'].map((h) =>
+      sriovHost(h, [
+        { name: `${h}_pf0`, vfs: 8, traits: ['CUSTOM_PHYSNET_PUBLIC'] },
+        { name: `${h}_pf1`, vfs: 8 },
+      ]),
+    );
+    const interleaved = h0!.flatMap((spec, i) => [spec, h1![i]!]);
+    const mixed = snapshotOf([...interleaved, ...h2!, ...h3!.slice(0, 3), ...h4!, h3![3]!]);
+    const r = findCandidates(mixed, request([group('', { VCPU: 2 }), group('1', { SRIOV_NET_VF: 1 })], 'isolate'));
+    assert.equal(r.summaries.length, 20, 'every provider of the five trees');
+    const expected = Object.fromEntries(
+      r.summaries.map((p) => [
+        p.uuid,
+        {
+          resources: Object.fromEntries(
+            [...p.inventories].map(([rc, inv]) => [rc, { capacity: inv.total, used: p.usages.get(rc) ?? 0 }]),
+          ),
+          traits: [...p.traits],
+          parent_provider_uuid: p.parent?.uuid ?? null,
+          root_provider_uuid: p.root.uuid,
+        },
+      ]),
+    );
+    const cache = new SnapshotBytesCache();
+    const cold = rendered(cache, mixed, r, ['VCPU', 'SRIOV_NET_VF']);
+    sameText(cold.provider_summaries, expected, 'cold');
+    sameText(rendered(cache, mixed, r, ['VCPU', 'SRIOV_NET_VF']).provider_summaries, expected, 'warm');
   });
 
   it('keeps at most 48 lists of pieces per snapshot, whatever the requests', () => {
