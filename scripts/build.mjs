@@ -52,7 +52,8 @@ chmodSync(vfnet, 0o755);
 const bun = join(root, 'node_modules', '.bin', 'bun');
 // better-sqlite3 and pg stay out: in the plugin, SQLite is bun:sqlite and there is no PostgreSQL.
 // ESM with splitting: what sriov.ts imports on demand becomes chunks of its own inside the
-// executable, so VERSION does not load the plugin's bytecode at all (about 0.5 ms of its ~6).
+// executable: the entry (sriov.ts) answers VERSION with the version list alone, and loads the
+// dispatcher (sriov-main.ts) and then the plugin's composition only for the other commands.
 execFileSync(
   bun,
   [
@@ -63,6 +64,10 @@ execFileSync(
     '--format',
     'esm',
     '--splitting',
+    // A plugin reads no .env and no bunfig.toml: without these, the runtime's start looks for
+    // neither (it otherwise walks up from the working directory, every exec).
+    '--no-compile-autoload-dotenv',
+    '--no-compile-autoload-bunfig',
     '--external',
     'better-sqlite3',
     '--external',

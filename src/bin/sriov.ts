@@ -1,76 +1,30 @@
-// The `sriov` CNI plugin executable: the entry point. It keeps VERSION (which podman runs before
-// every ADD and DEL) to the dispatcher alone; a command's handler loads the plugin's composition
-// (sriov-commands.ts: host ports, the node's store, the plugin) on demand, so VERSION, a bare exec
-// and a refused call evaluate none of it. VFNET_TRACE_TIMINGS=1 logs where the process spent its time.
+// The `sriov` CNI plugin executable's entry point. Podman runs VERSION before every ADD and DEL, so
+// VERSION is answered here from the version list alone, before anything else is loaded or
+// evaluated: no logger, no dispatcher, no host ports. Every other command (and a bare exec) goes to
+// sriov-main.ts, the dispatcher, which Bun keeps as a chunk of its own that VERSION never loads.
 import { readFileSync, writeSync } from 'node:fs';
-import type { PluginHandlers } from '../cni/skel.js';
-import { runPlugin } from '../cni/skel.js';
-import { createLogger } from '../host/log.js';
-import { PhaseTimings } from '../host/timings.js';
-import type { ComposedPlugin } from './sriov-commands.js';
+import { isVersionCommand, versionAnswer } from '../cni/version-answer.js';
 
-const env = process.env;
-const timings = env.VFNET_TRACE_TIMINGS ? new PhaseTimings() : null;
-timings?.mark('start-up');
+function readStdin(): Uint8Array {
+  try {
+    return readFileSync(0);
+  } catch {
+    // No stdin (VERSION from some callers): the answer is then the newest version.
+    return new Uint8Array(0);
+  }
+}
 
-/** Synchronous writes: the process may end with _exit(2) (below), which flushes nothing. */
 function writeAll(fd: number, text: string): void {
   const buf = Buffer.from(text);
   for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off);
 }
-const stderr = (text: string) => writeAll(2, text);
-const log = createLogger({ containerID: env.CNI_CONTAINERID, netns: env.CNI_NETNS, ifname: env.CNI_IFNAME }, stderr);
 
-function readStdin(): Buffer {
-  try {
-    return readFileSync(0);
-  } catch {
-    // No stdin (VERSION from some callers): the dispatcher decides what that means.
-    return Buffer.alloc(0);
-  }
+const env = process.env;
+if (isVersionCommand(env.CNI_COMMAND)) {
+  writeAll(1, versionAnswer(readStdin()));
+  // The same line shape as the dispatcher's trace (sriov-main.ts), for the benchmark's part (d).
+  if (env.VFNET_TRACE_TIMINGS) writeAll(2, `timings (ms) total=${performance.now().toFixed(2)} start-up=0.00 | \n`);
+} else {
+  // No top-level await: the executable is compiled to bytecode, which refuses it.
+  void import('./sriov-main.js').then((m) => m.main());
 }
-
-/**
- * The plugin's handlers, composed when the dispatcher first hands one a request: VERSION, a bare
- * exec (no CNI_COMMAND) and any call refused before its handler never load the composition, build
- * a host or open the ledger (which would create the node's database): they change nothing on disk.
- */
-function lazyHandlers(): { handlers: PluginHandlers; composed: () => ComposedPlugin | null } {
-  let building: Promise<ComposedPlugin> | null = null;
-  let done: ComposedPlugin | null = null;
-  const get = async () => {
-    building ??= import('./sriov-commands.js').then(async ({ composePlugin }) => {
-      timings?.mark('modules');
-      const c = await composePlugin(env, log, timings);
-      timings?.mark('compose');
-      done = c;
-      return c;
-    });
-    return (await building).plugin;
-  };
-  return {
-    handlers: {
-      add: async (r) => (await get()).add(r),
-      del: async (r) => (await get()).del(r),
-      check: async (r) => (await get()).check(r),
-      status: async (r) => (await get()).status(r),
-      gc: async (r) => (await get()).gc(r),
-    },
-    composed: () => done,
-  };
-}
-
-async function main(): Promise<void> {
-  const { handlers, composed } = lazyHandlers();
-  const code = await runPlugin(handlers, { env, stdin: readStdin(), stdout: (text) => writeAll(1, text), stderr });
-  if (timings) {
-    timings.mark(`command ${env.CNI_COMMAND ?? ''}`);
-    log.info(timings.report());
-  }
-  // A composed plugin ends the process its own way (see sriov-commands.ts); anything else simply returns.
-  const c = composed();
-  if (c) c.exit(code);
-  else process.exitCode = code;
-}
-// No top-level await: the executable is compiled to bytecode, which refuses it.
-void main();
