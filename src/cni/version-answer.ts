@@ -4,10 +4,11 @@
 import { isSupportedVersion, LATEST_VERSION, SUPPORTED_VERSIONS } from './versions.js';
 
 /** Best effort: the supported `cniVersion` in stdin, or undefined. Never throws (VERSION must not fail). */
-export function peekVersion(stdin: Uint8Array): string | undefined {
+export function peekVersion(stdin: Uint8Array | string): string | undefined {
   if (stdin.length === 0) return undefined;
   try {
-    const v = (JSON.parse(new TextDecoder().decode(stdin)) as { cniVersion?: unknown } | null)?.cniVersion;
+    const text = typeof stdin === 'string' ? stdin : new TextDecoder().decode(stdin);
+    const v = (JSON.parse(text) as { cniVersion?: unknown } | null)?.cniVersion;
     return isSupportedVersion(v) ? v : undefined;
   } catch {
     return undefined;
@@ -15,7 +16,7 @@ export function peekVersion(stdin: Uint8Array): string | undefined {
 }
 
 /** The VERSION result line: the caller's `cniVersion` when it is one we speak, else the newest. */
-export function versionAnswer(stdin: Uint8Array): string {
+export function versionAnswer(stdin: Uint8Array | string): string {
   const cniVersion = peekVersion(stdin) ?? LATEST_VERSION;
   return `${JSON.stringify({ cniVersion, supportedVersions: SUPPORTED_VERSIONS })}\n`;
 }
