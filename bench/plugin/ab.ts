@@ -1,7 +1,8 @@
 // Before/after for the plugin (docs/benchmarks.md "Plugin"): ADD then DEL by direct exec of
 // several `sriov` builds and of Debian's host-device on the simulated host, in one run, rotating
-// the order every iteration, with `perf stat -e task-clock` around each exec for its CPU time
-// (children included: host-local is in every row). CPU is what a busy machine does not blur.
+// the order every iteration: wall time untraced, then each ADD and DEL once more under
+// `perf stat -e task-clock` for its CPU time (children included: host-local is in every row).
+// CPU is what a busy machine does not blur.
 //
 //   node dist/bench/plugin/ab.js [--n 30] [--settings] BUILD...   (root; perf, host-local)
 //   e.g. node dist/bench/plugin/ab.js --n 30 /tmp/sriov-main dist/bin/sriov
@@ -81,19 +82,25 @@ async function main(): Promise<void> {
     for (let i = 0; i < n + warmup; i++) {
       const order = subjects.map((_, k) => subjects[(i + k) % subjects.length]!);
       if (i % 2 === 1) order.reverse();
+      // Wall time untraced; then the same ADD and DEL again under perf stat for the CPU time
+      // (perf's own start would otherwise add ~15 ms to every exec's wall time).
       for (const sub of order)
-        for (const op of ['ADD', 'DEL'] as const) {
-          const env = pluginEnv({ command: op, containerId: 'ab', netns: sub.netns, ifname: 'eth0', env: sub.env });
-          const r = await run('perf', ['stat', '-x,', '-e', 'task-clock', '-o', perfOut, '--', sub.bin], {
-            env,
-            cleanEnv: true,
-            input: JSON.stringify(sub.conf),
-          });
-          if (r.status !== 0) throw new Error(`${sub.label} ${op}: ${r.stdout} ${r.stderr}`);
-          if (i < warmup) continue;
-          sub.wall[op].push(r.ms);
-          sub.cpu[op].push(Number(/^([\d.]+),msec,task-clock/m.exec(readFileSync(perfOut, 'utf8'))?.[1]));
-        }
+        for (const traced of [false, true])
+          for (const op of ['ADD', 'DEL'] as const) {
+            const env = pluginEnv({ command: op, containerId: 'ab', netns: sub.netns, ifname: 'eth0', env: sub.env });
+            const [file, args] = traced
+              ? ['perf', ['stat', '-x,', '-e', 'task-clock', '-o', perfOut, '--', sub.bin]]
+              : [sub.bin, []];
+            const r = await run(file as string, args as string[], {
+              env,
+              cleanEnv: true,
+              input: JSON.stringify(sub.conf),
+            });
+            if (r.status !== 0) throw new Error(`${sub.label} ${op}: ${r.stdout} ${r.stderr}`);
+            if (i < warmup) continue;
+            if (!traced) sub.wall[op].push(r.ms);
+            else sub.cpu[op].push(Number(/^([\d.]+),msec,task-clock/m.exec(readFileSync(perfOut, 'utf8'))?.[1]));
+          }
     }
     const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
     console.log(
