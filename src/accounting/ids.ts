@@ -11,7 +11,7 @@
 // with <hostname> lower-cased (host names are case-insensitive) and PCI addresses lower-case hex.
 // Keyed on the PCI address, not the netdev name: a PF renamed by udev keeps its provider (and its
 // allocations); only its provider name follows the new netdev name.
-import { createHash } from 'node:crypto';
+import { sha1 } from './sha1.js';
 
 /** RFC 4122 appendix C. */
 export const NAMESPACE_URL = '6ba7b811-9dad-11d1-80b4-00c04fd430c8';
@@ -23,11 +23,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export function uuidV5(namespace: string, name: string): string {
   const ns = namespace.toLowerCase();
   if (!UUID.test(ns)) throw new Error(`uuidV5: namespace ${JSON.stringify(namespace)} is not a UUID`);
-  const h = createHash('sha1')
-    .update(Buffer.from(ns.replace(/-/g, ''), 'hex'))
-    .update(name, 'utf8')
-    .digest()
-    .subarray(0, 16);
+  const h = Buffer.from(
+    sha1(Buffer.concat([Buffer.from(ns.replace(/-/g, ''), 'hex'), Buffer.from(name, 'utf8')])),
+  ).subarray(0, 16);
   h[6] = (h[6]! & 0x0f) | 0x50;
   h[8] = (h[8]! & 0x3f) | 0x80;
   const x = h.toString('hex');

@@ -2,7 +2,7 @@
 // demand: where the host is (real, or the simulated lab), its ports, the node's store and the
 // plugin. Also how the process ends (see `exit`).
 import { readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { createRequire } from 'node:module';
 import { accountingByTarget } from '../accounting/by-target.js';
 import { hostProviderUuid, pfProviderUuid } from '../accounting/ids.js';
 import { placementToken } from '../accounting/token.js';
@@ -90,6 +90,19 @@ export async function composePlugin(env: Env, log: Logger, timings: PhaseTimings
   // the file never corrupts), as for the attachment records, which are not fsynced either: GC
   // heals both.
   return { plugin, exit: (code) => libc.exit(code) };
+}
+
+/**
+ * The host's name, as os.hostname() gives it (the UTS namespace's nodename, which
+ * /proc/sys/kernel/hostname shows to whoever reads it). Read from /proc because node:os is one
+ * more module for Bun to evaluate on every exec; node:os only where /proc is not mounted.
+ */
+function hostname(): string {
+  try {
+    return readFileSync('/proc/sys/kernel/hostname', 'utf8').trim();
+  } catch {
+    return (createRequire(import.meta.url)('node:os') as typeof import('node:os')).hostname();
+  }
 }
 
 /** A ledger that could not be opened fails each use, so the command reports it as a CNI error. */

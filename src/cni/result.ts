@@ -3,8 +3,8 @@
 // Parsing is liberal: a field is kept whenever it is well-formed, whatever the version says, and the
 // version only decides the legacy (ip4/ip6) or current (interfaces/ips) layout. Formatting is strict:
 // a version gets exactly the fields it defines, so older runtimes never see keys they cannot parse.
-import { isIP } from 'node:net';
 import { CniCode, CniError } from './errors.js';
+import { ipFamily } from './ip-family.js';
 import { isLegacyResultVersion, isSupportedVersion, SUPPORTED_VERSIONS, versionAtLeast } from './versions.js';
 
 export interface CniInterface {
@@ -224,7 +224,7 @@ export function parseResult(json: string | unknown, fallbackVersion?: string): C
 /** 4 or 6 for a valid `address/prefix`; throws code 6 otherwise. */
 export function cidrFamily(cidr: string, where = 'address'): 4 | 6 {
   const slash = cidr.indexOf('/');
-  const family = slash > 0 ? isIP(cidr.slice(0, slash)) : 0;
+  const family = slash > 0 ? ipFamily(cidr.slice(0, slash)) : 0;
   const prefix = cidr.slice(slash + 1);
   const max = family === 4 ? 32 : 128;
   if (family === 0 || !/^\d{1,3}$/.test(prefix) || Number(prefix) > max) {
@@ -241,7 +241,7 @@ export function validateResult(result: CniResult): void {
   result.ips.forEach((ip, i) => {
     const where = `ips[${i}]`;
     const family = cidrFamily(ip.address, `${where}.address`);
-    if (ip.gateway !== undefined && isIP(ip.gateway) !== family) {
+    if (ip.gateway !== undefined && ipFamily(ip.gateway) !== family) {
       throw bad(`${where}.gateway`, `${JSON.stringify(ip.gateway)} is not an IPv${family} address`);
     }
     if (ip.interface !== undefined && (ip.interface < 0 || ip.interface >= result.interfaces.length)) {
@@ -251,7 +251,7 @@ export function validateResult(result: CniResult): void {
   result.routes.forEach((r, i) => {
     const where = `routes[${i}]`;
     const family = cidrFamily(r.dst, `${where}.dst`);
-    if (r.gw !== undefined && isIP(r.gw) !== family) {
+    if (r.gw !== undefined && ipFamily(r.gw) !== family) {
       throw bad(`${where}.gw`, `${JSON.stringify(r.gw)} is not an IPv${family} address`);
     }
   });

@@ -6,6 +6,7 @@ import { type Env, parseCommand, parseEnv } from './env.js';
 import { CniCode, CniError } from './errors.js';
 import type { CniRequest } from './request.js';
 import { type CniResult, formatResult, parseResult, validateResult } from './result.js';
+import { peekVersion, versionAnswer } from './version-answer.js';
 import {
   type CniCommand,
   commandAllowed,
@@ -57,8 +58,7 @@ export async function runPlugin(handlers: PluginHandlers, io: PluginIo): Promise
   try {
     const command = parseCommand(io.env);
     if (command === 'VERSION') {
-      const cniVersion = peekVersion(io.stdin) ?? LATEST_VERSION;
-      io.stdout(`${JSON.stringify({ cniVersion, supportedVersions: SUPPORTED_VERSIONS })}\n`);
+      io.stdout(versionAnswer(io.stdin));
       return 0;
     }
     const env = parseEnv(io.env);
@@ -133,17 +133,6 @@ export async function runPlugin(handlers: PluginHandlers, io: PluginIo): Promise
     // Before the config is read, use the version the caller asked for when it can be told.
     io.stdout(`${JSON.stringify(error.toJson(errorVersion ?? peekVersion(io.stdin) ?? LATEST_VERSION))}\n`);
     return 1;
-  }
-}
-
-/** Best effort: the supported `cniVersion` in stdin, or undefined. Never throws (VERSION must not fail). */
-function peekVersion(stdin: Buffer): string | undefined {
-  if (stdin.length === 0) return undefined;
-  try {
-    const v = (JSON.parse(stdin.toString('utf8')) as { cniVersion?: unknown } | null)?.cniVersion;
-    return isSupportedVersion(v) ? v : undefined;
-  } catch {
-    return undefined;
   }
 }
 

@@ -3,12 +3,14 @@
 // one lazily-loaded libc binding (bun:ffi). No helper process: the only child of an ADD or DEL
 // is the IPAM plugin. The `vfnet` CLI runs under Node, which has no FFI: it keeps
 // hostPortsWithIproute2 (compose.ts).
+
+import { BunProcessRunner } from './bun-process.js';
 import { SystemClock } from './clock.js';
 import type { HostPortsOptions } from './compose.js';
 import { FlockLocks as SriovCniFlocks } from './flock.js';
 import { DirPeerFiles } from './peer-files.js';
 import type { HostPorts } from './ports.js';
-import { SpawnProcessRunner, SystemProcessTable } from './process.js';
+import { SystemProcessTable } from './process-table.js';
 import { BunLibc } from './rtnetlink/bun-libc.js';
 import { FlockLocks } from './rtnetlink/flock-locks.js';
 import { NetlinkLinks } from './rtnetlink/links.js';
@@ -36,7 +38,7 @@ export function hostPortsWithRtnetlink(options: RtnetlinkPortsOptions = {}): Hos
     sysfs: new RealSysfs(options.sysfsRoot ?? '/'),
     pf: new NetlinkPfControl(namespaces),
     links: new NetlinkLinks(libc, namespaces),
-    processes: new SpawnProcessRunner(),
+    processes: new BunProcessRunner(),
     processTable: new SystemProcessTable(),
     state: new DirStateFiles(stateDir),
     locks: new FlockLocks(libc, {

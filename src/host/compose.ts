@@ -7,7 +7,8 @@ import { IpPfControl } from './iproute2/pf-control.js';
 import { FileLocks } from './locks.js';
 import { DirPeerFiles } from './peer-files.js';
 import type { HostPorts } from './ports.js';
-import { SpawnProcessRunner, SystemProcessTable } from './process.js';
+import { SpawnProcessRunner } from './process.js';
+import { SystemProcessTable } from './process-table.js';
 import { DirStateFiles } from './state-files.js';
 import { RealSysfs } from './sysfs.js';
 

@@ -9,7 +9,6 @@
 //    process opened and passes to it as fd 3. flock(1) locks that shared open file description
 //    and exits; the lock stays with the description, which only this process still holds, until
 //    it closes the descriptor. Synchronous, and no helper process lives on while the lock is held.
-import { spawnSync } from 'node:child_process';
 import { closeSync, constants, mkdirSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -55,6 +54,9 @@ function bunFlock(): TryFlock {
 
 /** util-linux flock(1) on this process's descriptor, passed to it as fd 3. */
 function utilFlock(binary: string): TryFlock {
+  // Loaded here, not with the module: the Bun-compiled plugin uses bunFlock, and node:child_process
+  // costs it milliseconds per exec (node:net, Node's streams; see bun-process.ts).
+  const { spawnSync } = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
   return (fd) => {
     const r = spawnSync(binary, ['-n', '-x', '-E', String(FLOCK1_CONFLICT), '3'], {
       stdio: ['ignore', 'ignore', 'pipe', fd],

@@ -2,7 +2,7 @@ import { linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync 
 import { join } from 'node:path';
 import { SystemClock } from './clock.js';
 import { type Clock, HostError, type Lock, type Locks, type ProcessTable } from './ports.js';
-import { SystemProcessTable } from './process.js';
+import { SystemProcessTable } from './process-table.js';
 
 /** Who holds a lock: pid plus the process start time, so that a recycled pid is not mistaken for the owner. */
 export interface LockOwner {

@@ -1,6 +1,6 @@
 // The lab's only way to change the kernel: iproute2 (and ebtables, through `ip netns exec`),
 // batched so one spawn carries many changes. Injected so tests can record instead of run.
-import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { HostError } from '../host/ports.js';
 
 export interface CommandResult {
@@ -13,8 +13,15 @@ export interface CommandRunner {
   run(file: string, args: string[], input?: string): CommandResult;
 }
 
+// node:child_process is loaded at the first run, not with the module: the Bun-compiled plugin
+// includes the lab's PF control for the simulated host, and the module costs it milliseconds per
+// exec (node:net, Node's streams) when nothing is ever run (bun-process.ts).
+let spawnSync: typeof import('node:child_process').spawnSync | undefined;
+
 export const spawnRunner: CommandRunner = {
   run(file, args, input) {
+    spawnSync ??= (createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process'))
+      .spawnSync;
     const r = spawnSync(file, args, { input: input ?? '', encoding: 'utf8' });
     if (r.error) {
       const code = (r.error as NodeJS.ErrnoException).code ?? null;

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { FileLocks } from '../../../src/host/locks.js';
 import { HostError } from '../../../src/host/ports.js';
-import { processStartTime, SystemProcessTable } from '../../../src/host/process.js';
+import { processStartTime, SystemProcessTable } from '../../../src/host/process-table.js';
 import { FakeClock, FakeProcessTable } from '../../support/fake-host/stores.js';
 
 const base = mkdtempSync(join(tmpdir(), 'vfnet-locks-test-'));
