@@ -14,6 +14,7 @@ import {
 } from '../api/limits.js';
 import { safeLoggerOptions } from '../api/log-safety.js';
 import { isLoopback } from '../auth/hosts.js';
+import { dashboardExtension } from '../dashboard/routes.js';
 import { STANDARD_RESOURCE_CLASSES, STANDARD_TRAITS } from '../placement/standard-names.js';
 import { openStore } from '../store/open.js';
 import { type AccessConfig, type AuthMode, buildAccess, ServeConfigError } from './serve-access.js';
@@ -100,6 +101,7 @@ export async function serve(opts: ServeOptions = {}): Promise<ServeHandle> {
       limits: opts.limits ?? {},
       access: built.access,
       tls,
+      extensions: [dashboardExtension()],
     });
   } catch (e) {
     await store.close();
