@@ -93,6 +93,7 @@ details.more > summary { font-size: 11px; color: var(--muted); cursor: pointer; 
 .side h2 { font-size: 15px; margin: 0 0 8px; }
 .candidates { display: flex; flex-direction: column; gap: 6px; font-size: 12px; }
 .candidates label { display: flex; flex-direction: column; gap: 2px; color: var(--muted); }
+.candidates ::placeholder { color: #a7b0ba; font-style: italic; }
 .candidates input, .candidates textarea, .candidates select { font: 12px ui-monospace, "DejaVu Sans Mono", monospace; padding: 3px 5px; border: 1px solid var(--line); border-radius: 4px; color: var(--fg); }
 .buttons { display: flex; gap: 6px; }
 button { font: inherit; font-size: 12px; padding: 3px 10px; border-radius: 4px; border: 1px solid #8896a5; background: #fff; cursor: pointer; }

@@ -131,7 +131,8 @@ export function dashboardExtension(o: DashboardOptions = {}): AppExtension & { f
           close: () => res.end(),
         };
         res.on('close', () => live.remove(client));
-        live.add(client);
+        // Full since the check above (another page came in between): end, the page retries.
+        if (!live.add(client)) res.end();
       });
     },
   };
