@@ -7,6 +7,7 @@
 //   GET /dashboard/api/events   the same, as a text/event-stream of `state` events (live-feed.ts)
 // Candidates are asked of GET /allocation_candidates itself by the page.
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { AppExtension, ExtensionApi } from '../api/app.js';
 import { type FeedClient, LiveFeed } from './live-feed.js';
@@ -47,13 +48,24 @@ const SHELL_HEADERS = {
   'cache-control': 'no-store',
 };
 
+/**
+ * Where the build put the page script: beside the transpiled sources (dist/src/dashboard/routes.js
+ * → dist/dashboard/app.js), or, for vfnet compiled into one executable (deploy/compile-vfnet.sh:
+ * the Debian package, the image), in ../lib/vfnet/dashboard/ beside the executable.
+ */
 function bundledScript(): string | null {
-  try {
-    // dist/src/dashboard/routes.js → dist/dashboard/app.js
-    return readFileSync(new URL('../../dashboard/app.js', import.meta.url), 'utf8');
-  } catch {
-    return null;
+  const places = [
+    new URL('../../dashboard/app.js', import.meta.url),
+    join(dirname(process.execPath), '..', 'lib', 'vfnet', 'dashboard', 'app.js'),
+  ];
+  for (const place of places) {
+    try {
+      return readFileSync(place, 'utf8');
+    } catch {
+      // the next place
+    }
   }
+  return null;
 }
 
 export function dashboardExtension(o: DashboardOptions = {}): AppExtension & { feed(): LiveFeed | null } {
