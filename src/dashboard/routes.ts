@@ -14,13 +14,17 @@ import { type FeedClient, LiveFeed } from './live-feed.js';
 import { PAGE_CSS, PAGE_HTML } from './page-shell.js';
 import { dashboardView } from './state.js';
 
-/** The rules of GET /resource_providers, .../inventories, .../usages, .../traits and .../allocations. */
+/**
+ * The rules of GET /resource_providers, .../inventories, .../usages, .../traits, .../allocations,
+ * and GET /allocations/{consumer} (a holder's project and user: a container's network).
+ */
 export const DASHBOARD_POLICIES = [
   'placement:resource_providers:list',
   'placement:resource_providers:inventories:list',
   'placement:resource_providers:usages',
   'placement:resource_providers:traits:list',
   'placement:resource_providers:allocations:list',
+  'placement:allocations:list',
 ] as const;
 
 export interface DashboardOptions {
