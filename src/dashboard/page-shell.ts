@@ -2,13 +2,13 @@
 // bundled script (page/main.ts) fills. Kept as text here rather than files beside the code, so a
 // build that bundles vfnet into one executable serves them too.
 
-export const PAGE_HTML = `<!doctype html>
+const PAGE_HTML = `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>vfnet dashboard</title>
-<link rel="stylesheet" href="/dashboard/app.css">
+@DEFAULT_TOKEN@<link rel="stylesheet" href="/dashboard/app.css">
 <script src="/dashboard/app.js" defer></script>
 </head>
 <body>
@@ -43,6 +43,16 @@ export const PAGE_HTML = `<!doctype html>
 </body>
 </html>
 `;
+
+/**
+ * The page; `defaultToken` is the token the page uses until one is typed in: only for noauth2,
+ * where a token names the caller and is no secret ("admin"), so `npm start`'s page just works.
+ */
+export function pageHtml(defaultToken: string | null): string {
+  const esc = (t: string) => t.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+  const meta = defaultToken === null ? '' : `<meta name="vfnet-noauth-token" content="${esc(defaultToken)}">\n`;
+  return PAGE_HTML.replace('@DEFAULT_TOKEN@', meta);
+}
 
 export const PAGE_CSS = `
 :root { --fg: #1d232b; --muted: #5b6673; --line: #d5dbe2; --bg: #f5f7f9; --card: #fff;

@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { AppExtension, ExtensionApi } from '../api/app.js';
 import { type FeedClient, LiveFeed } from './live-feed.js';
-import { PAGE_CSS, PAGE_HTML } from './page-shell.js';
+import { PAGE_CSS, pageHtml } from './page-shell.js';
 import { dashboardView } from './state.js';
 
 /**
@@ -35,6 +35,8 @@ export interface DashboardOptions {
   stallMs?: number;
   /** The bundled page script; default: dist/dashboard/app.js, built by scripts/build.mjs. */
   script?: string | null;
+  /** noauth2 only: the token the page sends until one is typed in (a name there, not a secret). */
+  noauthToken?: string | null;
   onError?: (e: unknown) => void;
 }
 
@@ -101,8 +103,9 @@ export function dashboardExtension(o: DashboardOptions = {}): AppExtension & { f
       feed = live;
       app.addHook('onClose', async () => live.closeAll());
 
+      const html = pageHtml(o.noauthToken ?? null);
       const page = (_: unknown, reply: import('fastify').FastifyReply) =>
-        reply.headers({ ...SHELL_HEADERS, 'content-type': 'text/html; charset=utf-8' }).send(PAGE_HTML);
+        reply.headers({ ...SHELL_HEADERS, 'content-type': 'text/html; charset=utf-8' }).send(html);
       app.get('/dashboard', page);
       app.get('/dashboard/', page);
       app.get('/dashboard/app.css', (_, reply) =>

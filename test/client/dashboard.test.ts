@@ -334,12 +334,44 @@ describe('the dashboard in chromium', { timeout: 300_000 }, () => {
       await p.goto(`${server.url}/dashboard`);
       await p.fill('#token', token);
       await p.click('#token-form button[type=submit]');
-      await p.locator('#refusal').waitFor({ timeout: 5000 });
+      // The page asked once without a token on load (401): wait for the answer to this token.
+      await p.locator('#status', { hasText: `refused (${status})` }).waitFor({ timeout: 5000 });
       assert.match((await p.textContent('#refusal'))!, new RegExp(`refused .*${status}`));
       assert.equal(await p.getAttribute('#status', 'data-state'), 'refused');
       assert.equal(await p.locator('[data-kind]').count(), 0, 'no data shown');
       if (status === 401) await p.screenshot({ path: join(IMAGES, 'dashboard-refused.png') });
       await p.close();
     }
+  });
+});
+
+describe('the dashboard of a noauth2 service (as npm start runs it)', { timeout: 120_000 }, () => {
+  it('just works: no token to type, the page is live', async (t) => {
+    const s = new Scratch('vfnet-dash-noauth');
+    t.after(() => s.dispose());
+    const server = await startVfnet({
+      serverJs: join(REPO_ROOT, 'dist', 'src', 'bin', 'placement-dev.js'),
+      db: s.path('v.db'),
+    });
+    t.after(() => server.stop());
+    const context = await chromium.launchPersistentContext(s.mkdir('chromium-profile'), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    t.after(() => context.close());
+    const page = await context.newPage();
+    await page.goto(`${server.url}/dashboard`);
+    await page.locator('#status[data-state="live"]').waitFor({ timeout: 10_000 });
+    assert.match((await page.textContent('#trees'))!, /No resource providers yet/);
   });
 });

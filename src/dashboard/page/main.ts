@@ -35,9 +35,14 @@ const state = {
 
 function headers(): Record<string, string> {
   const h: Record<string, string> = { 'openstack-api-version': 'placement 1.39', accept: 'application/json' };
-  const token = sessionStorage.getItem(TOKEN_KEY);
+  const token = sessionStorage.getItem(TOKEN_KEY) ?? noauthToken();
   if (token) h['x-auth-token'] = token;
   return h;
+}
+
+/** What a noauth2 service lets the page call itself (page-shell.ts), until a token is typed in. */
+function noauthToken(): string | null {
+  return document.querySelector<HTMLMetaElement>('meta[name="vfnet-noauth-token"]')?.content ?? null;
 }
 
 function setStatus(s: 'starting' | 'live' | 'reconnecting' | 'refused' | 'error', text: string) {
