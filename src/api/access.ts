@@ -45,7 +45,7 @@ export interface AccessControl {
     app: FastifyInstance,
     preflight: (req: FastifyRequest) => boolean,
     baseHeaders: (req: FastifyRequest) => Record<string, string>,
-    publicPath?: (path: string) => boolean,
+    publicPath?: (method: string, path: string) => boolean,
   ): void;
   /** Throws Placement's 403 unless the caller may use the route. */
   enforce(req: FastifyRequest, route: Route, query: Array<[string, string]>): void;
@@ -68,7 +68,8 @@ export function accessControl(access: AccessOptions): AccessControl {
  * Installs the Host and token checks. `preflight` says whether a request is a CORS preflight,
  * which Placement's CORS middleware answers before authentication; `baseHeaders` gives the
  * headers every answer carries (request id, CORS), so refusals carry them too; `publicPath` names
- * the paths beside Placement's version document that need no token (the dashboard's page shell).
+ * the requests beside Placement's version document that need no token (GETs of the dashboard's
+ * page shell).
  */
 function installAccessChecks(
   app: FastifyInstance,
@@ -76,7 +77,7 @@ function installAccessChecks(
   identities: WeakMap<FastifyRequest, Identity>,
   preflight: (req: FastifyRequest) => boolean,
   baseHeaders: (req: FastifyRequest) => Record<string, string>,
-  publicPath: (path: string) => boolean,
+  publicPath: (method: string, path: string) => boolean,
 ): void {
   const refuse = (
     reply: FastifyReply,
@@ -102,7 +103,7 @@ function installAccessChecks(
       );
     }
     const path = req.url.split('?')[0]!;
-    if (authExempt(path) || publicPath(path) || preflight(req)) return;
+    if (authExempt(path) || publicPath(req.method, path) || preflight(req)) return;
     const outcome = await access.authenticator.authenticate(req.headers);
     if (outcome.ok) {
       identities.set(req, outcome.identity);

@@ -53,7 +53,7 @@ export interface ExtensionApi {
 }
 
 export interface AppExtension {
-  /** Paths that need no token (static files without data); everything else passes the token check. */
+  /** Paths whose GET needs no token (static files without data); everything else passes the token check. */
   publicPath(path: string): boolean;
   install(app: FastifyInstance, api: ExtensionApi): void;
 }
@@ -218,7 +218,13 @@ export function createPlacementApp(opts: PlacementAppOptions): FastifyInstance {
     return h;
   };
   const extensions = opts.extensions ?? [];
-  access.install(app, isPreflight, baseHeaders, (path) => extensions.some((x) => x.publicPath(path)));
+  // Only GETs: a body sent to a public path is refused (401) before it is read, as anywhere else.
+  access.install(
+    app,
+    isPreflight,
+    baseHeaders,
+    (method, path) => method === 'GET' && extensions.some((x) => x.publicPath(path)),
+  );
 
   const dispatch = async (route: PathMethods | null, req: FastifyRequest, reply: FastifyReply) => {
     const headers = baseHeaders(req);

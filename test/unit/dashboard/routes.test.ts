@@ -98,6 +98,12 @@ describe('dashboard routes', () => {
       assert.equal(r.headers.get('x-content-type-options'), 'nosniff');
     }
     assert.match(await (await fetch(`${url}/dashboard`)).text(), /<meta name="vfnet-noauth-token"/, 'noauth2 default');
+    const post = await fetch(`${url}/dashboard`, {
+      method: 'POST',
+      body: 'x',
+      headers: { 'content-type': 'text/plain' },
+    });
+    assert.equal(post.status, 401, 'only GETs of the shell are public');
     for (const path of ['/dashboard/api/state', '/dashboard/api/events']) {
       assert.equal((await fetch(`${url}${path}`)).status, 401, `${path} without a token`);
       const r = await fetch(`${url}${path}`, { headers: { 'x-auth-token': 'alice', 'x-roles': 'reader' } });
