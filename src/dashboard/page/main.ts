@@ -295,7 +295,13 @@ async function askCandidates(form: HTMLFormElement) {
     showCandidates(el('p', { class: 'error', id: 'candidates-error' }, (e as Error).message));
     return;
   }
-  const res = await fetch(`/allocation_candidates?${query}`, { headers: headers(), cache: 'no-store' });
+  let res: Response;
+  try {
+    res = await fetch(`/allocation_candidates?${query}`, { headers: headers(), cache: 'no-store' });
+  } catch (e) {
+    showCandidates(el('p', { class: 'error', id: 'candidates-error' }, `The service did not answer: ${String(e)}`));
+    return;
+  }
   const body = await bodyOf(res);
   state.selected = null;
   if (!res.ok) {
