@@ -47,7 +47,22 @@ module.exports = {
       severity: 'error',
       comment: 'The HTTP API serves the model and the store; it knows nothing of hosts, plugins or agents.',
       from: { path: layer('api') },
-      to: { path: layer('agent', 'sriov', 'lab', 'host', 'accounting', 'cni') },
+      to: { path: layer('agent', 'sriov', 'lab', 'host', 'accounting', 'cni', 'dashboard') },
+    },
+    {
+      name: 'dashboard-only-reads',
+      severity: 'error',
+      comment:
+        'The dashboard shows the store through the API app it extends; it drives no host, plugin or agent (the CLI composes it).',
+      from: { path: layer('dashboard') },
+      to: { path: layer('agent', 'sriov', 'lab', 'host', 'cni') },
+    },
+    {
+      name: 'dashboard-page-is-browser-code',
+      severity: 'error',
+      comment: "The page's script runs in the browser: it may use only the dashboard's pure modules.",
+      from: { path: '^src/dashboard/page/' },
+      to: { pathNot: '^src/dashboard/(page/|candidates[.]ts$|view-model[.]ts$)' },
     },
     {
       name: 'agent-not-to-api-or-lab',

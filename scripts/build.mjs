@@ -1,5 +1,6 @@
 // Builds everything `npm test` and `npm start` need:
 //  - every .ts under src/, test/ and bench/ transpiled one-to-one into dist/ (Node runs these);
+//  - dist/dashboard/app.js: the dashboard page's script, bundled for the browser;
 //  - dist/bin/vfnet: the CLI, a Node entry point;
 //  - dist/bin/sriov: the CNI plugin, one self-contained executable compiled by Bun, because
 //    runtimes exec it several times per container and Node's cold start costs ~60 ms.
@@ -41,6 +42,17 @@ await build({
   platform: 'node',
   target: 'node20',
   sourcemap: 'inline',
+  logLevel: 'warning',
+});
+
+// The dashboard's page script, one file for the browser (src/dashboard/routes.ts serves it).
+await build({
+  entryPoints: [join(root, 'src', 'dashboard', 'page', 'main.ts')],
+  outfile: join(dist, 'dashboard', 'app.js'),
+  bundle: true,
+  format: 'iife',
+  platform: 'browser',
+  target: 'es2022',
   logLevel: 'warning',
 });
 

@@ -1,5 +1,5 @@
 // The rules that check themselves, run first by `npm test` and failing it:
-//  - tsc: the types, strict;
+//  - tsc: the types, strict (the Node program, and the dashboard page's browser script);
 //  - Biome: the formatter (nothing may differ from its output), the linter and sorted imports;
 //  - dependency-cruiser: design §3's one-way imports, no circles, src/ never importing test/
 //    (.dependency-cruiser.cjs says what each rule forbids and why).
@@ -13,6 +13,8 @@ const fix = process.argv.includes('--fix');
 
 const steps = [
   ['tsc', ['-p', '.', '--noEmit']],
+  // The dashboard page's browser script, with DOM types instead of Node's.
+  ['tsc', ['-p', 'tsconfig.page.json', '--noEmit']],
   ['biome', fix ? ['check', '--write', '.'] : ['ci', '--error-on-warnings', '.']],
   ['depcruise', ['--config', '.dependency-cruiser.cjs', 'src', 'test', 'bench']],
 ];

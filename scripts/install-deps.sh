@@ -38,6 +38,7 @@ command -v ethtool >/dev/null || need+=(ethtool)
 command -v strace >/dev/null || need+=(strace)        # the plugin benchmark's breakdown
 command -v systemd-analyze >/dev/null || need+=(systemd)  # the deploy suite: unit verify and security
 command -v dpkg-deb >/dev/null || need+=(dpkg)           # the deploy suite: the Debian package
+[ -x /usr/bin/chromium ] || need+=(chromium)             # the client suite: the dashboard in a real browser
 fi
 if ((${#need[@]})); then
   echo "install-deps: installing ${need[*]}" >&2

@@ -22,6 +22,8 @@ pkg=$work/vfnet
 install -d "$pkg/DEBIAN" "$pkg/usr/bin" "$pkg/usr/lib/cni" "$pkg/lib/systemd/system" "$pkg/usr/share/doc/vfnet" "$pkg/etc/vfnet"
 "$root/deploy/compile-vfnet.sh" "$pkg/usr/bin/vfnet"
 install -m 0755 "$root/dist/bin/sriov" "$pkg/usr/lib/cni/sriov"
+# The dashboard's page script, where the compiled vfnet looks for it (src/dashboard/routes.ts).
+install -D -m 0644 "$root/dist/dashboard/app.js" "$pkg/usr/lib/vfnet/dashboard/app.js"
 install -m 0755 "$root/deploy/image/install-cni.sh" "$pkg/usr/bin/vfnet-install-cni"
 install -m 0644 "$root"/deploy/systemd/*.service "$pkg/lib/systemd/system/"
 install -m 0644 "$here/copyright" "$pkg/usr/share/doc/vfnet/copyright"

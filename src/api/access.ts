@@ -45,24 +45,31 @@ export interface AccessControl {
     app: FastifyInstance,
     preflight: (req: FastifyRequest) => boolean,
     baseHeaders: (req: FastifyRequest) => Record<string, string>,
+    publicPath?: (method: string, path: string) => boolean,
   ): void;
   /** Throws Placement's 403 unless the caller may use the route. */
   enforce(req: FastifyRequest, route: Route, query: Array<[string, string]>): void;
+  /** Throws Placement's 403 unless the caller may perform `policy` (on the default target). */
+  enforceRule(req: FastifyRequest, policy: string): void;
 }
 
 /** One app's access control; the identities it finds live as long as their requests. */
 export function accessControl(access: AccessOptions): AccessControl {
   const identities = new WeakMap<FastifyRequest, Identity>();
   return {
-    install: (app, preflight, baseHeaders) => installAccessChecks(app, access, identities, preflight, baseHeaders),
+    install: (app, preflight, baseHeaders, publicPath = () => false) =>
+      installAccessChecks(app, access, identities, preflight, baseHeaders, publicPath),
     enforce: (req, route, query) => enforceRoutePolicy(access, identities.get(req), route, query),
+    enforceRule: (req, policy) => enforceRule(access, identities.get(req), policy),
   };
 }
 
 /**
  * Installs the Host and token checks. `preflight` says whether a request is a CORS preflight,
  * which Placement's CORS middleware answers before authentication; `baseHeaders` gives the
- * headers every answer carries (request id, CORS), so refusals carry them too.
+ * headers every answer carries (request id, CORS), so refusals carry them too; `publicPath` names
+ * the requests beside Placement's version document that need no token (GETs of the dashboard's
+ * page shell).
  */
 function installAccessChecks(
   app: FastifyInstance,
@@ -70,6 +77,7 @@ function installAccessChecks(
   identities: WeakMap<FastifyRequest, Identity>,
   preflight: (req: FastifyRequest) => boolean,
   baseHeaders: (req: FastifyRequest) => Record<string, string>,
+  publicPath: (method: string, path: string) => boolean,
 ): void {
   const refuse = (
     reply: FastifyReply,
@@ -95,7 +103,7 @@ function installAccessChecks(
       );
     }
     const path = req.url.split('?')[0]!;
-    if (authExempt(path) || preflight(req)) return;
+    if (authExempt(path) || publicPath(req.method, path) || preflight(req)) return;
     const outcome = await access.authenticator.authenticate(req.headers);
     if (outcome.ok) {
       identities.set(req, outcome.identity);
@@ -134,4 +142,10 @@ function enforceRoutePolicy(
   }
   const refusal = checkPolicy(access.enforcer, route.policy, id, target);
   if (refusal) throw new PlacementError(403, `Policy does not allow ${route.policy} to be performed.`);
+}
+
+/** One rule on the caller's own project and user: what the dashboard's data endpoints check. */
+function enforceRule(access: AccessOptions, id: Identity | undefined, policy: string): void {
+  const refusal = id ? checkPolicy(access.enforcer, policy, id, defaultTarget(id)) : true;
+  if (refusal) throw new PlacementError(403, `Policy does not allow ${policy} to be performed.`);
 }

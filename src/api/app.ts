@@ -33,6 +33,27 @@ export interface PlacementAppOptions {
   tls?: { cert: Buffer; key: Buffer } | null;
   /** Bounds on each request's work and on connections (limits.ts); DEFAULT_LIMITS for what is not given. */
   limits?: Partial<RequestLimits>;
+  /** Routes beside Placement's (the dashboard), composed by the CLI: the API knows none of them. */
+  extensions?: readonly AppExtension[];
+}
+
+/** What the app lends an extension's routes: the API's own access rules and error bodies. */
+export interface ExtensionApi {
+  /**
+   * Checks each policy rule for the caller (whose token the app's onRequest hook already
+   * checked: 401 before this) and answers Placement's 403 when one is refused; false then, and
+   * the route must not answer. Also negotiates the microversion, as a Placement GET does.
+   */
+  guard(req: FastifyRequest, reply: FastifyReply, policies: readonly string[]): boolean;
+  /** Answers with Placement's error body (status, title, detail, code, request_id). */
+  sendError(req: FastifyRequest, reply: FastifyReply, status: number, detail: string): FastifyReply;
+  readonly store: PlacementStore;
+}
+
+export interface AppExtension {
+  /** Paths whose GET needs no token (static files without data); everything else passes the token check. */
+  publicPath(path: string): boolean;
+  install(app: FastifyInstance, api: ExtensionApi): void;
 }
 
 /** The methods of one path, in the route table's order (the order of a 405's `allow`). */
@@ -191,7 +212,14 @@ export function createPlacementApp(opts: PlacementAppOptions): FastifyInstance {
       h['access-control-allow-origin'] = opts.corsAllowedOrigin!;
     return h;
   };
-  access.install(app, isPreflight, baseHeaders);
+  const extensions = opts.extensions ?? [];
+  // Only GETs: a body sent to a public path is refused (401) before it is read, as anywhere else.
+  access.install(
+    app,
+    isPreflight,
+    baseHeaders,
+    (method, path) => method === 'GET' && extensions.some((x) => x.publicPath(path)),
+  );
 
   const dispatch = async (route: PathMethods | null, req: FastifyRequest, reply: FastifyReply) => {
     const headers = baseHeaders(req);
@@ -302,6 +330,35 @@ export function createPlacementApp(opts: PlacementAppOptions): FastifyInstance {
       return sendError(req, reply, new PlacementError(500, 'An unexpected error occurred.'), headers, version);
     }
   };
+
+  const extensionApi: ExtensionApi = {
+    store,
+    guard: (req, reply, policies) => {
+      const headers = baseHeaders(req);
+      let version: Version | null = null;
+      try {
+        version = parseVersionHeader(headerValue(req.headers['openstack-api-version']));
+        for (const p of policies) access.enforceRule(req, p);
+        reply.headers(headers);
+        return true;
+      } catch (e) {
+        if (!(e instanceof PlacementError)) throw e;
+        sendError(req, reply, e, headers, version);
+        return false;
+      }
+    },
+    sendError: (req, reply, status, detail) => {
+      const version = (() => {
+        try {
+          return parseVersionHeader(headerValue(req.headers['openstack-api-version']));
+        } catch {
+          return null;
+        }
+      })();
+      return sendError(req, reply, new PlacementError(status, detail), baseHeaders(req), version);
+    },
+  };
+  for (const x of extensions) x.install(app, extensionApi);
 
   // Each path takes every method, so that a known path with an unknown method is our 405.
   for (const [path, methods] of byPath(ROUTES)) {

@@ -14,6 +14,7 @@ import {
 } from '../api/limits.js';
 import { safeLoggerOptions } from '../api/log-safety.js';
 import { isLoopback } from '../auth/hosts.js';
+import { dashboardExtension } from '../dashboard/routes.js';
 import { STANDARD_RESOURCE_CLASSES, STANDARD_TRAITS } from '../placement/standard-names.js';
 import { openStore } from '../store/open.js';
 import { type AccessConfig, type AuthMode, buildAccess, ServeConfigError } from './serve-access.js';
@@ -106,6 +107,8 @@ export async function serve(opts: ServeOptions = {}): Promise<ServeHandle> {
       limits: opts.limits ?? {},
       access: built.access,
       tls,
+      // noauth2: a token only names the caller, so the page may name the admin by itself.
+      extensions: [dashboardExtension({ noauthToken: (opts.auth ?? 'noauth2') === 'noauth2' ? 'admin' : null })],
     });
   } catch (e) {
     await store.close();

@@ -130,6 +130,7 @@ function printNextSteps(
   console.log(`
 vfnet serve is listening on ${url} (store: ${db}; auth noauth2 on loopback: the x-auth-token
 names the caller, and "admin" is an admin); this host is registered in it.
+Dashboard (every tree, PF and holder, live; in a browser): ${url}/dashboard
 Physnet public is on ${pfs.map((pf) => `${pf.name} (${pf.uuid})`).join(', ') || 'no PF: the container steps below will fail'}.
 
 Try, in another shell:

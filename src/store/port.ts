@@ -1,6 +1,6 @@
 // The one persistence interface the API uses. Every method that writes checks generations and
 // capacity inside its own transaction, so correctness never depends on the calling process.
-import type { ProviderSnapshot } from '../placement/snapshot.js';
+import type { ProviderSnapshot, SnapshotRows } from '../placement/snapshot.js';
 import type {
   Allocation,
   Consumer,
@@ -43,9 +43,25 @@ export interface InventoryWrite {
   inventories: Inventory[];
 }
 
+/** Everything the dashboard shows, read in one transaction (see sql-holdings.ts). */
+export interface StoreHoldings {
+  /** The change counter these rows belong to. */
+  counter: number;
+  rows: SnapshotRows;
+  allocations: { providerUuid: string; consumerUuid: string; resourceClass: string; used: number }[];
+  /** The consumers that hold something. */
+  consumers: { uuid: string; projectId: string; userId: string; consumerType: string | null }[];
+  /** The node ledger's attachments (which container holds which VF), when the store has one. */
+  attachments: { pci: string; network: string; containerId: string; ifname: string }[];
+}
+
 export interface PlacementStore {
   /** The current provider snapshot (cached while nothing changed, in any process). */
   snapshot(): Promise<ProviderSnapshot>;
+  /** The change counter, bumped by every write of any process: cheap, for watching. */
+  changeCounter(): Promise<number>;
+  /** Providers, holders and the counter in one read transaction. */
+  holdings(): Promise<StoreHoldings>;
 
   seedStandardNames(resourceClasses: readonly string[], traits: readonly string[]): Promise<void>;
 

@@ -13,6 +13,7 @@ import type { InventoryWrite, PlacementStore, UsageQuery } from './port.js';
 import { MIGRATIONS, MIGRATIONS_TABLE } from './schema.js';
 import type { SqlDb, SqlTx } from './sql.js';
 import { SqlAllocations } from './sql-allocations.js';
+import { loadHoldings } from './sql-holdings.js';
 import { SqlInventories } from './sql-inventories.js';
 import { SqlNames } from './sql-names.js';
 import { SqlProviders } from './sql-providers.js';
@@ -119,6 +120,14 @@ export class SqlStore implements PlacementStore {
     } finally {
       this.loading = null;
     }
+  }
+
+  async changeCounter(): Promise<number> {
+    return this.read(readCounter);
+  }
+
+  async holdings() {
+    return this.read((tx) => loadHoldings(tx, this.db.dialect));
   }
 
   // ---------------------------------------------------------------- names

@@ -109,6 +109,16 @@ test('every command npm start prints works, in order', { timeout: 600_000 }, asy
     assert.ok(publicPf, 'the printout names the physnet public PF');
     const [, pfName, pfUuid] = publicPf;
     const commands = printedCommands(text);
+    // The dashboard URL it prints answers: the page, and its data with the token it names.
+    const dashboard = /^Dashboard \(.*\): (http\S+)$/m.exec(text)?.[1];
+    assert.ok(dashboard, 'the printout names the dashboard URL');
+    const page = await fetch(dashboard);
+    assert.equal(page.status, 200, `GET ${dashboard}`);
+    assert.match(await page.text(), /<title>vfnet dashboard<\/title>/);
+    const state = await fetch(`${dashboard}/api/state`, { headers: { 'x-auth-token': 'admin' } });
+    assert.equal(state.status, 200, `GET ${dashboard}/api/state`);
+    const view = (await state.json()) as { trees: { name: string }[] };
+    assert.ok(view.trees.length > 0, 'the dashboard shows the registered host');
     // The simulated host's PF netdevs, which Ctrl-C must take away again.
     labPfs.push(
       ...[...(/stands in: (.*)\.$/m.exec(text)?.[1] ?? '').matchAll(/(\S+) \(\w+, \d+ VFs\)/g)].map((m) => m[1]!),

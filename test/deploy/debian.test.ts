@@ -16,6 +16,7 @@ import { debianPackage, dpkg, run, systemRoot } from './support/debian.js';
 const FILES = [
   'usr/bin/vfnet',
   'usr/lib/cni/sriov',
+  'usr/lib/vfnet/dashboard/app.js',
   'usr/bin/vfnet-install-cni',
   'lib/systemd/system/vfnet-serve.service',
   'lib/systemd/system/vfnet-agent.service',
@@ -88,6 +89,10 @@ test('the package installs, works on its own, and purges, keeping the node store
       headers: { 'x-auth-token': 'admin', 'openstack-api-version': 'placement 1.39' },
     });
     assert.deepEqual(await r.json(), { resource_providers: [] });
+    // The compiled vfnet serves the dashboard's script from the package's copy.
+    const script = await fetch(`${served.url}/dashboard/app.js`);
+    assert.equal(script.status, 200, await script.clone().text());
+    assert.match(await script.text(), /dashboard\/api\/events/);
   } finally {
     await served.stop();
   }
