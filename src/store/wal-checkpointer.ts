@@ -40,7 +40,6 @@ export class WorkerCheckpointer implements Checkpointer {
   start(hooks: CheckpointHooks): void {
     const worker = new Worker(new URL('./checkpoint-worker.js', import.meta.url), { workerData: { path: this.path } });
     this.worker = worker;
-    worker.unref();
     this.ready = new Promise<void>((resolve, reject) => {
       worker.once('error', reject);
       worker.on('message', (m: Answer | 'ready') => {
@@ -61,6 +60,9 @@ export class WorkerCheckpointer implements Checkpointer {
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`checkpoint worker exited (${code})`)));
+    // After the listeners: adding a 'message' listener refs the worker's port again, and an
+    // unclosed store must not keep a process (a CLI command, a test) alive.
+    worker.unref();
     this.timer = setInterval(() => {
       if (!this.running && this.dirty) this.running = this.tick(hooks).finally(() => (this.running = null));
     }, this.intervalMs);
