@@ -4,10 +4,10 @@
 // `wal_autocheckpoint=0`, and a worker thread with its own connection checkpoints (PASSIVE) once
 // per interval when something was committed, in two steps: first while writers go on (the bulk
 // of the copy), then with the main connection's queue held (the few frames committed meanwhile),
-// so the checkpoint completes and the next commit restarts the WAL from its start; without that
-// step continuous writes would never let a concurrent checkpoint catch up, and the WAL would grow
-// without bound. The held step blocks this connection's statements (not the event loop) for one
-// short checkpoint. If the worker dies, SQLite's automatic checkpoint is turned back on.
+// so the checkpoint completes and the WAL restarts from its start (the worker makes that first
+// write of the new cycle, see checkpoint-worker.ts); without that step continuous writes would
+// never let a concurrent checkpoint catch up, and the WAL would grow without bound. The held
+// step blocks this connection's statements (not the event loop) for one short checkpoint. If the worker dies, SQLite's automatic checkpoint is turned back on.
 import { Worker } from 'node:worker_threads';
 import type { Checkpointer, CheckpointHooks } from './sqlite-db.js';
 
@@ -17,6 +17,7 @@ interface Answer {
   error?: string;
   log?: number;
   checkpointed?: number;
+  restarted?: boolean;
 }
 
 export class WorkerCheckpointer implements Checkpointer {
@@ -31,6 +32,8 @@ export class WorkerCheckpointer implements Checkpointer {
   /** Completed checkpoints and failed attempts (read by tests and benchmarks). */
   checkpoints = 0;
   failures = 0;
+  /** WAL cycles begun by the worker (their header synced there, not on the event loop). */
+  restarts = 0;
 
   constructor(
     private readonly path: string,
@@ -73,13 +76,18 @@ export class WorkerCheckpointer implements Checkpointer {
     this.dirty = true;
   }
 
-  private ask(): Promise<Answer> {
+  private ask(restart = false): Promise<Answer> {
     const worker = this.worker;
     if (!worker || this.stopped) return Promise.reject(new Error('checkpointer stopped'));
     const id = this.nextId++;
-    return new Promise((resolve, reject) => {
+    // Referenced while a question is out: the held step keeps writers waiting for the answer, and
+    // a process whose only pending work that is must not exit under them.
+    worker.ref();
+    return new Promise<Answer>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      worker.postMessage({ id });
+      worker.postMessage({ id, restart });
+    }).finally(() => {
+      if (this.pending.size === 0) worker.unref();
     });
   }
 
@@ -88,8 +96,9 @@ export class WorkerCheckpointer implements Checkpointer {
     try {
       await this.ready;
       await this.ask();
-      await hooks.hold(() => this.ask());
+      const held = await hooks.hold(() => this.ask(true));
       this.checkpoints++;
+      if (held.restarted) this.restarts++;
     } catch {
       // The WAL keeps every synced commit until a later checkpoint copies it: nothing is lost.
       this.failures++;

@@ -24,5 +24,5 @@ await Promise.all(
 );
 // Private fields, read for the figure only: how many checkpoints completed (each allows one WAL restart).
 const checkpointer = (store as unknown as { db: { checkpointer?: WorkerCheckpointer } }).db.checkpointer;
-writeSync(ack, `CLOSE checkpoints=${checkpointer?.checkpoints ?? -1}\n`);
+writeSync(ack, `CLOSE checkpoints=${checkpointer?.checkpoints ?? -1} restarts=${checkpointer?.restarts ?? -1}\n`);
 await store.close();
