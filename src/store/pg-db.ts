@@ -1,6 +1,8 @@
 // PostgreSQL through node-postgres. Writes run at READ COMMITTED and take row locks
 // (SELECT ... FOR UPDATE) before they check generations or capacity; a deadlock or
 // serialization failure re-runs the whole transaction a bounded number of times.
+// Durability is the server's: nothing here sets synchronous_commit (or any session setting), so a
+// COMMIT is acknowledged as the server is configured (on by default: after its WAL is flushed).
 import pg from 'pg';
 import { numberPlaceholders, type RunResult, type SqlDb, type SqlTx } from './sql.js';
 
