@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { PlacementClient } from '../../test/api/support/client.js';
 import { apiPaths } from '../../test/api/support/paths.js';
@@ -29,8 +30,6 @@ const { values } = parseArgs({
 const paths = apiPaths();
 const serverJs = values['server-js'] ?? paths.serverJs;
 const durationMs = Number(values.minutes) * 60_000;
-const Q1 =
-  'resources=VCPU:2,MEMORY_MB:2048&resources1=SRIOV_NET_VF:1&required1=CUSTOM_PHYSNET_PUBLIC&group_policy=isolate';
 const PROJECT = '50a50000-0000-4000-8000-000000000001';
 const USER = '50a50000-0000-4000-8000-000000000002';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -39,12 +38,6 @@ function percentile(xs: number[], p: number): number {
   if (xs.length === 0) return 0;
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)]!;
-}
-
-async function timed(c: PlacementClient, path: string, version?: string): Promise<{ ms: number; status: number }> {
-  const t0 = performance.now();
-  const r = await c.request('GET', path, version ? { version } : {});
-  return { ms: performance.now() - t0, status: r.status };
 }
 
 /** A tree for the candidate explosion (8 PFs of a class of its own) and one for the writers' claims. */
@@ -170,8 +163,29 @@ async function main(): Promise<void> {
     const q1Ms: number[] = [];
     const failures: string[] = [];
     // Every slow probe with what ran beside it, to tell a stall behind an attack from one behind a commit.
-    const slow: Array<{ path: string; atMin: number; ms: number; attack: string; acked: number }> = [];
-    let current = '';
+    const slow: Array<{ path: string; atMin: number; ms: number; attack: string }> = [];
+    // Which attack ran when (a slow probe is matched to it afterwards; '(pause)' between them).
+    const timeline: Array<{ name: string; fromMs: number }> = [];
+    const attackAt = (ms: number) => timeline.findLast((a) => a.fromMs <= ms)?.name ?? '(before)';
+    // The probes run in a process of their own (probe.ts), so this process's GC pauses are not timed.
+    const probes = (async () => {
+      const r = await run(
+        process.execPath,
+        [join(paths.root, 'dist', 'bench', 'hostile', 'probe.js'), server.url, String(durationMs)],
+        {
+          timeoutMs: durationMs + 180_000,
+        },
+      );
+      if (r.status !== 0) throw new Error(`probe.js failed: ${r.stderr.slice(-1000)}`);
+      return JSON.parse(r.stdout) as {
+        root: { ms: number[]; slow: Array<{ atMs: number; ms: number }>; failures: string[] };
+        q1: { ms: number[]; slow: Array<{ atMs: number; ms: number }>; failures: string[] };
+        probeLoopMaxMs: number;
+      };
+    })();
+    // This process's own stalls (GC of the expected writes, the attacks' buffers): for the record.
+    const clientLag = monitorEventLoopDelay({ resolution: 10 });
+    clientLag.enable();
     const attackLog = new Map<string, { runs: number; unexpected: number; last: string }>();
     const expected = new Map<string, Expected>();
     const count = { acked: 0 };
@@ -187,42 +201,18 @@ async function main(): Promise<void> {
         await sleep(10_000);
       }
     })();
-    const probe = async (path: string, everyMs: number, into: number[], version?: string) => {
-      while (attacking) {
-        const t0 = performance.now();
-        const r = await timed(c, path, version).catch((e: Error) => ({
-          ms: performance.now() - t0,
-          status: 0,
-          error: `${e.message} ${(e.cause as Error)?.message ?? ''}`,
-        }));
-        into.push(r.ms);
-        if (r.ms > 250)
-          slow.push({
-            path: path.slice(0, 24),
-            atMin: Number(((Date.now() - start) / 60_000).toFixed(2)),
-            ms: Math.round(r.ms),
-            attack: current,
-            acked: count.acked,
-          });
-        if (r.status !== 200)
-          failures.push(
-            `${path.slice(0, 40)} -> ${r.status} ${'error' in r ? r.error : ''} at ${((Date.now() - start) / 60_000).toFixed(2)} min`,
-          );
-        await sleep(everyMs);
-      }
-    };
     const attacker = (async () => {
       const list = attacks(server.url, bombQuery);
       for (let i = 0; Date.now() < deadline; i++) {
         const a = list[i % list.length]!;
         const log = attackLog.get(a.name) ?? { runs: 0, unexpected: 0, last: '' };
         attackLog.set(a.name, log);
-        current = a.name;
+        timeline.push({ name: a.name, fromMs: Date.now() - start });
         const r = await a.run().catch((e: Error) => ({ seen: `error ${e.message.slice(0, 80)}`, ok: false }));
         log.runs++;
         log.last = r.seen;
         if (!r.ok) log.unexpected++;
-        current = '(pause)';
+        timeline.push({ name: '(pause)', fromMs: Date.now() - start });
         await sleep(500);
       }
     })();
@@ -230,11 +220,20 @@ async function main(): Promise<void> {
     const writers = Array.from({ length: Number(values.writers) }, () =>
       writer(server.url, writePfs, expected, () => writing, count),
     );
-    const probes = [probe('/', 200, rootMs), probe(`/allocation_candidates?${Q1}`, 1000, q1Ms, '1.36')];
-
     await attacker;
     attacking = false;
-    await Promise.all([sampler, ...probes]);
+    const probed = await probes;
+    await sampler;
+    clientLag.disable();
+    rootMs.push(...probed.root.ms);
+    q1Ms.push(...probed.q1.ms);
+    failures.push(...probed.root.failures, ...probed.q1.failures);
+    for (const [path, series] of [
+      ['/', probed.root],
+      ['/allocation_candidates', probed.q1],
+    ] as const)
+      for (const x of series.slow)
+        slow.push({ path, atMin: Number((x.atMs / 60_000).toFixed(2)), ms: x.ms, attack: attackAt(x.atMs) });
     // The hardest cut available here, while the writers still write.
     process.kill(server.pid, 'SIGKILL');
     writing = false;
@@ -260,6 +259,8 @@ async function main(): Promise<void> {
       attacks: Object.fromEntries(attackLog),
       probeFailures: failures.slice(0, 20),
       probeFailureCount: failures.length,
+      probeProcessLoopMaxMs: probed.probeLoopMaxMs,
+      soakProcessLoopMaxMs: clientLag.max / 1e6,
       slowCount: slow.length,
       slowest: [...slow].sort((a, b) => b.ms - a.ms).slice(0, 40),
       slow,
