@@ -65,7 +65,8 @@ const bun = join(root, 'node_modules', '.bin', 'bun');
 // better-sqlite3 and pg stay out: in the plugin, SQLite is bun:sqlite and there is no PostgreSQL.
 // ESM with splitting: what sriov.ts imports on demand becomes chunks of its own inside the
 // executable: the entry (sriov.ts) answers VERSION with the version list alone, and loads the
-// dispatcher (sriov-main.ts) and then the plugin's composition only for the other commands.
+// dispatcher with the plugin's composition (sriov-main.ts, one chunk) for the other commands;
+// the resource model's modules are a chunk of their own, loaded where the node's file has a model.
 execFileSync(
   bun,
   [

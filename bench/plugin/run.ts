@@ -342,7 +342,7 @@ async function benchBreakdown(s: Scratch, lab: TestLab, args: Args) {
 
 // ------------------------------------------------------------------ (d) evaluation per command
 
-const PHASES = ['start-up', 'modules', 'store modules', 'ledger open'] as const;
+const PHASES = ['start-up', 'request', 'accounting', 'ledger open'] as const;
 
 async function benchEvaluation(s: Scratch, runs: number) {
   // The runtime alone: an empty program compiled as the plugin is, reporting when its code starts.
@@ -466,14 +466,14 @@ async function main(): Promise<void> {
       '',
     );
     out.push(
-      '| command | entry reached (runtime + entry bundle) | entry bundle alone (vs empty program) | command modules | store modules | ledger open |',
+      '| command | entry reached (runtime + bundle) | bundle alone (vs empty program) | request (stdin, config) | accounting | ledger open |',
       '|---|---|---|---|---|---|',
     );
     const cell = (x: unknown) => (typeof x === 'number' ? ms(x) : '–');
     for (const r of d.rows as Record<string, unknown>[]) {
       const start = r['start-up'] as number;
       out.push(
-        `| ${r.command} | ${cell(start)} | ${cell(start - d.emptyStart)} | ${cell(r.modules)} | ${cell(r['store modules'])} | ${cell(r['ledger open'])} |`,
+        `| ${r.command} | ${cell(start)} | ${cell(start - d.emptyStart)} | ${cell(r.request)} | ${cell(r.accounting)} | ${cell(r['ledger open'])} |`,
       );
     }
     const report = out.join('\n');

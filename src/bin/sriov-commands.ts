@@ -1,5 +1,5 @@
-// The composition of the `sriov` plugin for every command but VERSION, loaded by sriov.ts on
-// demand: where the host is (real, or the simulated lab), its ports, the node's store and the
+// The composition of the `sriov` plugin for every command but VERSION, part of the dispatcher's
+// chunk (sriov-main.ts): where the host is (real, or the simulated lab), its ports, the node's store and the
 // plugin. Also how the process ends (see `exit`).
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -16,6 +16,7 @@ import { NetlinkSwitchDriver } from '../lab/netlink-switch.js';
 import { isLab, labPorts } from '../lab/plugin-ports.js';
 import { DEFAULT_OPTIONS, SriovPlugin } from '../sriov/plugin.js';
 import { nodeDbPath, nodeDbTarget } from '../store/node-paths.js';
+import { openNodeLedger } from '../store/node-store.js';
 import type { VfLedger } from '../store/vf-ledger.js';
 
 type Env = Record<string, string | undefined>;
@@ -57,15 +58,12 @@ export async function composePlugin(env: Env, log: Logger, timings: PhaseTimings
   }
   if (timings) ports = timedPorts(ports, timings);
 
-  // The store's modules load here, not at start-up: VERSION never needs them.
-  const [{ openNodeLedger }, accountingFor] = await Promise.all([
-    import('../store/node-store.js'),
-    accountingByTarget(
-      hostProviderUuid(host),
-      placementToken(env, (p) => readFileSync(p, 'utf8')),
-    ),
-  ]);
-  timings?.mark('store modules');
+  // The model's modules (SqlStore) load only where a node's file holds a model (node-store.ts).
+  const accountingFor = await accountingByTarget(
+    hostProviderUuid(host),
+    placementToken(env, (p) => readFileSync(p, 'utf8')),
+  );
+  timings?.mark('accounting');
   let ledger = await openNodeLedger(dbPath).catch((e: unknown) => unavailableLedger(dbPath, e));
   if (timings) ledger = timings.wrap('ledger', ledger);
   timings?.mark('ledger open');

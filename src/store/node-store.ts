@@ -3,8 +3,7 @@
 // plugin claims VFs in when its config names no `placement` service.
 import { existsSync } from 'node:fs';
 import { preparePrivateDb, tightenDbFiles } from './private-files.js';
-import { SqlStore } from './sql-store.js';
-import { SqliteDb } from './sqlite-db.js';
+import type { SqlStore } from './sql-store.js';
 import { openSqlite } from './sqlite-driver.js';
 import { SqliteVfLedger, type VfLedger } from './vf-ledger.js';
 
@@ -35,6 +34,9 @@ export async function openNodeModel(path: string): Promise<SqlStore | null> {
     db.close();
     return null;
   }
+  // The model's modules load only here, once the file holds a model: a plugin exec that claims
+  // nothing in it (no model on this node, or a `placement` service) never evaluates them.
+  const [{ SqlStore }, { SqliteDb }] = await Promise.all([import('./sql-store.js'), import('./sqlite-db.js')]);
   const store = new SqlStore(new SqliteDb(db));
   try {
     await store.migrate();

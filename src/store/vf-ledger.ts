@@ -62,6 +62,33 @@ function toClaim(r: ClaimRow, location: string): VfClaim {
 /** How long a ledger write waits for another process's transaction (they last milliseconds). */
 const BUSY_TIMEOUT_MS = 10_000;
 
+/** The ledger's schema, as PRAGMA user_version records it once setUpLedger completed. */
+export const LEDGER_SCHEMA_VERSION = 1;
+
+/** WAL, the table, and the record column; idempotent, and two processes may run it at once. */
+function setUpLedger(db: SqliteConnection): void {
+  db.exec('PRAGMA journal_mode = WAL');
+  db.exec(`CREATE TABLE IF NOT EXISTS vf_claims (
+    pci TEXT PRIMARY KEY,
+    network TEXT NOT NULL,
+    container_id TEXT NOT NULL,
+    ifname TEXT NOT NULL,
+    netns TEXT NOT NULL,
+    claimed_at TEXT NOT NULL,
+    record TEXT)`);
+  // Ledgers written before the record copy existed get the column; two processes may race here.
+  const columns = db.prepare('PRAGMA table_info(vf_claims)').all() as { name: string }[];
+  if (!columns.some((c) => c.name === 'record')) {
+    try {
+      db.exec('ALTER TABLE vf_claims ADD COLUMN record TEXT');
+    } catch (e) {
+      if (!/duplicate column/i.test((e as Error).message)) throw e;
+    }
+  }
+  // Last: a process killed before this line leaves the version unset, and the next one sets up again.
+  db.exec(`PRAGMA user_version = ${LEDGER_SCHEMA_VERSION}`);
+}
+
 export class SqliteVfLedger implements VfLedger {
   constructor(
     private readonly db: SqliteConnection,
@@ -69,27 +96,14 @@ export class SqliteVfLedger implements VfLedger {
   ) {
     // A plugin process blocks while it waits; that is all it would do anyway.
     db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    db.exec('PRAGMA journal_mode = WAL');
     // WAL with NORMAL survives a killed process (what the plugin must survive); a power cut may
     // lose the last claim, as it may lose the last attachment record, and GC heals both.
+    // synchronous is per connection; the journal mode and the table live in the file.
     db.exec('PRAGMA synchronous = NORMAL');
-    db.exec(`CREATE TABLE IF NOT EXISTS vf_claims (
-      pci TEXT PRIMARY KEY,
-      network TEXT NOT NULL,
-      container_id TEXT NOT NULL,
-      ifname TEXT NOT NULL,
-      netns TEXT NOT NULL,
-      claimed_at TEXT NOT NULL,
-      record TEXT)`);
-    // Ledgers written before the record copy existed get the column; two processes may race here.
-    const columns = db.prepare('PRAGMA table_info(vf_claims)').all() as { name: string }[];
-    if (!columns.some((c) => c.name === 'record')) {
-      try {
-        db.exec('ALTER TABLE vf_claims ADD COLUMN record TEXT');
-      } catch (e) {
-        if (!/duplicate column/i.test((e as Error).message)) throw e;
-      }
-    }
+    // The file's user_version says the ledger's schema is in place (WAL, the table, its record
+    // column): every plugin exec opens the ledger, and only the first one needs to set it up.
+    const version = (db.prepare('PRAGMA user_version').get() as { user_version?: number } | undefined)?.user_version;
+    if (version !== LEDGER_SCHEMA_VERSION) setUpLedger(db);
   }
 
   read(pci: string): VfClaim | null {
