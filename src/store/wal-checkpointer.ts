@@ -34,6 +34,13 @@ export class WorkerCheckpointer implements Checkpointer {
   failures = 0;
   /** WAL cycles begun by the worker (their header synced there, not on the event loop). */
   restarts = 0;
+  /**
+   * Unheld steps that already copied the whole WAL. A write of the service that comes before the
+   * held step then begins the next WAL cycle itself, and SQLite syncs its header on the event
+   * loop: one sync, rarely (the race is left in; holding the queue for the whole copy would stall
+   * every request for the copy's length instead).
+   */
+  unheldCompletes = 0;
 
   constructor(
     private readonly path: string,
@@ -95,7 +102,8 @@ export class WorkerCheckpointer implements Checkpointer {
     this.dirty = false;
     try {
       await this.ready;
-      await this.ask();
+      const first = await this.ask();
+      if ((first.log ?? 0) > 0 && first.log === first.checkpointed) this.unheldCompletes++;
       const held = await hooks.hold(() => this.ask(true));
       this.checkpoints++;
       if (held.restarted) this.restarts++;
