@@ -22,6 +22,28 @@ import { Scratch } from '../support/scratch.js';
 import { recordLog, recordResponse, recordSecret } from '../support/secret-audit.js';
 
 const CHROMIUM = '/usr/bin/chromium';
+
+/**
+ * Debian's chromium, headless, with a fresh profile of its own (playwright passes it as
+ * --user-data-dir) and none of its background connections, which this closed network refuses.
+ */
+function launchChromium(profile: string, viewport?: { width: number; height: number }): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    ...(viewport ? { viewport } : {}),
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
 const IMAGES = join(REPO_ROOT, 'docs', 'images');
 const VFNET = join(REPO_ROOT, 'dist', 'bin', 'vfnet');
 const HOSTNAME = 'compute-0';
@@ -158,22 +180,7 @@ describe('the dashboard in chromium', { timeout: 300_000 }, () => {
       ],
     });
 
-    // A fresh profile of its own (playwright passes it as --user-data-dir).
-    context = await chromium.launchPersistentContext(s.mkdir('chromium-profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 800 },
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    context = await launchChromium(s.mkdir('chromium-profile'), { width: 1280, height: 800 });
     page = await context.newPage();
     page.on('pageerror', (e) => pageErrors.push(String(e)));
     mkdirSync(IMAGES, { recursive: true });
@@ -354,20 +361,7 @@ describe('the dashboard of a noauth2 service (as npm start runs it)', { timeout:
       db: s.path('v.db'),
     });
     t.after(() => server.stop());
-    const context = await chromium.launchPersistentContext(s.mkdir('chromium-profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    const context = await launchChromium(s.mkdir('chromium-profile'));
     t.after(() => context.close());
     const page = await context.newPage();
     await page.goto(`${server.url}/dashboard`);
