@@ -158,13 +158,12 @@ export class VfNetdevs {
     const { links } = this;
     for (const ns of places) {
       if (ns === null || !links.netnsExists(ns)) continue;
-      const name = [podName, orig.name].find((n) => {
-        const link = links.get(ns, n);
-        return link && (orig.ifindex === undefined || link.ifindex === orig.ifindex);
-      });
-      if (!name) continue;
-      this.bringBack(ns, name, orig);
-      return true;
+      for (const name of [podName, orig.name]) {
+        const link = links.get(ns, name);
+        if (!link || (orig.ifindex !== undefined && link.ifindex !== orig.ifindex)) continue;
+        this.bringBack(ns, link, orig);
+        return true;
+      }
     }
     const inHost = hostNameNow ?? (links.get(null, orig.name) ? orig.name : null);
     if (!inHost) return false;
@@ -173,11 +172,12 @@ export class VfNetdevs {
   }
 
   /** From a namespace to the host: through a fresh temporary namespace, renamed there. */
-  private bringBack(ns: string, name: string, orig: NetdevOriginal): void {
+  private bringBack(ns: string, link: LinkInfo, orig: NetdevOriginal): void {
     const { links } = this;
+    const { name } = link;
     links.setUp(ns, name, false);
-    const link = links.get(ns, name);
-    if (link && link.altnames.length === 0 && !links.get(null, orig.name)) {
+    // `link` was read just before; setting it down changes neither its name nor its altnames.
+    if (link.altnames.length === 0 && !links.get(null, orig.name)) {
       links.moveAndRename(ns, name, null, orig.name);
       this.resetIdentity(null, orig);
       if (orig.up) links.setUp(null, orig.name, true);
