@@ -2,7 +2,7 @@
 // older version wrote (no record column, no user_version) is upgraded in place and keeps its rows;
 // a file whose version says it is set up is opened as it is.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
@@ -70,4 +70,19 @@ it('a file whose version says the ledger is set up is opened as it is, not set u
   const ledger = await openNodeLedger(bare);
   assert.throws(() => ledger.all(), /no such table: vf_claims/);
   assert.deepEqual((await inspect(bare)).columns, []);
+});
+
+it('the WAL stays small across many commits by one connection that is never closed (as a plugin exec ends)', async () => {
+  // Every plugin exec rebuilds the WAL index by reading the whole WAL; the ledger checkpoints at
+  // 64 pages, so that read stays bounded. At SQLite's default (1000 pages) this WAL reaches MBs.
+  const path = join(dir, 'wal.db');
+  const ledger = await openNodeLedger(path);
+  for (let i = 0; i < 300; i++) {
+    ledger.write({ ...claim, containerId: `c${i}`, record: JSON.stringify({ i, pad: 'x'.repeat(200) }) });
+    ledger.remove(claim.pci);
+  }
+  const frame = 24 + 4096;
+  const size = statSync(`${path}-wal`).size;
+  assert.ok(size <= 32 + 80 * frame, `WAL is ${size} bytes (${Math.round(size / frame)} frames)`);
+  assert.equal(ledger.read(claim.pci), null);
 });
