@@ -19,6 +19,8 @@ export {
   type ExecutableFinder,
   findExecutable,
   ipamType,
+  type PendingIpam,
+  startIpam,
 } from './ipam.js';
 export type { AttachmentCommand, CniRequest, HandlerCommand } from './request.js';
 export {

@@ -2,7 +2,7 @@
 // our environment (CNI_COMMAND set to the operation) and our stdin bytes unchanged.
 import { accessSync, constants, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ProcessRunner } from '../host/ports.js';
+import type { ProcessResult, ProcessRunner, StartedProcess } from '../host/ports.js';
 import { CniCode, CniError, parseCniErrorJson } from './errors.js';
 import type { CniRequest, HandlerCommand } from './request.js';
 import { type CniResult, parseResult } from './result.js';
@@ -37,6 +37,12 @@ export function ipamType(config: Record<string, unknown>): string | null {
   return typeof type === 'string' && type !== '' ? type : null;
 }
 
+/** An IPAM call under way (startIpam): result() waits for the plugin once and answers as delegateIpam does. */
+export interface PendingIpam {
+  /** The ADD result (null for other operations), or the delegate's error, thrown on every call. */
+  result(): CniResult | null;
+}
+
 /**
  * Runs the IPAM plugin for `op`. ADD returns its result (parsed, in the internal form, with the
  * config's version as the fallback); other operations return null. The delegate's stderr goes to
@@ -49,11 +55,49 @@ export function delegateIpam(
   runner: ProcessRunner,
   options: DelegateOptions = {},
 ): CniResult | null {
-  const { type, file } = locateIpam(request, options);
+  return startIpam(op, request, runner, options).result();
+}
 
-  let out: ReturnType<ProcessRunner['run']>;
+/**
+ * Starts the IPAM plugin for `op` and returns while it runs (where the runner can leave a child
+ * running), so the caller can do its own work meanwhile; result() then answers as delegateIpam.
+ * A plugin that cannot be found or started throws here, before anything runs.
+ */
+export function startIpam(
+  op: HandlerCommand,
+  request: CniRequest,
+  runner: ProcessRunner,
+  options: DelegateOptions = {},
+): PendingIpam {
+  const { type, file } = locateIpam(request, options);
+  let started: StartedProcess;
   try {
-    out = runner.run(file, [], { ...request.env, CNI_COMMAND: op }, request.stdin);
+    started = runner.start(file, [], { ...request.env, CNI_COMMAND: op }, request.stdin);
+  } catch (e) {
+    throw new CniError(CniCode.IoFailure, `failed to run IPAM plugin ${type}`, (e as Error).message);
+  }
+  let answer: { ok: CniResult | null } | { error: unknown } | null = null;
+  return {
+    result: () => {
+      answer ??= settle(() => finishIpam(op, request, type, started));
+      if ('error' in answer) throw answer.error;
+      return answer.ok;
+    },
+  };
+}
+
+function settle(fn: () => CniResult | null): { ok: CniResult | null } | { error: unknown } {
+  try {
+    return { ok: fn() };
+  } catch (error) {
+    return { error };
+  }
+}
+
+function finishIpam(op: HandlerCommand, request: CniRequest, type: string, started: StartedProcess): CniResult | null {
+  let out: ProcessResult;
+  try {
+    out = started.wait();
   } catch (e) {
     throw new CniError(CniCode.IoFailure, `failed to run IPAM plugin ${type}`, (e as Error).message);
   }

@@ -140,8 +140,19 @@ export interface ProcessResult {
   stderr: string;
 }
 
+/** A program start() left running: wait() gives its result (once) when it has ended. */
+export interface StartedProcess {
+  wait(): ProcessResult;
+}
+
 export interface ProcessRunner {
   run(file: string, args: string[], env: Record<string, string | undefined>, stdin: string | Buffer): ProcessResult;
+  /**
+   * Starts the program and returns while it runs, so this process can do other work meanwhile
+   * (the IPAM plugin runs while the kernel moves the VF). Throws as run() does when it cannot be
+   * started. A runner that cannot leave a child running runs it to its end here.
+   */
+  start(file: string, args: string[], env: Record<string, string | undefined>, stdin: string | Buffer): StartedProcess;
 }
 
 /**

@@ -4,12 +4,18 @@
 // process, several milliseconds of module evaluation per exec. ProcessTable is process-table.ts.
 import { spawnSync } from 'node:child_process';
 import { constants } from 'node:os';
-import { HostError, type ProcessResult, type ProcessRunner } from './ports.js';
+import { HostError, type ProcessResult, type ProcessRunner, type StartedProcess } from './ports.js';
 
 /** Delegates print a few KB; this only guards against a runaway child. */
 export const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
 
 export class SpawnProcessRunner implements ProcessRunner {
+  /** Runs it to its end: the vfnet CLI has nothing to overlap with its IPAM calls. */
+  start(file: string, args: string[], env: Record<string, string | undefined>, stdin: string | Buffer): StartedProcess {
+    const result = this.run(file, args, env, stdin);
+    return { wait: () => result };
+  }
+
   run(file: string, args: string[], env: Record<string, string | undefined>, stdin: string | Buffer): ProcessResult {
     const cleanEnv: Record<string, string> = {};
     for (const [key, value] of Object.entries(env)) if (value !== undefined) cleanEnv[key] = value;

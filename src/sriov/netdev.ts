@@ -52,14 +52,16 @@ export class VfNetdevs {
 
   /**
    * Moves `orig.name` from the host into `podNs` as `ifname`, sets its MAC, brings it up and
-   * configures the addresses and routes of `ipam` (if any). Each change is journalled.
+   * configures the addresses and routes `ipam` gives (if any). `ipam` is asked only once the
+   * link is in the pod, so an IPAM plugin started before can run meanwhile; what it throws is
+   * passed on as it is. Each change is journalled.
    */
   attach(
     orig: NetdevOriginal,
     podNs: string,
     ifname: string,
     mac: string | undefined,
-    ipam: CniResult | null,
+    ipam: () => CniResult | null,
     journal: Journal,
   ): LinkInfo {
     const { links } = this;
@@ -87,10 +89,11 @@ export class VfNetdevs {
     } catch (e) {
       throw failed(`cannot configure ${ifname} in ${podNs}`, e);
     }
-    if (ipam) {
+    const addresses = ipam();
+    if (addresses) {
       try {
-        for (const ip of ipam.ips) links.addAddress(podNs, ifname, ip.address);
-        for (const route of ipam.routes) links.addRoute(podNs, ifname, route);
+        for (const ip of addresses.ips) links.addAddress(podNs, ifname, ip.address);
+        for (const route of addresses.routes) links.addRoute(podNs, ifname, route);
       } catch (e) {
         throw failed(`cannot configure the IPAM addresses and routes on ${ifname}`, e);
       }

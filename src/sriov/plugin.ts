@@ -8,11 +8,12 @@ import {
   CniError,
   type CniRequest,
   type CniResult,
-  delegateIpam,
   delegateSupports,
   type ExecutableFinder,
   type HandlerCommand,
+  type PendingIpam,
   type PluginHandlers,
+  startIpam,
 } from '../cni/index.js';
 import type { Logger } from '../host/log.js';
 import type { HostPorts } from '../host/ports.js';
@@ -103,9 +104,7 @@ export class SriovPlugin implements PluginHandlers {
           netdevs: this.netdevs,
           locks: this.locks,
           release: (r, ns) => this.restorer.release(r, ns),
-          ipamDel: (req) => {
-            this.ipam('DEL', req);
-          },
+          ipamDel: (req) => void this.startIpam('DEL', req).result(),
           safe,
           log,
           userspaceDrivers: options.userspaceDrivers,
@@ -117,7 +116,7 @@ export class SriovPlugin implements PluginHandlers {
       this.settings,
       this.netdevs,
       this.takeover,
-      (op, req) => this.ipam(op, req),
+      (op, req) => this.startIpam(op, req),
       log,
       options,
     );
@@ -133,7 +132,7 @@ export class SriovPlugin implements PluginHandlers {
       options.userspaceDrivers,
     );
     this.rebuild = new LedgerRebuild(this.records, this.locks, log);
-    this.addresses = new AddressRelease((op, req) => this.ipam(op, req), this.records, log);
+    this.addresses = new AddressRelease((op, req) => this.startIpam(op, req), this.records, log);
     this.sweeper = new Sweeper({
       host,
       records: this.records,
@@ -141,9 +140,7 @@ export class SriovPlugin implements PluginHandlers {
       restorer: this.restorer,
       modelClaims: this.modelClaims,
       takeover: this.takeover,
-      ipam: (req) => {
-        this.ipam('DEL', req);
-      },
+      ipam: (req) => void this.startIpam('DEL', req).result(),
       log,
       pid: options.pid,
     });
@@ -166,13 +163,10 @@ export class SriovPlugin implements PluginHandlers {
     return this.sweeper.sweep(env, paths);
   }
 
-  private ipam(op: HandlerCommand, req: CniRequest): CniResult | null {
-    return delegateIpam(
-      op,
-      req,
-      this.host.processes,
-      this.options.findExecutable ? { find: this.options.findExecutable } : {},
-    );
+  /** The IPAM plugin, left running while this process goes on (see startIpam). */
+  private startIpam(op: HandlerCommand, req: CniRequest): PendingIpam {
+    const find = this.options.findExecutable;
+    return startIpam(op, req, this.host.processes, find ? { find } : {});
   }
 
   // ------------------------------------------------------------------ config
@@ -315,12 +309,13 @@ export class SriovPlugin implements PluginHandlers {
     }
     if (record.phase === 'released') {
       // The VF went back in an earlier DEL whose IPAM release failed: only that is retried.
-      if (ipamType) this.ipam('DEL', req);
+      if (ipamType) this.startIpam('DEL', req).result();
       this.records.removeAttachment(req.containerId, req.ifname);
       return;
     }
     const lock = this.locks.vf(record.vf.pci);
     let errors: string[];
+    let pending: PendingIpam | null = null;
     try {
       // Runtimes may DEL twice at once (podman's stop and conmon's cleanup): the record read
       // before the lock may be gone now, and then the other DEL has done the work.
@@ -334,7 +329,7 @@ export class SriovPlugin implements PluginHandlers {
       if (claim && !ownsClaim(claim, req.containerId, req.ifname)) {
         // A newer ADD owns this VF now (our netns died and the VF was reclaimed): never reset it.
         this.log.warning(`VF ${record.vf.pci} now belongs to ${claim.containerId}/${claim.ifname}; leaving it alone`);
-        if (ipamType) this.ipam('DEL', req);
+        if (ipamType) this.startIpam('DEL', req).result();
         this.records.removeAttachment(req.containerId, req.ifname);
         return;
       }
@@ -342,14 +337,19 @@ export class SriovPlugin implements PluginHandlers {
         this.log.warning(
           `DEL: restoring VF ${record.vf.pci} from the ledger's copy of ${req.containerId}/${req.ifname}'s record`,
         );
+      // IPAM DEL runs while the VF is given back: the move home waits in the kernel on no CPU.
+      pending = this.addresses.begin(req, ipamType);
       errors = this.restorer.release(record, req.netns);
       if (found!.source === 'foreign') this.options.foreignRecords?.released(record);
+    } catch (e) {
+      // The record stays for a retry; the IPAM plugin is still collected, never left behind.
+      this.addresses.settleQuietly(pending);
+      throw e;
     } finally {
       lock.release();
     }
-    if (record.model)
-      return this.modelClaims.release(record).then(() => this.addresses.release(req, record, ipamType, errors));
-    this.addresses.release(req, record, ipamType, errors);
+    const release = () => this.addresses.release(req, record, ipamType, errors, pending);
+    return record.model ? this.modelClaims.release(record).then(release) : release();
   }
 
   /** vfnet's record, then the ledger's copy, then another plugin's (sriov-cni's cache). */
@@ -371,7 +371,7 @@ export class SriovPlugin implements PluginHandlers {
       const peer = this.takeover?.check(req) ?? null;
       if (peer?.length) throw fail(peer.join('; '));
       if (peer) {
-        if (config.ipamType) this.ipam('CHECK', req);
+        if (config.ipamType) this.startIpam('CHECK', req).result();
         return;
       }
     }
@@ -396,7 +396,7 @@ export class SriovPlugin implements PluginHandlers {
       if (!iface) problems.push(`prevResult has no interface ${req.ifname} in ${req.netns}`);
     }
     if (problems.length) throw fail(problems.join('; '));
-    if (config.ipamType) this.ipam('CHECK', req);
+    if (config.ipamType) this.startIpam('CHECK', req).result();
   }
 
   // ------------------------------------------------------------------ STATUS
@@ -436,7 +436,7 @@ export class SriovPlugin implements PluginHandlers {
       this.log.debug(`IPAM plugin does not support CNI 1.1.0; not forwarding ${op}`);
       return;
     }
-    this.ipam(op, req);
+    this.startIpam(op, req).result();
   }
 
   // ------------------------------------------------------------------ GC

@@ -1,7 +1,14 @@
 // ADD's attachment of a chosen VF: the original state recorded before the first change, the
 // PF-level settings, IPAM, the move into the pod and, for a rollback to sriov-cni, its cache;
 // each step journalled, so a failure anywhere undoes exactly what was done.
-import { CniCode, CniError, type CniRequest, type CniResult, type HandlerCommand } from '../cni/index.js';
+import {
+  CniCode,
+  CniError,
+  type CniRequest,
+  type CniResult,
+  type HandlerCommand,
+  type PendingIpam,
+} from '../cni/index.js';
 import type { Logger } from '../host/log.js';
 import type { HostPorts, VfConfig } from '../host/ports.js';
 import { configuredSettings, type SriovConfig } from './config.js';
@@ -21,7 +28,7 @@ export class VfAttacher {
     private readonly settings: VfSettings,
     private readonly netdevs: VfNetdevs,
     private readonly takeover: SriovCniTakeover | null,
-    private readonly ipam: (op: HandlerCommand, req: CniRequest) => CniResult | null,
+    private readonly startIpam: (op: HandlerCommand, req: CniRequest) => PendingIpam,
     private readonly log: Logger,
     private readonly options: { pid: number },
   ) {}
@@ -74,28 +81,42 @@ export class VfAttacher {
       this.records.writeAttachment(record);
       journal.record('remove the attachment record', () => this.records.removeAttachment(req.containerId, req.ifname));
 
-      this.settings.apply(vf, record.configured, pfOrig, journal);
-
-      let ipam: CniResult | null = null;
-      if (config.ipamType) {
-        ipam = this.ipam('ADD', req);
+      // The IPAM plugin runs while the PF settings are applied and the kernel moves the VF (a
+      // move waits ~15 ms in rcu_barrier(), on no CPU): its answer is needed only for the addresses.
+      const pending = config.ipamType ? this.startIpam('ADD', req) : null;
+      if (pending) {
         journal.record(`release the ${config.ipamType} addresses`, () => {
-          this.ipam('DEL', req);
+          // Never before the ADD it undoes has ended; an ADD that failed allocated nothing to release.
+          try {
+            pending.result();
+          } catch {
+            return;
+          }
+          this.startIpam('DEL', req).result();
         });
+      }
+      const ipamResult = (): CniResult | null => {
+        const ipam = pending?.result() ?? null;
         if (ipam && ipam.ips.length === 0) {
           throw new CniError(CniCode.InvalidConfig, `IPAM plugin ${config.ipamType} returned no IP addresses`);
         }
-      }
+        return ipam;
+      };
 
+      this.settings.apply(vf, record.configured, pfOrig, journal);
+
+      let ipam: CniResult | null = null;
       let mac = config.mac ?? (pfOrig.mac !== '00:00:00:00:00:00' ? pfOrig.mac.toLowerCase() : undefined);
       let mtu: number | undefined;
-      if (!vf.dpdk) {
+      if (vf.dpdk) {
+        ipam = ipamResult();
+      } else {
         const link = this.netdevs.attach(
           netdevOrig!,
           req.netns,
           req.ifname,
           config.mac,
-          vf.dpdk ? null : ipam,
+          () => (ipam = ipamResult()),
           journal,
         );
         mac = link.mac.toLowerCase();

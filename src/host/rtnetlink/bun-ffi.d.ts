@@ -1,4 +1,4 @@
-// The part of Bun's `bun:ffi` module that bun-libc.ts uses (the project does not depend on
+// The part of Bun's `bun:ffi` module that bun-libc.ts and bun-spawn.ts use (the project does not depend on
 // bun-types; Bun's own documentation is the reference for these shapes).
 declare module 'bun:ffi' {
   export const FFIType: {
@@ -17,4 +17,6 @@ declare module 'bun:ffi' {
   export type Symbols = Record<string, (...args: any[]) => any>;
   export function dlopen(path: string, symbols: Record<string, FFIFunction>): { symbols: Symbols; close(): void };
   export const read: { i32(pointer: number, byteOffset?: number): number };
+  /** The address of a typed array's first byte (valid while the array is referenced). */
+  export function ptr(view: ArrayBufferView, byteOffset?: number): number;
 }

@@ -6,6 +6,7 @@ import {
   type ProcessResult,
   type ProcessRunner,
   type ProcessTable,
+  type StartedProcess,
   type StateFiles,
 } from '../../../src/host/ports.js';
 import { checkStateName } from '../../../src/host/state-files.js';
@@ -244,6 +245,12 @@ export class FakeProcessRunner implements ProcessRunner {
       this.calls.push(call);
       return (this.handler ?? ((c) => this.answerAsIpam(c)))(call);
     });
+  }
+
+  /** Runs it at once (a fake child ends before anything else happens); the Exec event is its start. */
+  start(file: string, args: string[], env: Record<string, string | undefined>, stdin: string | Buffer): StartedProcess {
+    const result = this.run(file, args, env, stdin);
+    return { wait: () => result };
   }
 
   /** Every call fails with this CNI error (for the given commands; default all). */

@@ -18,6 +18,10 @@ class FakeRunner implements ProcessRunner {
     if (this.reply instanceof Error) throw this.reply;
     return this.reply;
   }
+  start(file: string, args: string[], env: Record<string, string | undefined>, stdin: string | Buffer) {
+    const result = this.run(file, args, env, stdin);
+    return { wait: () => result };
+  }
 }
 
 // Deliberately odd spacing, key order and a unicode escape: the delegate must get these exact bytes.
