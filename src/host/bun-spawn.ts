@@ -33,6 +33,7 @@ const SYMBOLS = {
   close: { args: [i32], returns: i32 },
   kill: { args: [i32, i32], returns: i32 },
   waitpid: { args: [i32, pointer, i32], returns: i32 },
+  sched_getaffinity: { args: [i32, u64, pointer], returns: i32 },
   __errno_location: { args: [], returns: pointer },
 };
 
@@ -132,6 +133,15 @@ export class PosixSpawner {
       const errno = this.errno();
       if (errno !== EINTR) throw new SpawnError(call, errno);
     }
+  }
+
+  /** How many CPUs this process may run on (its affinity mask, as nproc counts them); 1 if unknown. */
+  cpus(): number {
+    const mask = new Uint8Array(SIGSET_BYTES);
+    if (this.c.sched_getaffinity(0, mask.length, mask) !== 0) return 1;
+    let n = 0;
+    for (let b of mask) for (; b; b &= b - 1) n++;
+    return Math.max(n, 1);
   }
 
   /** posix_spawn_* return the error number itself. */

@@ -13,25 +13,27 @@ import { HostError, type ProcessRunner } from '../../../src/host/ports.js';
 import { SpawnProcessRunner } from '../../../src/host/process.js';
 
 const underBun = typeof (globalThis as { Bun?: unknown }).Bun !== 'undefined';
-const runners: Array<{ name: string; skip: string | false; runner: ProcessRunner; background: boolean }> = [
-  {
-    name: 'node:child_process',
-    skip: underBun && 'runs under Node',
-    runner: new SpawnProcessRunner(),
-    background: false,
-  },
-  {
-    name: 'posix_spawn (bun:ffi)',
-    skip: !underBun && 'needs Bun',
-    // Imported only under Bun: bun-spawn.js imports bun:ffi.
-    runner: underBun
-      ? new (await import('../../../src/host/bun-process.js')).BunProcessRunner()
-      : (null as unknown as ProcessRunner),
-    background: true,
-  },
-];
+// Imported only under Bun: bun-spawn.js imports bun:ffi.
+const BunRunner = underBun ? (await import('../../../src/host/bun-process.js')).BunProcessRunner : null;
+const runners: Array<{ name: string; skip: string | false; runner: ProcessRunner; background: boolean; ffi: boolean }> =
+  [
+    {
+      name: 'node:child_process',
+      skip: underBun && 'runs under Node',
+      runner: new SpawnProcessRunner(),
+      background: false,
+      ffi: false,
+    },
+    ...[true, false].map((background) => ({
+      name: `posix_spawn (bun:ffi)${background ? '' : ', children collected at once (one CPU)'}`,
+      skip: !underBun && 'needs Bun',
+      runner: BunRunner ? new BunRunner({ background }) : (null as unknown as ProcessRunner),
+      background,
+      ffi: true,
+    })),
+  ];
 
-for (const { name, skip, runner, background } of runners)
+for (const { name, skip, runner, background, ffi } of runners)
   describe(name, { skip }, () => {
     test('stdin reaches the child byte for byte and stdout comes back', () => {
       const text = '{"a": "é\\u0000",\n  "b": [1, 2]}\n';
@@ -93,7 +95,7 @@ for (const { name, skip, runner, background } of runners)
 
     test('the child holds only stdin, stdout and stderr of this process', {
       // libuv passes on whatever this process holds without FD_CLOEXEC (node --test's own fd).
-      skip: !background && 'node:child_process closes only close-on-exec fds',
+      skip: !ffi && 'node:child_process closes only close-on-exec fds',
     }, () => {
       // $$ is the shell itself (ls has its own directory fd): 0, 1 and 2 only.
       const r = runner.run('/bin/sh', ['-c', 'ls /proc/$$/fd'], {}, '');
