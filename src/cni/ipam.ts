@@ -74,7 +74,7 @@ export function startIpam(
   try {
     started = runner.start(file, [], { ...request.env, CNI_COMMAND: op }, request.stdin);
   } catch (e) {
-    throw new CniError(CniCode.IoFailure, `failed to run IPAM plugin ${type}`, (e as Error).message);
+    throw cannotRun(type, e);
   }
   let answer: { ok: CniResult | null } | { error: unknown } | null = null;
   return {
@@ -84,6 +84,10 @@ export function startIpam(
       return answer.ok;
     },
   };
+}
+
+function cannotRun(type: string, e: unknown): CniError {
+  return new CniError(CniCode.IoFailure, `failed to run IPAM plugin ${type}`, (e as Error).message);
 }
 
 function settle(fn: () => CniResult | null): { ok: CniResult | null } | { error: unknown } {
@@ -99,7 +103,7 @@ function finishIpam(op: HandlerCommand, request: CniRequest, type: string, start
   try {
     out = started.wait();
   } catch (e) {
-    throw new CniError(CniCode.IoFailure, `failed to run IPAM plugin ${type}`, (e as Error).message);
+    throw cannotRun(type, e);
   }
   if (out.stderr) request.stderr(out.stderr);
 

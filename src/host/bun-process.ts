@@ -5,8 +5,9 @@
 // start at the 10th percentile, 8.97 -> 5.58 ms, spawning /bin/true), and Bun.spawnSync cannot
 // return before the child ends. The vfnet CLI under Node keeps SpawnProcessRunner (process.ts);
 // both answer the same contract (test/integration/cni/process.contract.test.ts).
-import { PosixSpawner, SpawnError, type SpawnedChild, type SpawnOutcome } from './bun-spawn.js';
+import { PosixSpawner, type SpawnedChild, type SpawnOutcome } from './bun-spawn.js';
 import { HostError, type ProcessResult, type ProcessRunner, type StartedProcess } from './ports.js';
+import { hostError } from './rtnetlink/errors.js';
 
 /** Delegates print a few KB; this only guards against a runaway child (as process.ts does). */
 const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
@@ -45,7 +46,7 @@ export class BunProcessRunner implements ProcessRunner {
     try {
       child = this.spawner.spawn(file, [file, ...args], envList, input, MAX_OUTPUT_BYTES);
     } catch (e) {
-      throw asHostError(file, e);
+      throw hostError(`cannot run ${file}`, e);
     }
     this.background ??= this.spawner.cpus() > 1;
     if (!this.background) {
@@ -62,7 +63,7 @@ export class BunProcessRunner implements ProcessRunner {
     try {
       out = child.collect();
     } catch (e) {
-      throw asHostError(file, e);
+      throw hostError(`cannot run ${file}`, e);
     }
     if (out.overflowed)
       throw new HostError(`cannot run ${file}: its output exceeded ${MAX_OUTPUT_BYTES} bytes`, 'ENOBUFS');
@@ -72,9 +73,4 @@ export class BunProcessRunner implements ProcessRunner {
       stderr: text(out.stderr),
     };
   }
-}
-
-function asHostError(file: string, e: unknown): HostError {
-  if (e instanceof SpawnError) return new HostError(`cannot run ${file}: ${e.message}`, e.code);
-  return new HostError(`cannot run ${file}: ${(e as Error).message ?? String(e)}`, null);
 }

@@ -9,7 +9,7 @@
 // stdout and stderr through pipes read with poll(2), only fds 0-2 (closefrom), the default signal
 // dispositions and an empty signal mask (Bun ignores SIGPIPE; a child must not inherit that).
 import { dlopen, FFIType, ptr, read, type Symbols } from 'bun:ffi';
-import { errnoName, errnoText } from './rtnetlink/errno.js';
+import { LibcError } from './rtnetlink/libc.js';
 
 const { i32, i64, u32, u64, ptr: pointer } = FFIType;
 
@@ -23,7 +23,6 @@ const SYMBOLS = {
   posix_spawnattr_setsigmask: { args: [pointer, pointer], returns: i32 },
   posix_spawnattr_setsigdefault: { args: [pointer, pointer], returns: i32 },
   posix_spawnattr_destroy: { args: [pointer], returns: i32 },
-  sigemptyset: { args: [pointer], returns: i32 },
   memfd_create: { args: [pointer, u32], returns: i32 },
   pipe2: { args: [pointer, i32], returns: i32 },
   write: { args: [i32, pointer, u64], returns: i64 },
@@ -54,21 +53,8 @@ const SIGKILL = 9;
 const OPAQUE_BYTES = 512;
 /** sigset_t: 1024 bits. */
 const SIGSET_BYTES = 128;
-
-/** A failed call: errno's name (ENOENT) when known, and the text strerror gives. */
-export class SpawnError extends Error {
-  constructor(
-    readonly call: string,
-    readonly errno: number,
-  ) {
-    super(`${call}: ${errnoText(errno)}`);
-    this.name = 'SpawnError';
-  }
-
-  get code(): string | null {
-    return errnoName(this.errno);
-  }
-}
+/** cpu_set_t: 1024 CPUs, as glibc's CPU_SETSIZE. */
+const CPU_SET_BYTES = 128;
 
 /** What the child left: its wait status and everything it wrote. */
 export interface SpawnOutcome {
@@ -83,7 +69,6 @@ export interface SpawnOutcome {
 
 /** A started child: collect() waits for it once, reading its output as it comes. */
 export interface SpawnedChild {
-  readonly pid: number;
   collect(): SpawnOutcome;
 }
 
@@ -131,13 +116,13 @@ export class PosixSpawner {
       const r = Number(fn());
       if (r >= 0) return r;
       const errno = this.errno();
-      if (errno !== EINTR) throw new SpawnError(call, errno);
+      if (errno !== EINTR) throw new LibcError(call, errno);
     }
   }
 
   /** How many CPUs this process may run on (its affinity mask, as nproc counts them); 1 if unknown. */
   cpus(): number {
-    const mask = new Uint8Array(SIGSET_BYTES);
+    const mask = new Uint8Array(CPU_SET_BYTES);
     if (this.c.sched_getaffinity(0, mask.length, mask) !== 0) return 1;
     let n = 0;
     for (let b of mask) for (; b; b &= b - 1) n++;
@@ -146,11 +131,11 @@ export class PosixSpawner {
 
   /** posix_spawn_* return the error number itself. */
   private checkReturned(call: string, r: number): void {
-    if (r !== 0) throw new SpawnError(call, r);
+    if (r !== 0) throw new LibcError(call, r);
   }
 
   /**
-   * Starts `file` (a path, not searched) with exactly `argv` and `env`. Throws SpawnError when it
+   * Starts `file` (a path, not searched) with exactly `argv` and `env`. Throws LibcError when it
    * cannot be started (glibc reports the exec's own failure, ENOENT, EACCES, ENOEXEC, here).
    */
   spawn(file: string, argv: string[], env: string[], stdin: Uint8Array, maxOutput: number): SpawnedChild {
@@ -200,7 +185,6 @@ export class PosixSpawner {
       // those out, and glibc then hands them to the child ignored.
       const all = new Uint8Array(SIGSET_BYTES).fill(0xff);
       const none = new Uint8Array(SIGSET_BYTES);
-      c.sigemptyset(none);
       this.checkReturned('posix_spawnattr_setsigdefault', c.posix_spawnattr_setsigdefault(attr, all));
       this.checkReturned('posix_spawnattr_setsigmask', c.posix_spawnattr_setsigmask(attr, none));
       this.checkReturned(
@@ -227,7 +211,7 @@ export class PosixSpawner {
         fds.splice(fds.indexOf(fd), 1);
       }
       const child = pid[0]!;
-      return { pid: child, collect: () => this.collect(child, outRead, errRead, maxOutput) };
+      return { collect: () => this.collect(child, outRead, errRead, maxOutput) };
     } catch (e) {
       closeAll();
       throw e;

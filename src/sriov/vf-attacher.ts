@@ -105,23 +105,15 @@ export class VfAttacher {
 
       this.settings.apply(vf, record.configured, pfOrig, journal);
 
-      let ipam: CniResult | null = null;
       let mac = config.mac ?? (pfOrig.mac !== '00:00:00:00:00:00' ? pfOrig.mac.toLowerCase() : undefined);
       let mtu: number | undefined;
-      if (vf.dpdk) {
-        ipam = ipamResult();
-      } else {
-        const link = this.netdevs.attach(
-          netdevOrig!,
-          req.netns,
-          req.ifname,
-          config.mac,
-          () => (ipam = ipamResult()),
-          journal,
-        );
+      if (!vf.dpdk) {
+        const link = this.netdevs.attach(netdevOrig!, req.netns, req.ifname, config.mac, ipamResult, journal);
         mac = link.mac.toLowerCase();
         mtu = link.mtu;
       }
+      // Read once, by attach() for a netdev VF: the answer is kept, so this only waits for a DPDK one.
+      const ipam = ipamResult();
 
       const result = attachmentResult(req, vf, mac, mtu, ipam);
       if (this.takeover) {
