@@ -1,7 +1,8 @@
 // The one-way rule of design §3, checked on every `npm test` (scripts/check.mjs):
 //   entry (src/bin, src/cli) → domain (src/sriov, src/agent, src/api, src/placement)
 //     → src/accounting (the resource model as the plugin and the agent use it)
-//     → ports (src/host, src/store; src/lab and src/cni beside them, each using src/host only).
+//     → ports (src/host, src/store; src/lab and src/cni beside them, each using src/host only)
+//     → src/os (file and path calls for either runtime: node:fs under Node, libc in the plugin).
 // A rule names what a folder may NOT reach; each comment says why the line is drawn there.
 const layer = (...names) => `^src/(${names.join('|')})/`;
 
@@ -99,21 +100,29 @@ module.exports = {
       severity: 'error',
       comment: 'The store persists the model; it is a port, so it knows nothing above it.',
       from: { path: layer('store') },
-      to: { path: '^src/', pathNot: layer('store', 'placement') },
+      to: { path: '^src/', pathNot: layer('store', 'placement', 'os') },
     },
     {
       name: 'host-is-the-bottom',
       severity: 'error',
-      comment: 'src/host is the boundary to the OS: ports and their real adapters, importing no other folder.',
+      comment:
+        'src/host is the boundary to the OS: ports and their real adapters, importing no other folder but src/os.',
       from: { path: layer('host') },
-      to: { path: '^src/', pathNot: layer('host') },
+      to: { path: '^src/', pathNot: layer('host', 'os') },
+    },
+    {
+      name: 'os-is-the-floor',
+      severity: 'error',
+      comment: 'src/os stands in for node:fs and node:path: like them, it imports nothing of vfnet.',
+      from: { path: layer('os') },
+      to: { path: '^src/', pathNot: layer('os') },
     },
     {
       name: 'cni-and-lab-on-host-only',
       severity: 'error',
       comment: 'The CNI protocol knows nothing of SR-IOV; the lab is an adapter of the host ports.',
       from: { path: layer('cni', 'lab') },
-      to: { path: '^src/', pathNot: '^src/(host|cni|lab)/' },
+      to: { path: '^src/', pathNot: '^src/(host|cni|lab|os)/' },
     },
     {
       name: 'cni-not-to-lab',
@@ -131,6 +140,13 @@ module.exports = {
         dependencyTypes: ['core'],
         path: '^(node:)?(fs|fs/promises|child_process|net|dgram|http|https|worker_threads)$',
       },
+    },
+    {
+      name: 'domain-does-no-io-through-os',
+      severity: 'error',
+      comment: 'src/os/fs.ts is node:fs by another name: the domain does not open files through it either.',
+      from: { path: layer('sriov', 'placement', 'accounting') },
+      to: { path: '^src/os/(fs|bun-fs|fs-errors)[.]ts$' },
     },
   ],
   options: {

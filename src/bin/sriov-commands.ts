@@ -1,7 +1,7 @@
 // The composition of the `sriov` plugin for every command but VERSION, part of the dispatcher's
 // chunk (sriov-main.ts): where the host is (real, or the simulated lab), its ports, the node's store and the
 // plugin. Also how the process ends (see `exit`).
-import { readFileSync } from 'node:fs';
+
 import { createRequire } from 'node:module';
 import { accountingByTarget } from '../accounting/by-target.js';
 import { hostProviderUuid, pfProviderUuid } from '../accounting/ids.js';
@@ -14,6 +14,7 @@ import { Namespaces } from '../host/rtnetlink/netns.js';
 import { type PhaseTimings, timedPorts } from '../host/timings.js';
 import { NetlinkSwitchDriver } from '../lab/netlink-switch.js';
 import { isLab, labPorts } from '../lab/plugin-ports.js';
+import { readFileSync } from '../os/fs.js';
 import { DEFAULT_OPTIONS, SriovPlugin } from '../sriov/plugin.js';
 import { nodeDbPath, nodeDbTarget } from '../store/node-paths.js';
 import { openNodeLedger } from '../store/node-store.js';
@@ -53,6 +54,7 @@ export async function composePlugin(env: Env, log: Logger, timings: PhaseTimings
     const lab = labPorts(sysfsRoot, {
       switchDriver: new NetlinkSwitchDriver(namespaces, ports.links),
       hostLinks: ports.links,
+      oneCommand: true,
     });
     ports = { ...ports, ...lab };
   }

@@ -4,11 +4,12 @@
 // demand costs more than evaluating its modules with the rest (issue 13: ≈ 1.5 ms per exec for
 // two dynamic imports). The composition is still *run* on demand, so a bare exec and a refused
 // call build no host and open no ledger. VFNET_TRACE_TIMINGS=1 logs where the process spent its time.
-import { readFileSync, writeSync } from 'node:fs';
+
 import type { PluginHandlers } from '../cni/skel.js';
 import { runPlugin } from '../cni/skel.js';
 import { createLogger } from '../host/log.js';
 import { PhaseTimings } from '../host/timings.js';
+import { readFileSync, writeSync } from '../os/fs.js';
 import { type ComposedPlugin, composePlugin } from './sriov-commands.js';
 
 const env = process.env;

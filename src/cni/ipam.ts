@@ -1,8 +1,9 @@
 // IPAM delegation (spec section 4): exec the plugin named by `ipam.type`, found in CNI_PATH, with
 // our environment (CNI_COMMAND set to the operation) and our stdin bytes unchanged.
-import { accessSync, constants, statSync } from 'node:fs';
-import { join } from 'node:path';
+
 import type { ProcessResult, ProcessRunner, StartedProcess } from '../host/ports.js';
+import { accessSync, constants, statSync } from '../os/fs.js';
+import { join } from '../os/path.js';
 import { CniCode, CniError, parseCniErrorJson } from './errors.js';
 import type { CniRequest, HandlerCommand } from './request.js';
 import { type CniResult, parseResult } from './result.js';

@@ -1,7 +1,7 @@
 // The command dispatcher: reads the environment and stdin, applies the spec's checks in skel's order,
 // calls the plugin's handler and prints its result or error. It never exits the process; it returns
 // the exit code so the caller (and tests) decide.
-import { statSync } from 'node:fs';
+import { statSync } from '../os/fs.js';
 import { type Env, parseCommand, parseEnv } from './env.js';
 import { CniCode, CniError } from './errors.js';
 import type { CniRequest } from './request.js';

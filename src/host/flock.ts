@@ -9,9 +9,10 @@
 //    process opened and passes to it as fd 3. flock(1) locks that shared open file description
 //    and exits; the lock stays with the description, which only this process still holds, until
 //    it closes the descriptor. Synchronous, and no helper process lives on while the lock is held.
-import { closeSync, constants, mkdirSync, openSync } from 'node:fs';
+
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { closeSync, constants, mkdirSync, openSync } from '../os/fs.js';
+import { join } from '../os/path.js';
 import { SystemClock } from './clock.js';
 import { type Clock, HostError, type Lock, type Locks } from './ports.js';
 

@@ -1,5 +1,5 @@
-import { linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from '../os/fs.js';
+import { join } from '../os/path.js';
 import { SystemClock } from './clock.js';
 import { type Clock, HostError, type Lock, type Locks, type ProcessTable } from './ports.js';
 import { SystemProcessTable } from './process-table.js';

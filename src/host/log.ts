@@ -1,6 +1,6 @@
 // The plugin's logger: one line per event, to logFile or stderr, never stdout (stdout carries
 // only the result). Deliberately tiny: it is on the plugin's start-up path.
-import { closeSync, constants, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, openSync, writeSync } from '../os/fs.js';
 
 /** sriov-cni's log levels (its `logLevel` key), most severe first. */
 export type LogLevel = 'panic' | 'error' | 'warning' | 'info' | 'debug';

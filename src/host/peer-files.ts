@@ -1,7 +1,7 @@
 // Text files at relative paths under another plugin's data directory (sriov-cni's), written
 // atomically so the other plugin never reads half a file.
-import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from '../os/fs.js';
+import { dirname, join } from '../os/path.js';
 import { HostError, type PeerFiles } from './ports.js';
 
 /** Caches and markers are small: anything larger is not one of them and is not read. */

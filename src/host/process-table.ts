@@ -1,7 +1,7 @@
 // The real ProcessTable: looks processes up by pid, through signal 0 and /proc (who owns a lock
 // file, an ADD in progress, a temporary file).
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from '../os/fs.js';
+import { join } from '../os/path.js';
 import type { ProcessTable } from './ports.js';
 
 /**

@@ -1,5 +1,5 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from '../os/fs.js';
+import { join } from '../os/path.js';
 import { HostError, type StateFiles } from './ports.js';
 
 /** A name is one path component; anything else could escape the directory. */

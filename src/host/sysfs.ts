@@ -1,5 +1,5 @@
-import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from '../os/fs.js';
+import { basename, join } from '../os/path.js';
 import { HostError, type Sysfs } from './ports.js';
 
 /** Missing files are an answer (null), not an error: sysfs entries come and go with drivers and VFs. */

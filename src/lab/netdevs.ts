@@ -1,8 +1,8 @@
 // Where a lab device's netdev is right now. Each lab netdev carries the ifalias
 // `vfnet-lab <pci> <prefix>`, which survives renames and netns moves; reading the host's
 // /sys/class/net/*/ifalias finds the ones in the host netns without spawning anything.
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync } from '../os/fs.js';
+import { join } from '../os/path.js';
 import { labAlias } from './layout.js';
 
 const ALIAS = /^vfnet-lab (\S+) (\S+)$/;

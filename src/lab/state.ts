@@ -1,9 +1,10 @@
 // lab.json: read without a lock (it is replaced atomically, so a reader sees one whole version),
 // written under the lab's lock by whoever changes it.
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+
 import { FileLocks } from '../host/locks.js';
 import { HostError } from '../host/ports.js';
+import { existsSync, readFileSync, renameSync, writeFileSync } from '../os/fs.js';
+import { join } from '../os/path.js';
 import { LAB_MARKER, type LabState } from './layout.js';
 
 export function markerPath(dir: string): string {

@@ -3,9 +3,10 @@
 // and a kernel driver owns the VF; `sys/class/net` lists the host netns's netdevs. The lab gets
 // both from the host's real sysfs (ifalias marks lab netdevs), so renames, netns moves and
 // driver rebinds show exactly as they would on hardware.
-import { lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+
 import type { Sysfs } from '../host/ports.js';
+import { lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync } from '../os/fs.js';
+import { basename, dirname, join, resolve } from '../os/path.js';
 import { KERNEL_DRIVER_PF, KERNEL_DRIVER_VF, type LabState, pciDevicePath } from './layout.js';
 import { NetdevFinder } from './netdevs.js';
 import { readLabState } from './state.js';
@@ -23,6 +24,14 @@ const MAX_LINK_DEPTH = 40;
 export interface LabSysfsOptions {
   /** The real sysfs, where host netdevs are found (default /sys). */
   hostSys?: string;
+  /**
+   * Remember the lab tree's directories once seen (for a process that lives one command, the
+   * plugin's): the tree's skeleton (sys/bus/pci/devices, the device directories) only changes at
+   * `lab up`, `lab down` and sriov_numvfs writes, none of which happen under one plugin command,
+   * and each lookup otherwise lstats every component of its path again (≈ 150 statx per ADD).
+   * Links (device, driver, physfn, virtfn) are always read afresh: a driver rebind moves them.
+   */
+  rememberDirectories?: boolean;
 }
 
 export class LabSysfs implements Sysfs {
@@ -34,12 +43,15 @@ export class LabSysfs implements Sysfs {
   /** Absolute directory of each lab PCI device → its address. */
   private readonly devices = new Map<string, string>();
   private readonly deviceDirs = new Map<string, string>();
+  /** Lab-tree directories seen by lstat (rememberDirectories), null when every walk looks again. */
+  private readonly knownDirs: Set<string> | null;
 
   constructor(
     readonly root: string,
     opts: LabSysfsOptions = {},
   ) {
     this.hostSys = opts.hostSys ?? '/sys';
+    this.knownDirs = opts.rememberDirectories ? new Set() : null;
   }
 
   read(path: string): string | null {
@@ -174,11 +186,15 @@ export class LabSysfs implements Sysfs {
         continue;
       }
       const next = join(here, part);
-      let isLink: boolean;
-      try {
-        isLink = lstatSync(next).isSymbolicLink();
-      } catch {
-        return null;
+      let isLink = false;
+      if (!this.knownDirs?.has(next)) {
+        try {
+          const st = lstatSync(next);
+          isLink = st.isSymbolicLink();
+          if (st.isDirectory()) this.knownDirs?.add(next);
+        } catch {
+          return null;
+        }
       }
       if (!isLink) {
         cur = { kind: 'file', path: next };

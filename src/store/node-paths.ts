@@ -1,6 +1,6 @@
 // Where the node's embedded store is, and how attachment records name it: no SQLite here, so the
 // plugin's start-up can read these without loading a driver.
-import { join } from 'node:path';
+import { join } from '../os/path.js';
 
 export const DEFAULT_NODE_DB = '/var/lib/vfnet/vfnet.db';
 /** The plugin's default state directory (sriov-cni's). */

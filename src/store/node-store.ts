@@ -1,7 +1,7 @@
 // The node's embedded store: one SQLite file that holds the VF ledger (which attachment holds
 // which VF) and, once `vfnet agent --db` registered this host there, the resource model the
 // plugin claims VFs in when its config names no `placement` service.
-import { existsSync } from 'node:fs';
+import { existsSync } from '../os/fs.js';
 import { preparePrivateDb, tightenDbFiles } from './private-files.js';
 import type { SqlStore } from './sql-store.js';
 import { openSqlite } from './sqlite-driver.js';

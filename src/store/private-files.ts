@@ -1,8 +1,8 @@
 // The node's database holds container IDs and netns paths: readable by root only. Its directory
 // is created 0700 and the file 0600 before SQLite opens it; SQLite gives the WAL and SHM files
 // it creates the database's mode, and files an older version left readable are tightened.
-import { chmodSync, closeSync, constants, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { chmodSync, closeSync, constants, existsSync, mkdirSync, openSync, statSync } from '../os/fs.js';
+import { dirname } from '../os/path.js';
 
 const PRIVATE_FILE = 0o600;
 const PRIVATE_DIR = 0o700;

@@ -6,8 +6,8 @@
 // O_CREAT|O_RDONLY (reference/sriov-cni.md §4); with `pathOf: sriovCniLockPaths(...)` a VF lock
 // here is that very file, so the two plugins exclude each other. (The plugin takes sriov-cni's
 // lock through HostPorts.sriovCni instead, beside its own; see compose-rtnetlink.ts.)
-import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { mkdirSync } from '../../os/fs.js';
+import { dirname, join } from '../../os/path.js';
 import { SystemClock } from '../clock.js';
 import { type Clock, HostError, type Lock, type Locks } from '../ports.js';
 import { hostError } from './errors.js';

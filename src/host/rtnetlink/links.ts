@@ -1,7 +1,7 @@
 // The Links port over rtnetlink from this process: no `ip`, no shell, one netlink round trip
 // (tens of µs) per change. Behaves as the iproute2 adapter does (same errnos; names only, never
 // altnames, in get), which the contract suite in test/integration/host checks on real links.
-import { writeFileSync } from 'node:fs';
+import { writeFileSync } from '../../os/fs.js';
 import { HostError, type LinkInfo, type Links, type Netns, type RouteSpec } from '../ports.js';
 import { newAddress, newRoute, parseCidr } from './addr-codec.js';
 import { attempt, hostError } from './errors.js';

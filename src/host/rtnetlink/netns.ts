@@ -6,7 +6,7 @@
 // creates its worker threads at the first asynchronous fs call, and a thread born while the main
 // thread is inside a pod's namespace stays there. The way back is an fd of the plugin's own
 // namespace opened before the first setns (/proc/1/ns/net may be unreadable in a container).
-import { statSync } from 'node:fs';
+import { statSync } from '../../os/fs.js';
 import type { HostError } from '../ports.js';
 import { hostError } from './errors.js';
 import { CLONE_NEWNET, type Libc, O_CLOEXEC, O_RDONLY } from './libc.js';

@@ -1,7 +1,8 @@
 // What the compiled plugin loads at start-up (docs/benchmarks.md "Plugin"): Bun evaluates every
 // Node built-in a chunk imports, on every exec. The plugin is bundled here as scripts/build.mjs
 // bundles it (ESM, split), and its chunks' static imports are checked: the entry imports no
-// built-in at all (VERSION), and no chunk imports the modules that pull in Node's streams.
+// built-in at all (VERSION), no chunk imports the modules that pull in Node's streams, nor node:fs
+// and node:path (src/os serves their calls in the plugin: libc through bun:ffi, and own path code).
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -42,7 +43,7 @@ async function chunks(): Promise<Map<string, string[]>> {
   return map;
 }
 
-test("the plugin's entry imports no built-in, and no chunk imports child_process, net, crypto or os", async () => {
+test("the plugin's entry imports no built-in, and no chunk imports fs, path, child_process, net, crypto or os", async () => {
   const map = await chunks();
   const entry = map.get('sriov.js');
   assert.ok(entry, `an entry chunk sriov.js among ${[...map.keys()].join(', ')}`);
@@ -51,13 +52,13 @@ test("the plugin's entry imports no built-in, and no chunk imports child_process
     [],
     'VERSION is answered before any built-in is loaded',
   );
-  // The parse sees imports at all: the dispatcher's chunks do import node:fs.
+  // The parse sees imports at all: the dispatcher's chunk does import bun:ffi.
   assert.ok(
-    [...map.values()].some((imports) => imports.some((m) => /^(node:)?fs$/.test(m))),
-    'some chunk imports fs',
+    [...map.values()].some((imports) => imports.includes('bun:ffi')),
+    'some chunk imports bun:ffi',
   );
   for (const [file, imports] of map) {
-    const heavy = imports.filter((m) => /^(node:)?(child_process|net|crypto|os)$/.test(m));
+    const heavy = imports.filter((m) => /^(node:)?(fs|path|child_process|net|crypto|os)$/.test(m));
     assert.deepEqual(heavy, [], `${file} imports ${heavy.join(', ')}`);
   }
 });

@@ -32,6 +32,7 @@ function cruise(files: Record<string, string>): { status: number | null; out: st
 
 const base = {
   'src/host/ports.ts': 'export interface Clock { now(): number }\n',
+  'src/os/fs.ts': "export const readFileSync = (p: string) => p;\n",
   'src/sriov/plugin.ts': "import type { Clock } from '../host/ports.js';\nexport const f = (c: Clock) => c.now();\n",
   'test/support/fake.ts':
     "import type { Clock } from '../../src/host/ports.js';\nexport const clock: Clock = { now: () => 0 };\n",
@@ -67,6 +68,18 @@ const forbidden: Array<[string, string, string, RegExp]> = [
     'src/sriov/io.ts',
     "import { readFileSync } from 'node:fs';\nexport const r = readFileSync;\n",
     /domain-does-no-io: src\/sriov\/io\.ts → (node:)?fs/,
+  ],
+  [
+    'the domain opening files through src/os',
+    'src/sriov/io.ts',
+    "import { readFileSync } from '../os/fs.js';\nexport const r = readFileSync;\n",
+    /domain-does-no-io-through-os: src\/sriov\/io\.ts → src\/os\/fs\.ts/,
+  ],
+  [
+    'src/os reaching up into a port',
+    'src/os/fs.ts',
+    "import type { Clock } from '../host/ports.js';\nexport type C = Clock;\n",
+    /os-is-the-floor: src\/os\/fs\.ts → src\/host\/ports\.ts/,
   ],
 ];
 

@@ -1,5 +1,6 @@
-// The part of Bun's `bun:ffi` module that bun-libc.ts and bun-spawn.ts use (the project does not depend on
-// bun-types; Bun's own documentation is the reference for these shapes).
+// The part of Bun's `bun:ffi` module that src/host (bun-libc.ts, bun-spawn.ts) and src/os/bun-fs.ts
+// use (the project does not depend on bun-types; Bun's own documentation is the reference for these
+// shapes).
 declare module 'bun:ffi' {
   export const FFIType: {
     readonly i32: number;
@@ -9,9 +10,10 @@ declare module 'bun:ffi' {
     readonly ptr: number;
     readonly void: number;
   };
+  /** A type is an FFIType number or its name ('i32', 'ptr', ...). */
   export interface FFIFunction {
-    readonly args: readonly number[];
-    readonly returns: number;
+    readonly args: readonly (number | string)[];
+    readonly returns: number | string;
   }
   // biome-ignore lint/suspicious/noExplicitAny: foreign functions take and return what their signature says.
   export type Symbols = Record<string, (...args: any[]) => any>;
