@@ -152,12 +152,20 @@ export class BunFs {
     if (this.c.close(fd) < 0) throw new FsError(this.errno(), 'close', null);
   }
 
-  /** fd read to its end: a view of the scratch buffer when one read brought it all (the usual case), else a copy. */
+  /**
+   * fd read to its end: a view of the scratch buffer when it held it all (the usual case), else a
+   * copy. Reads go on after the buffer is full, each full buffer copied out before the next read.
+   */
   private readAll(fd: number): Uint8Array {
+    const chunk = this.chunk;
     let parts: Uint8Array[] | null = null;
-    let first = 0;
+    let held = 0;
     for (;;) {
-      const n = Number(this.c.read(fd, this.chunk, this.chunk.length));
+      if (held === chunk.length) {
+        (parts ??= []).push(chunk.slice());
+        held = 0;
+      }
+      const n = Number(this.c.read(fd, chunk.subarray(held), chunk.length - held));
       if (n < 0) {
         const errno = this.errno();
         if (errno === EINTR) continue;
@@ -168,14 +176,10 @@ export class BunFs {
         throw new FsError(errno, 'read', null);
       }
       if (n === 0) break;
-      if (parts === null && first === 0) {
-        first = n;
-        continue;
-      }
-      parts ??= [this.chunk.slice(0, first)];
-      parts.push(this.chunk.slice(0, n));
+      held += n;
     }
-    if (parts === null) return this.chunk.subarray(0, first);
+    if (parts === null) return chunk.subarray(0, held);
+    parts.push(chunk.slice(0, held));
     return Buffer.concat(parts);
   }
 
