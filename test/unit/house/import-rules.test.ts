@@ -32,7 +32,7 @@ function cruise(files: Record<string, string>): { status: number | null; out: st
 
 const base = {
   'src/host/ports.ts': 'export interface Clock { now(): number }\n',
-  'src/os/fs.ts': "export const readFileSync = (p: string) => p;\n",
+  'src/os/fs.ts': 'export const readFileSync = (p: string) => p;\n',
   'src/sriov/plugin.ts': "import type { Clock } from '../host/ports.js';\nexport const f = (c: Clock) => c.now();\n",
   'test/support/fake.ts':
     "import type { Clock } from '../../src/host/ports.js';\nexport const clock: Clock = { now: () => 0 };\n",
