@@ -155,6 +155,28 @@ async function benchCnitool(s: Scratch, lab: TestLab, args: Args) {
   return { contenders, series };
 }
 
+/**
+ * How a contender's ratio to the baseline spreads over one run: each round's own ratio (both ran
+ * in it, seconds apart), and the ratio of medians in consecutive blocks of `block` rounds.
+ */
+function ratioSpread(totals: number[], base: number[], block: number) {
+  const perRound = totals.map((t, i) => t / base[i]!);
+  const blocks: number[] = [];
+  for (let i = 0; i + block <= totals.length; i += block) {
+    blocks.push(median(totals.slice(i, i + block)) / median(base.slice(i, i + block)));
+  }
+  if (blocks.length === 0) blocks.push(median(totals) / median(base));
+  return {
+    perRound: median(perRound),
+    p10: quantile(perRound, 0.1),
+    p90: quantile(perRound, 0.9),
+    lowestBlock: Math.min(...blocks),
+    highestBlock: Math.max(...blocks),
+  };
+}
+
+const x = (ratio: number) => `${ratio.toFixed(2)}×`;
+
 // ------------------------------------------------------------------ (b) cold start
 
 interface HyperfineJson {
@@ -414,16 +436,23 @@ async function main(): Promise<void> {
       '',
     );
     out.push(
-      '| plugin | ADD median | DEL median | ADD+DEL median | ADD+DEL p10–p90 | ratio to host-device |',
-      '|---|---|---|---|---|---|',
+      '| plugin | ADD median | DEL median | ADD+DEL median | ADD+DEL p10–p90 | ratio to host-device | per-round ratio, median (p10–p90) | ratio by blocks of 10 rounds |',
+      '|---|---|---|---|---|---|---|---|',
     );
-    const hd = median(a.series.get(a.contenders[0]!.label)!.total);
+    const hdTotals = a.series.get(a.contenders[0]!.label)!.total;
+    const hd = median(hdTotals);
     for (const c0 of a.contenders) {
       const sr = a.series.get(c0.label)!;
+      const spread = ratioSpread(sr.total, hdTotals, 10);
       out.push(
-        `| ${c0.label} | ${ms(median(sr.add))} | ${ms(median(sr.del))} | ${ms(median(sr.total))} | ${ms(quantile(sr.total, 0.1))} – ${ms(quantile(sr.total, 0.9))} | ${(median(sr.total) / hd).toFixed(2)}× |`,
+        `| ${c0.label} | ${ms(median(sr.add))} | ${ms(median(sr.del))} | ${ms(median(sr.total))} | ${ms(quantile(sr.total, 0.1))} – ${ms(quantile(sr.total, 0.9))} | ${(median(sr.total) / hd).toFixed(2)}× | ${x(spread.perRound)} (${x(spread.p10)} – ${x(spread.p90)}) | ${x(spread.lowestBlock)} – ${x(spread.highestBlock)} |`,
       );
     }
+    out.push(
+      '',
+      'A round runs every contender once, so the per-round ratio compares executions that saw the same ' +
+        "machine; the blocks show how far the ratio drifts within one run (the VM's speed changes by the minute).",
+    );
     const vs = median(b.sriov);
     const vh = median(b.hostDevice);
     out.push(

@@ -29,7 +29,9 @@ export interface LabSysfsOptions {
    * plugin's): the tree's skeleton (sys/bus/pci/devices, the device directories) only changes at
    * `lab up`, `lab down` and sriov_numvfs writes, none of which happen under one plugin command,
    * and each lookup otherwise lstats every component of its path again (≈ 150 statx per ADD).
-   * Links (device, driver, physfn, virtfn) are always read afresh: a driver rebind moves them.
+   * So are the links that lead from one device directory to another (sys/bus/pci/devices/<pci>,
+   * physfn, virtfnN), walked through on nearly every lookup. Every other link (a device's driver
+   * above all: a rebind moves it) is read afresh.
    */
   rememberDirectories?: boolean;
 }
@@ -37,6 +39,8 @@ export interface LabSysfsOptions {
 export class LabSysfs implements Sysfs {
   private readonly hostSys: string;
   private labRoot: string | null = null;
+  /** <lab root>/sys/class/net, once the root is known: compared against at every step of a walk. */
+  private labClassNet = '';
   private finder: NetdevFinder | null = null;
   /** PCI address → the netdev name the device was created with (the first guess of where it is). */
   private readonly createdAs = new Map<string, string>();
@@ -45,6 +49,8 @@ export class LabSysfs implements Sysfs {
   private readonly deviceDirs = new Map<string, string>();
   /** Lab-tree directories seen by lstat (rememberDirectories), null when every walk looks again. */
   private readonly knownDirs: Set<string> | null;
+  /** Links seen on the way whose target is a lab device's directory (rememberDirectories): path → target. */
+  private readonly deviceLinks: Map<string, string> | null;
 
   constructor(
     readonly root: string,
@@ -52,6 +58,7 @@ export class LabSysfs implements Sysfs {
   ) {
     this.hostSys = opts.hostSys ?? '/sys';
     this.knownDirs = opts.rememberDirectories ? new Set() : null;
+    this.deviceLinks = opts.rememberDirectories ? new Map() : null;
   }
 
   read(path: string): string | null {
@@ -72,7 +79,7 @@ export class LabSysfs implements Sysfs {
       return name ? [name] : [];
     }
     if (node.kind === 'netdev') {
-      const entries = safeReaddir(join(this.hostSys, 'class/net', node.name)) ?? [];
+      const entries = safeReaddir(this.hostNetDir(node.name)) ?? [];
       return [...new Set([...entries, 'device'])].sort();
     }
     if (node.path === this.classNetDir()) return this.hostLabNetdevs();
@@ -82,16 +89,16 @@ export class LabSysfs implements Sysfs {
   linkName(path: string): string | null {
     const parts = split(path);
     const last = parts.pop();
-    if (last === undefined) return null;
-    const parent = this.resolve(parts.join('/'));
+    if (last === undefined || last === '..') return null;
+    const parent = this.walk({ kind: 'file', path: this.load() }, parts, 0);
     if (!parent) return null;
     if (parent.kind === 'net') return null;
     if (parent.kind === 'netdev') {
       if (last === 'device') return parent.pci;
-      return linkBase(join(this.hostSys, 'class/net', parent.name, last));
+      return linkBase(child(this.hostNetDir(parent.name), last));
     }
     if (parent.path === this.classNetDir()) return this.deviceOfNetdev(last) ? last : null;
-    return linkBase(join(parent.path, last));
+    return linkBase(child(parent.path, last));
   }
 
   exists(path: string): boolean {
@@ -112,12 +119,19 @@ export class LabSysfs implements Sysfs {
       this.deviceDirs.set(dev, abs);
       this.createdAs.set(dev, name);
     }
+    this.labClassNet = join(root, 'sys/class/net');
     this.labRoot = root;
     return root;
   }
 
   private classNetDir(): string {
-    return join(this.load(), 'sys/class/net');
+    this.load();
+    return this.labClassNet;
+  }
+
+  /** The host's sysfs directory of netdev `name`, where its own attributes are. */
+  private hostNetDir(name: string): string {
+    return join(this.hostSys, 'class/net', name);
   }
 
   /** Names of the lab netdevs in the host netns whose device a kernel driver drives (sys/class/net). */
@@ -145,7 +159,7 @@ export class LabSysfs implements Sysfs {
   }
 
   private kernelDriven(pci: string): boolean {
-    const driver = linkBase(join(this.deviceDirs.get(pci)!, 'driver'));
+    const driver = linkBase(child(this.deviceDirs.get(pci)!, 'driver'));
     return driver === KERNEL_DRIVER_VF || driver === KERNEL_DRIVER_PF;
   }
 
@@ -168,7 +182,7 @@ export class LabSysfs implements Sysfs {
           part === 'device'
             ? { kind: 'file', path: this.deviceDirs.get(cur.pci)! }
             : // A netdev's own attributes (address, ifindex, ...) are the real ones.
-              { kind: 'file', path: join(this.hostSys, 'class/net', cur.name, part) };
+              { kind: 'file', path: child(this.hostNetDir(cur.name), part) };
         continue;
       }
       const here: string = cur.path;
@@ -176,7 +190,7 @@ export class LabSysfs implements Sysfs {
         cur = { kind: 'file', path: dirname(here) };
         continue;
       }
-      if (here === this.classNetDir()) {
+      if (here === this.labClassNet) {
         const pci = this.deviceOfNetdev(part);
         cur = pci ? { kind: 'netdev', pci, name: part } : null;
         continue;
@@ -185,7 +199,13 @@ export class LabSysfs implements Sysfs {
         cur = { kind: 'net', pci: this.devices.get(here)! };
         continue;
       }
-      const next = join(here, part);
+      const next = child(here, part);
+      const device = this.deviceLinks?.get(next);
+      if (device !== undefined) {
+        // The walk from the root to a device directory meets no live directory: go straight there.
+        cur = { kind: 'file', path: device };
+        continue;
+      }
       let isLink = false;
       if (!this.knownDirs?.has(next)) {
         try {
@@ -202,6 +222,7 @@ export class LabSysfs implements Sysfs {
       }
       if (depth >= MAX_LINK_DEPTH) return null;
       const target = resolve(dirname(next), readlinkSync(next));
+      if (this.devices.has(target)) this.deviceLinks?.set(next, target);
       const root = this.labRoot!;
       // Links inside the lab tree are walked again so live directories on the way are honoured.
       const rest = parts.slice(i + 1);
@@ -212,6 +233,15 @@ export class LabSysfs implements Sysfs {
     }
     return cur;
   }
+}
+
+/**
+ * `dir`/`part` for a normalized directory and one path segment (not '', '.' or '..'): what
+ * join() answers there, without normalizing the whole path again at every step of a walk (the
+ * plugin runs in Bun's interpreter, where a join costs ≈ 5 µs and a lookup takes a dozen).
+ */
+function child(dir: string, part: string): string {
+  return dir === '/' ? `/${part}` : `${dir}/${part}`;
 }
 
 function split(path: string): string[] {

@@ -38,8 +38,14 @@ describe('lab sysfs', () => {
     assert.deepEqual(info.env, { VFNET_SYSFS_ROOT: dir });
   });
 
-  test('the paths the plugin reads', () => {
-    const { sysfs } = labPorts(dir);
+  // oneCommand: the plugin's view, which remembers directories and device-to-device links once seen.
+  for (const oneCommand of [false, true])
+    test(`the paths the plugin reads${oneCommand ? ', asked twice of a view that remembers' : ''}`, () => {
+      const { sysfs } = labPorts(dir, { oneCommand });
+      for (let round = 0; round < (oneCommand ? 2 : 1); round++) pluginPaths(sysfs);
+    });
+
+  function pluginPaths(sysfs: ReturnType<typeof labPorts>['sysfs']): void {
     const pf = `${prefix}f1`;
     assert.deepEqual(
       sysfs.list('sys/class/net'),
@@ -63,7 +69,9 @@ describe('lab sysfs', () => {
     );
     assert.equal(sysfs.exists('sys/bus/pci/devices/0000:3b:10.5/sriov_numvfs'), false);
     assert.equal(sysfs.read('sys/bus/pci/devices/0000:3b:99.0/vendor'), null);
-  });
+    assert.equal(sysfs.read('sys/bus/pci/devices/0000:3b:10.5/physfn/../0000:3b:10.5/device'), '0x10ca');
+    assert.equal(sysfs.linkName('sys/bus/pci/devices/0000:3b:10.5/physfn/virtfn2'), '0000:3b:10.5');
+  }
 
   test('a VF net/ dir follows a rename and empties while the netdev is in another netns', () => {
     const { sysfs } = labPorts(dir);
@@ -87,9 +95,18 @@ describe('lab sysfs', () => {
 
   test('labBind to vfio-pci takes the netdev away; back to igbvf restores it', () => {
     const { sysfs, pf } = labPorts(dir);
+    // A view that has already walked to the device sees the rebind too: driver links are read afresh.
+    const { sysfs: remembering } = labPorts(dir, { oneCommand: true });
     const vf = info.vfs.find((v) => v.pci === '0000:3b:10.3')!;
     const dev = `sys/bus/pci/devices/${vf.pci}`;
+    assert.equal(remembering.linkName(`${dev}/driver`), 'igbvf');
+    assert.deepEqual(remembering.list(`${dev}/net`), [vf.netdev]);
+    const sibling = '0000:3b:10.5'; // stays with igbvf
+    assert.ok(remembering.list(`${dev}/driver`)!.includes(sibling));
     labBind(dir, vf.pci, 'vfio-pci');
+    assert.equal(remembering.linkName(`${dev}/driver`), 'vfio-pci');
+    assert.deepEqual(remembering.list(`${dev}/net`), []);
+    assert.ok(!remembering.list(`${dev}/driver`)!.includes(sibling), 'the walk follows the new driver link');
     assert.equal(sysfs.linkName(`${dev}/driver`), 'vfio-pci');
     assert.deepEqual(sysfs.list(`${dev}/net`), []);
     assert.ok(sysfs.list('sys/bus/pci/drivers/vfio-pci')!.includes(vf.pci));
