@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { hostProviderUuid, nicProviderUuid, pfProviderUuid } from '../../../src/accounting/ids.js';
 import { openNodeLedger } from '../../../src/store/node-store.js';
+import { ensureDeps } from '../../api/support/deps.js';
 import { apiPaths } from '../../api/support/paths.js';
 import { freePort } from '../../api/support/processes.js';
 import { type RunningServer, startPeer, startVfnet } from '../../api/support/servers.js';
@@ -324,7 +325,13 @@ async function agentScenario(server: RunningServer, via: string[] = ['--placemen
 }
 
 describe('vfnet agent on the lab', () => {
-  it('registers and re-syncs the tree in OpenStack Placement 8.0', async () => {
+  it('registers and re-syncs the tree in OpenStack Placement 8.0', async (t) => {
+    // This suite runs before the API suites, which otherwise install the peer on a fresh machine.
+    const deps = await ensureDeps(apiPaths().root, ['peer', 'curl']);
+    if (!deps.ok) {
+      t.skip(deps.skip);
+      return;
+    }
     const server = await startPeer({ gabbiDir: apiPaths().gabbiDir });
     try {
       await agentScenario(server);
