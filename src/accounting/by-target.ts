@@ -5,20 +5,23 @@ import { HttpVfAccounting } from './http-accounting.js';
 import type { VfAccounting } from './port.js';
 
 /**
- * One VfAccounting per target, made on first use; `rootProvider` is this host's root provider,
- * whose tree candidates are looked for in. `token` is the x-auth-token for services
- * (placementToken() in token.ts).
+ * One VfAccounting per target, made on first use; `rootProvider` gives this host's root
+ * provider, whose tree candidates are looked for in, and `token` the x-auth-token for services
+ * (placementToken() in token.ts). Both are asked for only when a target is first used: a plugin
+ * exec by deviceID uses none, and in its interpreter the UUID's SHA-1 alone costs ≈ 0.4 ms.
  */
 export async function accountingByTarget(
-  rootProvider: string,
-  token: string | null,
+  rootProvider: () => string,
+  token: () => string | null,
 ): Promise<(target: string) => VfAccounting> {
   const models = new Map<string, VfAccounting>();
+  let root: string | undefined;
   return (target) => {
     let model = models.get(target);
     if (!model) {
       const file = nodeDbFromTarget(target);
-      model = file ? embeddedAccounting(file, rootProvider, target) : new HttpVfAccounting(target, rootProvider, token);
+      root ??= rootProvider();
+      model = file ? embeddedAccounting(file, root, target) : new HttpVfAccounting(target, root, token());
       models.set(target, model);
     }
     return model;

@@ -41,8 +41,10 @@ export async function composePlugin(env: Env, log: Logger, timings: PhaseTimings
     env.VFNET_SRIOV_CNI_DIR || env.DEFAULT_CNI_DIR || (env.VFNET_STATE_DIR ? null : '/var/lib/cni/sriov');
   const lockTimeoutMs =
     Number(env.VFNET_LOCK_TIMEOUT_MS) > 0 ? Number(env.VFNET_LOCK_TIMEOUT_MS) : DEFAULT_OPTIONS.lockTimeoutMs;
-  // The name `vfnet agent` registered this host under (its --hostname), which the provider UUIDs derive from.
-  const host = env.VFNET_HOSTNAME || hostname();
+  // The name `vfnet agent` registered this host under (its --hostname), which the provider UUIDs
+  // derive from; read when a UUID is first needed (a deviceID attachment needs none).
+  let hostName: string | undefined;
+  const host = () => (hostName ??= env.VFNET_HOSTNAME || hostname());
   const libc = new BunLibc();
   const namespaces = new Namespaces(libc);
 
@@ -62,8 +64,8 @@ export async function composePlugin(env: Env, log: Logger, timings: PhaseTimings
 
   // The model's modules (SqlStore) load only where a node's file holds a model (node-store.ts).
   const accountingFor = await accountingByTarget(
-    hostProviderUuid(host),
-    placementToken(env, (p) => readFileSync(p, 'utf8')),
+    () => hostProviderUuid(host()),
+    () => placementToken(env, (p) => readFileSync(p, 'utf8')),
   );
   timings?.mark('accounting');
   let ledger = await openNodeLedger(dbPath).catch((e: unknown) => unavailableLedger(dbPath, e));
@@ -76,7 +78,7 @@ export async function composePlugin(env: Env, log: Logger, timings: PhaseTimings
     ledger,
     accountingFor,
     embeddedModel: nodeDbTarget(dbPath),
-    pfProvider: (pci) => pfProviderUuid(host, pci),
+    pfProvider: (pci) => pfProviderUuid(host(), pci),
   });
   // _exit(2), not a return to the runtime: at exit bun:sqlite closes every open database, and a
   // close checkpoints the WAL into the database file (two fsyncs, then one more to start the next

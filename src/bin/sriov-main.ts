@@ -9,7 +9,7 @@ import type { PluginHandlers } from '../cni/skel.js';
 import { runPlugin } from '../cni/skel.js';
 import { createLogger } from '../host/log.js';
 import { PhaseTimings } from '../host/timings.js';
-import { readFileSync, writeSync } from '../os/fs.js';
+import { fsReady, readFileSync, writeSync } from '../os/fs.js';
 import { type ComposedPlugin, composePlugin } from './sriov-commands.js';
 
 const env = process.env;
@@ -64,6 +64,7 @@ function lazyHandlers(): { handlers: PluginHandlers; composed: () => ComposedPlu
 }
 
 export async function main(): Promise<void> {
+  await fsReady;
   const { handlers, composed } = lazyHandlers();
   const code = await runPlugin(handlers, { env, stdin: readStdin(), stdout: (text) => writeAll(1, text), stderr });
   if (timings) {

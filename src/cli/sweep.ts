@@ -37,8 +37,8 @@ export async function openSweeper(
   const [{ openNodeLedger }, accountingFor] = await Promise.all([
     import('../store/node-store.js'),
     accountingByTarget(
-      hostProviderUuid(o.hostname),
-      placementToken(process.env, (p) => readFileSync(p, 'utf8')),
+      () => hostProviderUuid(o.hostname),
+      () => placementToken(process.env, (p) => readFileSync(p, 'utf8')),
     ),
   ]);
   const ledger = await openNodeLedger(dbPath);

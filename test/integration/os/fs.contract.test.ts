@@ -49,6 +49,11 @@ test('under Bun the seam is libc through bun:ffi, under Node it is node:fs', () 
   else assert.equal(seam.readFileSync, nodeFs.readFileSync);
 });
 
+test('fsReady settles (a process that awaits it before its first call must not hang), then the seam serves calls', async () => {
+  await seam.fsReady;
+  assert.ok(seam.readFileSync('/proc/self/comm', 'utf8').length > 0);
+});
+
 for (const { name, skip, fs } of [
   { name: 'node:fs', skip: underBun && 'runs under Node', fs: nodeFs as unknown as Fs },
   { name: 'libc (bun:ffi)', skip: !underBun && 'needs Bun', fs: bunFs },

@@ -14,7 +14,19 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('accountingByTarget', () => {
   it('answers a file: target from the store, a URL over HTTP, and reuses each', async () => {
-    const accountingFor = await accountingByTarget('00000000-0000-4000-8000-000000000001', null);
+    const asked: string[] = [];
+    const accountingFor = await accountingByTarget(
+      () => {
+        asked.push('root');
+        return '00000000-0000-4000-8000-000000000001';
+      },
+      () => {
+        asked.push('token');
+        return null;
+      },
+    );
+    // Neither the root provider nor the token is worked out before a target is used.
+    assert.deepEqual(asked, []);
     const file = join(dir, 'vfnet.db');
     const embedded = accountingFor(nodeDbTarget(file));
     const remote = accountingFor('http://placement:8778');
@@ -25,6 +37,8 @@ describe('accountingByTarget', () => {
     assert.equal(accountingFor(nodeDbTarget(file)), embedded);
     assert.equal(accountingFor('http://placement:8778'), remote);
     assert.notEqual(accountingFor('http://other:8778'), remote);
+    // The root provider once; a token for each service, none for the embedded store.
+    assert.deepEqual(asked, ['root', 'token', 'token']);
     // The store's answers for a file that holds no model: no PF, nothing to claim; and no file made.
     assert.deepEqual(await embedded.candidatePfs('CUSTOM_PHYSNET_X'), []);
     assert.equal(await embedded.knows('00000000-0000-4000-8000-000000000002'), false);
