@@ -3,7 +3,8 @@
 //
 //   (a) ADD+DEL through cnitool 1.1.2 on the simulated host: Debian's Go `host-device` moving a lab
 //       VF netdev (a veth) into a netns vs `sriov` with `deviceID` moving another lab VF, both with
-//       host-local IPAM. Interleaved (ABBA), so load from other processes hits both alike.
+//       host-local IPAM. Interleaved (ABBA), so load from other processes hits both alike; the
+//       ratio also per round and by blocks of 10 rounds, since the VM's speed drifts by the minute.
 //   (b) cold start: VERSION of dist/bin/sriov vs /usr/lib/cni/host-device, with hyperfine in
 //       alternating rounds.
 //   (c) where sriov's ADD time goes: strace -f of direct ADDs (process start, `ip` execs, IPAM
