@@ -5,11 +5,14 @@ import { existsSync } from '../os/fs.js';
 import { preparePrivateDb, tightenDbFiles } from './private-files.js';
 import type { SqlStore } from './sql-store.js';
 import { openSqlite } from './sqlite-driver.js';
-import { SqliteVfLedger, type VfLedger } from './vf-ledger.js';
+import { SqliteVfLedger, setUpLedgerOnce, type VfLedger } from './vf-ledger.js';
 
 export async function openNodeLedger(path: string): Promise<VfLedger> {
   preparePrivateDb(path);
-  const ledger = new SqliteVfLedger(await openSqlite(path), path);
+  const db = await openSqlite(path);
+  // The connection's settings (busy timeout above all) first, then the file's set-up.
+  const ledger = new SqliteVfLedger(db, path);
+  await setUpLedgerOnce(db);
   // The WAL and SHM exist once the ledger switched to WAL: they take the database's mode, and
   // ones an earlier version left readable are narrowed here.
   tightenDbFiles(path);

@@ -2,7 +2,7 @@
 // SQLite file, next to the resource model, so the two are one account: the model counts VFs per
 // PF (SRIOV_NET_VF allocations), the ledger says which VF each of those is. Reads and writes are
 // synchronous (the plugin takes them under its per-VF lock), and each one is its own transaction.
-import type { SqliteConnection } from './sqlite-driver.js';
+import { isBusy, type SqliteConnection } from './sqlite-driver.js';
 
 export interface VfClaim {
   pci: string;
@@ -92,6 +92,30 @@ function setUpLedger(db: SqliteConnection): void {
   db.exec(`PRAGMA user_version = ${LEDGER_SCHEMA_VERSION}`);
 }
 
+/**
+ * Sets the ledger up unless the file's user_version says its schema is in place (WAL, the table,
+ * its record column): every plugin exec opens the ledger, and only the first needs to. Processes
+ * that open a new file at once (a node starting its pods) race here, and SQLite refuses some of
+ * them SQLITE_BUSY without waiting out the busy timeout: `PRAGMA journal_mode = WAL` reads the
+ * header, then asks for the write lock, and waiting for it while holding the read lock could
+ * deadlock against another process's set-up. A refused set-up backs off and tries again until the
+ * busy timeout; each step is idempotent.
+ */
+export async function setUpLedgerOnce(db: SqliteConnection): Promise<void> {
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
+    try {
+      const version = (db.prepare('PRAGMA user_version').get() as { user_version?: number } | undefined)?.user_version;
+      if (version !== LEDGER_SCHEMA_VERSION) setUpLedger(db);
+      return;
+    } catch (e) {
+      if (!isBusy(e) || Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, delay * (0.5 + Math.random())));
+    }
+  }
+}
+
+/** A ledger over an open connection; openNodeLedger (node-store.ts) sets the file up first. */
 export class SqliteVfLedger implements VfLedger {
   constructor(
     private readonly db: SqliteConnection,
@@ -108,10 +132,6 @@ export class SqliteVfLedger implements VfLedger {
     // ~165 ADD+DEL pairs) that read grew the ledger's open from 1.0 to 2.3-3.0 ms. 64 pages keep
     // it flat (~1.1 ms); the checkpoint this costs (two fsyncs) comes about every 20 commands.
     db.exec(`PRAGMA wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
-    // The file's user_version says the ledger's schema is in place (WAL, the table, its record
-    // column): every plugin exec opens the ledger, and only the first one needs to set it up.
-    const version = (db.prepare('PRAGMA user_version').get() as { user_version?: number } | undefined)?.user_version;
-    if (version !== LEDGER_SCHEMA_VERSION) setUpLedger(db);
   }
 
   read(pci: string): VfClaim | null {

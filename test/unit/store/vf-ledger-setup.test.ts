@@ -86,3 +86,24 @@ it('the WAL stays small across many commits by one connection that is never clos
   assert.ok(size <= 32 + 80 * frame, `WAL is ${size} bytes (${Math.round(size / frame)} frames)`);
   assert.equal(ledger.read(claim.pci), null);
 });
+
+it('a new ledger opened while another process is setting it up waits for it, not failing SQLITE_BUSY at once', async () => {
+  // Another connection holds the write lock, as another plugin exec in the middle of its set-up
+  // does. SQLite refuses `PRAGMA journal_mode = WAL` at once there (it holds the read lock it
+  // would raise, so waiting could deadlock); the open must back off and try again.
+  const path = join(dir, 'raced.db');
+  const other = await openSqlite(path);
+  other.exec('BEGIN IMMEDIATE');
+  const released = new Promise<void>((resolve) =>
+    setTimeout(() => {
+      other.exec('ROLLBACK');
+      resolve();
+    }, 200),
+  );
+  const ledger = await openNodeLedger(path);
+  await released;
+  ledger.write(claim);
+  assert.deepEqual(ledger.all(), [claim]);
+  assert.equal((await inspect(path)).mode, 'wal');
+  other.close();
+});
