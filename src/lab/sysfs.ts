@@ -90,7 +90,7 @@ export class LabSysfs implements Sysfs {
     const parts = split(path);
     const last = parts.pop();
     if (last === undefined || last === '..') return null;
-    const parent = this.walk({ kind: 'file', path: this.load() }, parts, 0);
+    const parent = this.resolveParts(parts);
     if (!parent) return null;
     if (parent.kind === 'net') return null;
     if (parent.kind === 'netdev') {
@@ -164,8 +164,11 @@ export class LabSysfs implements Sysfs {
   }
 
   private resolve(path: string): Node | null {
-    const root = this.load();
-    return this.walk({ kind: 'file', path: root }, split(path), 0);
+    return this.resolveParts(split(path));
+  }
+
+  private resolveParts(parts: string[]): Node | null {
+    return this.walk({ kind: 'file', path: this.load() }, parts, 0);
   }
 
   private walk(start: Node, parts: string[], depth: number): Node | null {

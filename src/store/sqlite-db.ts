@@ -18,7 +18,7 @@
 // per request); here only the syncs do.
 import type { GroupSync } from './group-sync.js';
 import type { RunResult, SqlDb, SqlTx } from './sql.js';
-import { isBusy, type SqliteConnection, type SqliteStatement } from './sqlite-driver.js';
+import { retryWhileBusy, type SqliteConnection, type SqliteStatement } from './sqlite-driver.js';
 
 const BUSY_WAIT_MS = 30_000;
 
@@ -132,17 +132,8 @@ export class SqliteDb implements SqlDb {
     return out;
   }
 
-  private async beginImmediate(): Promise<void> {
-    const deadline = Date.now() + BUSY_WAIT_MS;
-    for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
-      try {
-        this.db.exec('BEGIN IMMEDIATE');
-        return;
-      } catch (e) {
-        if (!isBusy(e) || Date.now() > deadline) throw e;
-        await new Promise((r) => setTimeout(r, delay * (0.5 + Math.random())));
-      }
-    }
+  private beginImmediate(): Promise<void> {
+    return retryWhileBusy(() => this.db.exec('BEGIN IMMEDIATE'), BUSY_WAIT_MS);
   }
 
   write<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T> {

@@ -24,6 +24,23 @@ export function isBusy(e: unknown): boolean {
   return (e as { code?: string } | null)?.code === 'SQLITE_BUSY';
 }
 
+/**
+ * Runs `fn` until it does not fail SQLITE_BUSY, backing off (1 ms doubling to 50, jittered) for
+ * at most `waitMs`: for the refusals SQLite gives without waiting out its busy timeout (BEGIN
+ * IMMEDIATE against another writer, a journal-mode change that could deadlock).
+ */
+export async function retryWhileBusy<T>(fn: () => T, waitMs: number): Promise<T> {
+  const deadline = Date.now() + waitMs;
+  for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
+    try {
+      return fn();
+    } catch (e) {
+      if (!isBusy(e) || Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, delay * (0.5 + Math.random())));
+    }
+  }
+}
+
 const runningUnderBun = (): boolean => typeof (globalThis as { Bun?: unknown }).Bun !== 'undefined';
 
 /** Booleans become 0/1 (neither driver binds them the same way); everything else as is. */

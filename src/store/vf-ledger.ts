@@ -2,7 +2,7 @@
 // SQLite file, next to the resource model, so the two are one account: the model counts VFs per
 // PF (SRIOV_NET_VF allocations), the ledger says which VF each of those is. Reads and writes are
 // synchronous (the plugin takes them under its per-VF lock), and each one is its own transaction.
-import { isBusy, type SqliteConnection } from './sqlite-driver.js';
+import { retryWhileBusy, type SqliteConnection } from './sqlite-driver.js';
 
 export interface VfClaim {
   pci: string;
@@ -101,18 +101,11 @@ function setUpLedger(db: SqliteConnection): void {
  * deadlock against another process's set-up. A refused set-up backs off and tries again until the
  * busy timeout; each step is idempotent.
  */
-export async function setUpLedgerOnce(db: SqliteConnection): Promise<void> {
-  const deadline = Date.now() + BUSY_TIMEOUT_MS;
-  for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
-    try {
-      const version = (db.prepare('PRAGMA user_version').get() as { user_version?: number } | undefined)?.user_version;
-      if (version !== LEDGER_SCHEMA_VERSION) setUpLedger(db);
-      return;
-    } catch (e) {
-      if (!isBusy(e) || Date.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, delay * (0.5 + Math.random())));
-    }
-  }
+export function setUpLedgerOnce(db: SqliteConnection): Promise<void> {
+  return retryWhileBusy(() => {
+    const version = (db.prepare('PRAGMA user_version').get() as { user_version?: number } | undefined)?.user_version;
+    if (version !== LEDGER_SCHEMA_VERSION) setUpLedger(db);
+  }, BUSY_TIMEOUT_MS);
 }
 
 /** A ledger over an open connection; openNodeLedger (node-store.ts) sets the file up first. */
